@@ -1,0 +1,81 @@
+"""The `genrestore` command: a thin skin over the library functions the jobs also call.
+
+Each command group lives in its own module and registers itself on :data:`app`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from warehouse import GenrestoreError, load_settings
+
+from ._common import err_console
+
+app = typer.Typer(
+    name="genrestore",
+    help="Crawl Spotify metadata into a DuckDB warehouse, build genre-family features and models, "
+    "and report on them nightly.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    config: Optional[Path] = typer.Option(
+        None, "--config", help="Settings file (default genrestore.toml; env GENRESTORE_CONFIG).",
+        envvar="GENRESTORE_CONFIG",
+    ),
+    var_dir: Optional[Path] = typer.Option(None, "--var", help="Root directory for everything written (default var/)."),
+    data_dir: Optional[Path] = typer.Option(None, "--data", help="Data-set directory (default ../shared/data; env GENRESTORE_DATA)."),
+) -> None:
+    """Settings come from genrestore.toml, then GENRESTORE_* variables, then these options."""
+    import os
+
+    if config is not None:
+        if not config.exists():
+            raise GenrestoreError(f"settings file {config} does not exist")
+        os.environ["GENRESTORE_CONFIG"] = str(config)
+    overrides = {"var_dir": var_dir, "data_dir": data_dir}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    ctx.obj = {"overrides": overrides, "settings": load_settings(**overrides)}
+
+
+def _register() -> None:
+    from . import _warehouse_cmds  # noqa: F401  (config, schema, snapshot, sql)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user mistakes print one line and exit non-zero, never a traceback."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except GenrestoreError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click's own usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

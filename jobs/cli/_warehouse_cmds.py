@@ -1,0 +1,151 @@
+"""`config`, `schema`, `snapshot` and `sql`: the warehouse seen from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+import warehouse
+from warehouse import UsageError
+
+from . import app
+from ._common import console, settings_of
+
+config_app = typer.Typer(help="Show the resolved settings.", no_args_is_help=True)
+snapshot_app = typer.Typer(help="Publish, list and prune read-only snapshots of the warehouse.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+app.add_typer(snapshot_app, name="snapshot")
+
+
+@config_app.command("show")
+def config_show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Print every setting after file, environment and options are applied (secrets masked)."""
+    data = settings_of(ctx).masked()
+    if as_json:
+        print(json.dumps(data, indent=2, sort_keys=True))
+        return
+    table = Table("setting", "value", show_header=True)
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for k in sorted(value):
+                walk(f"{prefix}.{k}" if prefix else k, value[k])
+        else:
+            table.add_row(prefix, "" if value is None else str(value))
+
+    walk("", data)
+    console.print(table)
+
+
+@app.command("schema")
+def schema(
+    ctx: typer.Context,
+    table: Optional[str] = typer.Argument(None, help="One table or view; all when omitted."),
+    snapshot: Optional[str] = typer.Option(None, "--snapshot", help="Read this snapshot instead of the latest."),
+    live: bool = typer.Option(False, "--live", help="Read the live file (only when no writer holds it)."),
+) -> None:
+    """Print the data dictionary (tables, columns, types, comments)."""
+    settings = settings_of(ctx)
+    try:
+        path = warehouse.resolve_readable(settings, snapshot, live)
+    except warehouse.SnapshotNotFound:
+        if snapshot or live:
+            raise
+        # Nothing published yet: describe a fresh schema so the dictionary is always readable.
+        import duckdb
+
+        con = duckdb.connect(":memory:")
+        warehouse.migrate(con)
+        docs = warehouse.describe(con, table)
+    else:
+        con = warehouse.connect_readonly(path)
+        try:
+            docs = warehouse.describe(con, table)
+        finally:
+            con.close()
+    for doc in docs:
+        console.print(f"[bold]{doc.name}[/] ({doc.kind}) — {doc.comment or ''}", highlight=False)
+        if table is not None or len(docs) == 1:
+            t = Table("column", "type", "null", "description")
+            for c in doc.columns:
+                t.add_row(c.name, c.type, "yes" if c.nullable else "no", c.comment or "")
+            console.print(t)
+    if table is None and len(docs) > 1:
+        console.print("\n`genrestore schema TABLE` shows a table's columns.")
+
+
+@snapshot_app.command("create")
+def snapshot_create(ctx: typer.Context) -> None:
+    """Publish a consistent read-only copy of the live warehouse under var/snapshots/."""
+    settings = settings_of(ctx)
+    with warehouse.Writer(settings.warehouse_file) as writer:
+        info = warehouse.create_snapshot(writer, settings.snapshots_path)
+    total = sum(info.row_counts.values())
+    console.print(f"published snapshot [bold]{info.snapshot_id}[/] ({total:,} rows, hash {info.content_hash[:12]})")
+
+
+@snapshot_app.command("list")
+def snapshot_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List published snapshots, newest last."""
+    snaps = warehouse.list_snapshots(settings_of(ctx).snapshots_path)
+    if as_json:
+        print(json.dumps([s.__dict__ for s in snaps], indent=2))
+        return
+    if not snaps:
+        console.print("no snapshots published yet; run `genrestore snapshot create`")
+        return
+    t = Table("snapshot id", "created (UTC)", "rows", "content hash")
+    for s in snaps:
+        t.add_row(s.snapshot_id, s.created_at, f"{sum(s.row_counts.values()):,}", s.content_hash[:16])
+    console.print(t)
+
+
+@snapshot_app.command("prune")
+def snapshot_prune(
+    ctx: typer.Context,
+    keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Snapshots to keep (default: setting snapshot_keep)."),
+) -> None:
+    """Remove all but the newest N snapshots (readers of a removed one are not disturbed)."""
+    settings = settings_of(ctx)
+    keep = keep or settings.snapshot_keep
+    removed = warehouse.prune_snapshots(settings.snapshots_path, keep)
+    console.print(f"removed {len(removed)} snapshot(s), kept the newest {keep}")
+
+
+@app.command("sql")
+def sql(
+    ctx: typer.Context,
+    query: Optional[str] = typer.Argument(None, help="SQL to run; read from stdin when omitted."),
+    snapshot: Optional[str] = typer.Option(None, "--snapshot", help="Snapshot id (default: the latest)."),
+    live: bool = typer.Option(False, "--live", help="Query the live file (only when no writer holds it)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or parquet."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+) -> None:
+    """Run read-only SQL against the latest snapshot (write statements are refused)."""
+    if fmt not in ("table", "csv", "json", "parquet"):
+        raise UsageError(f"--format must be table, csv, json or parquet, not {fmt!r}")
+    if query is None:
+        query = sys.stdin.read()
+    settings = settings_of(ctx)
+    path = warehouse.resolve_readable(settings, snapshot, live)
+    result = warehouse.run_query(path, query)
+    if fmt == "table":
+        if output is not None:
+            raise UsageError("--output needs --format csv, json or parquet")
+        t = Table(*result.columns)
+        for row in result.rows:
+            t.add_row(*["NULL" if v is None else str(v) for v in row])
+        console.print(t)
+        console.print(f"{len(result.rows)} row(s)", style="dim")
+        return
+    text = warehouse.format_result(result, fmt, str(output) if output else None)
+    if text is not None:
+        if output is not None:
+            output.write_text(text)
+        else:
+            sys.stdout.write(text)

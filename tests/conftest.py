@@ -1,0 +1,62 @@
+"""Shared fixtures: isolated settings, the real data directory (or a skip), CLI subprocesses."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from warehouse import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def real_data_dir() -> Path:
+    return Path(os.environ.get("GENRESTORE_DATA", REPO.parent / "shared" / "data")).resolve()
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """../shared/data (or GENRESTORE_DATA); tests that need it skip with the reason when absent."""
+    d = real_data_dir()
+    if not (d / "musicoset").is_dir():
+        pytest.skip(f"real data sets not found at {d} (set GENRESTORE_DATA)")
+    return d
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch) -> Settings:
+    """Settings rooted in a temporary var/ directory, unaffected by the developer's environment."""
+    for key in list(os.environ):
+        if key.startswith(("GENRESTORE_", "SPOTIFY_")):
+            monkeypatch.delenv(key, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GENRESTORE_DATA", str(real_data_dir()))
+    return load_settings(var_dir=tmp_path / "var")
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, input: str | None = None,
+            timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run `genrestore ARGS` in a real subprocess (python -m jobs, same interpreter)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("GENRESTORE_", "SPOTIFY_"))}
+    full_env["GENRESTORE_DATA"] = str(real_data_dir())
+    full_env["PYTHONPATH"] = str(REPO)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "jobs", *args], cwd=cwd, env=full_env, input=input,
+        capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture
+def cli(tmp_path):
+    """Call the CLI in a subprocess with cwd = tmp_path (so var/ lands there)."""
+
+    def call(*args: str, **kw) -> subprocess.CompletedProcess:
+        kw.setdefault("cwd", tmp_path)
+        return run_cli(*args, **kw)
+
+    return call

@@ -1,0 +1,79 @@
+"""Ordered, recorded schema migrations.
+
+Migrations are the SQL files in ``warehouse/migrations/`` named ``NNNN_name.sql``. Each is applied
+once, in number order, inside one transaction with its record in ``schema_migrations``, so an
+existing warehouse file upgrades in place and a failed migration leaves it as it was.
+Packages own number ranges so parallel work never collides: 0001-0009 core, 0010-0019 features,
+0020-0029 modeling, 0030-0039 crawl, 0040-0049 jobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib import resources
+
+import duckdb
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()[:16]
+
+
+def available_migrations() -> list[Migration]:
+    found = []
+    for entry in resources.files("warehouse.migrations").iterdir():
+        m = _NAME.match(entry.name)
+        if m:
+            found.append(Migration(int(m.group(1)), m.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found, key=lambda mig: mig.version)
+
+
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND database_name = current_database()"
+    ).fetchone()[0]
+    if not exists:
+        return set()
+    return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
+    """Apply every migration not yet recorded; return the ones applied now."""
+    con.execute(
+        """CREATE TABLE IF NOT EXISTS schema_migrations (
+               version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+               checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"""
+    )
+    con.execute(
+        "COMMENT ON TABLE schema_migrations IS 'Ops: schema migrations applied to this file, in order.'"
+    )
+    done = applied_versions(con)
+    applied = []
+    for mig in available_migrations():
+        if mig.version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(mig.sql)
+            con.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?, ?)",
+                [mig.version, mig.name, mig.checksum, datetime.now(timezone.utc).replace(tzinfo=None)],
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(mig)
+    return applied

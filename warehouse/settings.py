@@ -1,0 +1,175 @@
+"""One typed settings object for the whole system.
+
+Resolved in one place, lowest precedence first:
+
+1. defaults declared below (each field carries its help text),
+2. ``genrestore.toml`` in the working directory (or the file named by ``GENRESTORE_CONFIG``),
+3. environment variables ``GENRESTORE_*`` (nested keys with ``__``, e.g.
+   ``GENRESTORE_CRAWL__BUDGET_PER_WINDOW=120``), plus ``SPOTIFY_CLIENT_ID`` /
+   ``SPOTIFY_CLIENT_SECRET`` for the credentials,
+4. keyword overrides, which is how command-line options arrive.
+
+An invalid value raises :class:`~warehouse.errors.ConfigError` naming the key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from .errors import ConfigError
+
+SPOTIFY_API_URL = "https://api.spotify.com/v1"
+SPOTIFY_TOKEN_URL = "https://accounts.spotify.com/api/token"
+
+
+class CrawlSettings(BaseModel):
+    budget_per_window: int = Field(
+        90, ge=1, description="Requests the limiter allows per rolling window (Spotify publishes none)."
+    )
+    window_seconds: float = Field(30.0, gt=0, description="Length of the rolling rate-limit window.")
+    max_retry_after: float = Field(
+        900.0, ge=0, description="A Retry-After longer than this ends the run and records 'paused until'."
+    )
+    concurrency: int = Field(8, ge=1, le=64, description="In-flight requests at most.")
+    timeout: float = Field(10.0, gt=0, description="Seconds before an HTTP call times out.")
+    max_attempts: int = Field(6, ge=1, description="Attempts per request for timeouts, 5xx, bad bodies.")
+    market: str | None = Field("US", description="Market passed on catalog calls (None: omit).")
+
+
+class JobSchedule(BaseModel):
+    """When a job runs: every ``interval_seconds`` or on a ``cron`` expression."""
+
+    interval_seconds: float | None = Field(None, gt=0)
+    cron: str | None = None
+    enabled: bool = True
+
+
+def _default_schedules() -> dict[str, JobSchedule]:
+    return {
+        "crawl": JobSchedule(interval_seconds=3600),
+        "refresh": JobSchedule(cron="0 3 * * *"),
+        "snapshot": JobSchedule(cron="30 4 * * *"),
+        "build": JobSchedule(cron="0 5 * * *"),
+        "retrain": JobSchedule(cron="30 5 * * *"),
+        "report": JobSchedule(cron="0 6 * * *"),
+        "prune": JobSchedule(cron="0 7 * * *"),
+    }
+
+
+class Settings(BaseSettings):
+    """Every setting of genrestore, with its default and what it is for."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="GENRESTORE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    var_dir: Path = Field(Path("var"), description="Root of everything genrestore writes.")
+    warehouse_path: Path | None = Field(None, description="Live DuckDB file (default var/warehouse.duckdb).")
+    snapshots_dir: Path | None = Field(None, description="Published snapshots (default var/snapshots).")
+    models_dir: Path | None = Field(None, description="Model artifacts (default var/models).")
+    reports_dir: Path | None = Field(None, description="Nightly reports (default var/reports).")
+    data_dir: Path = Field(
+        Path("../shared/data"),
+        description="Public data sets (MusicOSet, music_genre, ...); env GENRESTORE_DATA.",
+        validation_alias=AliasChoices("data_dir", "GENRESTORE_DATA", "GENRESTORE_DATA_DIR"),
+    )
+    api_url: str = Field(SPOTIFY_API_URL, description="Spotify-compatible API base URL (or the emulator's).")
+    token_url: str | None = Field(
+        None, description="Token endpoint; follows from api_url when unset."
+    )
+    client_id: str | None = Field(
+        None,
+        description="Spotify client id (SPOTIFY_CLIENT_ID).",
+        validation_alias=AliasChoices("client_id", "SPOTIFY_CLIENT_ID", "GENRESTORE_CLIENT_ID"),
+    )
+    client_secret: SecretStr | None = Field(
+        None,
+        description="Spotify client secret (SPOTIFY_CLIENT_SECRET); never printed.",
+        validation_alias=AliasChoices("client_secret", "SPOTIFY_CLIENT_SECRET", "GENRESTORE_CLIENT_SECRET"),
+    )
+    snapshot_keep: int = Field(7, ge=1, description="Snapshots kept by `snapshot prune` and the prune job.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log verbosity.")
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    schedules: dict[str, JobSchedule] = Field(default_factory=_default_schedules)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("GENRESTORE_CONFIG", "genrestore.toml"))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        # First wins: overrides > environment > toml file > defaults.
+        return (init_settings, env_settings, toml)
+
+    # Derived paths: one place decides the layout under var/.
+    @property
+    def warehouse_file(self) -> Path:
+        return self.warehouse_path or self.var_dir / "warehouse.duckdb"
+
+    @property
+    def snapshots_path(self) -> Path:
+        return self.snapshots_dir or self.var_dir / "snapshots"
+
+    @property
+    def models_path(self) -> Path:
+        return self.models_dir or self.var_dir / "models"
+
+    @property
+    def reports_path(self) -> Path:
+        return self.reports_dir or self.var_dir / "reports"
+
+    @property
+    def resolved_token_url(self) -> str:
+        if self.token_url:
+            return self.token_url
+        if self.api_url.rstrip("/") == SPOTIFY_API_URL:
+            return SPOTIFY_TOKEN_URL
+        # An emulator or proxy serves the token endpoint beside /v1, as Spotify's accounts host does.
+        base = self.api_url.rstrip("/")
+        if base.endswith("/v1"):
+            base = base[: -len("/v1")]
+        return base + "/api/token"
+
+    def masked(self) -> dict[str, Any]:
+        """Every setting as plain data, secrets masked, derived paths filled in."""
+        data = self.model_dump(mode="json")
+        data["client_secret"] = "********" if self.client_secret else None
+        data["warehouse_path"] = str(self.warehouse_file)
+        data["snapshots_dir"] = str(self.snapshots_path)
+        data["models_dir"] = str(self.models_path)
+        data["reports_dir"] = str(self.reports_path)
+        data["token_url"] = self.resolved_token_url
+        return data
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Resolve settings from defaults, toml, environment and ``overrides`` (None = not given)."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "settings"
+        value = err.get("input")
+        shown = "" if isinstance(value, dict) or key.endswith("secret") else f" (got {value!r})"
+        raise ConfigError(f"invalid setting {key}: {err['msg']}{shown}") from None
+    except (OSError, ValueError) as exc:  # unreadable or malformed genrestore.toml
+        raise ConfigError(f"cannot read configuration: {exc}") from None
