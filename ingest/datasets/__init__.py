@@ -2,10 +2,24 @@
 
 Each import is one transaction through the single :class:`warehouse.Writer`, idempotent (a second
 import of the same file changes nothing), validates rows with vectorised casts and records bad
-rows in ``rejects``; a file that cannot be used raises :class:`warehouse.errors.ImportFailed`.
+rows in ``rejects``; a file that cannot be used raises :class:`warehouse.errors.ImportFailed` and
+leaves the warehouse as it was.
 """
 
+from ._all import available_datasets, default_path, import_all
+from ._fma import import_fma_genres
+from ._music_genre import import_music_genre
 from ._musicoset import import_musicoset
 from ._report import ImportReport
+from ._spotify_songs import import_spotify_songs
 
-__all__ = ["ImportReport", "import_musicoset"]
+__all__ = [
+    "ImportReport",
+    "available_datasets",
+    "default_path",
+    "import_all",
+    "import_fma_genres",
+    "import_music_genre",
+    "import_musicoset",
+    "import_spotify_songs",
+]

@@ -92,12 +92,8 @@ def _refine_artists(df: pl.DataFrame) -> pl.DataFrame:
 
 def _refine_songs(df: pl.DataFrame) -> pl.DataFrame:
     parsed, errors = parse_str_dict(df["artists"].to_list())
-    df = df.with_columns(pl.Series("artists", [None] * df.height, pl.Null))
-    df = df.with_columns(
-        pl.Series("artists", [[{"artist_id": k, "artist_name": v} for k, v in p] if p is not None else None
-                              for p in parsed],
-                  pl.List(pl.Struct({"artist_id": pl.Utf8, "artist_name": pl.Utf8})))
-    )
+    ids = [None if p is None else [artist_id for artist_id, _name in p] for p in parsed]
+    df = df.with_columns(pl.Series("artists", ids, pl.List(pl.Utf8)))
     return add_reason(df, pl.Series([None if e is None else f"artists: {e}" for e in errors], dtype=pl.Utf8))
 
 
@@ -188,9 +184,9 @@ def _silver_rows(loaded: dict[str, Loaded], stamp: datetime) -> dict[str, tuple[
         )
     )
     track_artists = (
-        s.select("track_id", "artists").explode("artists").drop_nulls("artists")
+        s.select("track_id", pl.col("artists").alias("artist_id")).explode("artist_id").drop_nulls("artist_id")
         .with_columns(pl.int_range(pl.len()).over("track_id").cast(pl.Int32).alias("position"))
-        .select("track_id", pl.col("artists").struct.field("artist_id"), "position", src.alias("source"))
+        .select("track_id", "artist_id", "position", src.alias("source"))
     )
     audio = f.select(
         "track_id", "acousticness", "danceability", "energy", "instrumentalness",

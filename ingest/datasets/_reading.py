@@ -20,6 +20,7 @@ import polars as pl
 from warehouse.errors import ImportFailed
 
 LINE = "_line"
+ROW = "_row"
 RECORD = "_record"
 
 
@@ -27,8 +28,9 @@ RECORD = "_record"
 class RawTable:
     """A data-set file as strings: one Utf8 column per header column plus ``_line`` and ``_record``.
 
-    ``_line`` is the 1-based line of the row in the (uncompressed) file, ``_record`` the row as
-    it was read (fields joined by the separator), for ``rejects``.
+    ``_line`` is the 1-based line of the row in the (uncompressed) file, ``_row`` its 1-based
+    number among the data rows (they differ after blank lines or quoted line breaks), ``_record``
+    the row as it was read (fields joined by the separator), for ``rejects``.
     """
 
     path: Path
@@ -107,6 +109,8 @@ def read_delimited(
     width = len(header)
     rows: list[list[str]] = []
     lines: list[int] = []
+    numbers: list[int] = []
+    count = 0
     ragged_lines: list[int] = []
     ragged_reasons: list[str] = []
     ragged_records: list[str] = []
@@ -117,6 +121,7 @@ def read_delimited(
             start = reader.line_num + 1
             if not fields:
                 continue  # a blank line carries no data
+            count += 1
             if len(fields) != width:
                 ragged_lines.append(line)
                 ragged_reasons.append(f"has {len(fields)} fields, expected {width}")
@@ -124,6 +129,7 @@ def read_delimited(
                 continue
             rows.append(fields)
             lines.append(line)
+            numbers.append(count)
     except csv.Error as exc:
         raise ImportFailed(f"{path}: cannot parse line {reader.line_num} ({exc})") from None
     if not rows and not ragged_lines:
@@ -135,6 +141,7 @@ def read_delimited(
         frame = pl.DataFrame({name: pl.Series(name, [], pl.Utf8) for name in header})
     frame = frame.with_columns(
         pl.Series(LINE, lines, pl.Int64),
+        pl.Series(ROW, numbers, pl.Int64),
         pl.Series(RECORD, [separator.join(r) for r in rows], pl.Utf8),
     )
     ragged = pl.DataFrame(

@@ -15,7 +15,7 @@ import polars as pl
 
 from warehouse.errors import ImportFailed
 
-from ._reading import LINE, RECORD, RawTable
+from ._reading import LINE, RECORD, ROW, RawTable
 
 REASON = "_reason"
 Kind = Literal["str", "id", "int", "float", "bool"]
@@ -96,7 +96,7 @@ def _typed_value(col: Col) -> tuple[pl.Expr, pl.Expr]:
 
 
 def coerce(raw: RawTable, spec: Sequence[Col]) -> pl.DataFrame:
-    """Typed columns named by ``spec`` plus ``_line``, ``_record`` and ``_reason``.
+    """Typed columns named by ``spec`` plus ``_line``, ``_row``, ``_record`` and ``_reason``.
 
     A row whose fields are all empty gets the reason ``empty row`` instead of one per column.
     """
@@ -109,7 +109,7 @@ def coerce(raw: RawTable, spec: Sequence[Col]) -> pl.DataFrame:
         .when(joined != "").then(joined)
         .otherwise(None)
     )
-    return frame.select(*values, pl.col(LINE), pl.col(RECORD), reason.alias(REASON))
+    return frame.select(*values, pl.col(LINE), pl.col(ROW), pl.col(RECORD), reason.alias(REASON))
 
 
 def add_reason(frame: pl.DataFrame, reason: pl.Expr | pl.Series) -> pl.DataFrame:

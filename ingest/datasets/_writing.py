@@ -4,6 +4,7 @@ rejects that are recorded once per (file, line, reason) so a re-import changes n
 from __future__ import annotations
 
 import itertools
+import warnings
 from datetime import datetime, timezone
 from typing import Sequence
 
@@ -33,11 +34,16 @@ def upsert_own(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, k
     con.register(name, rows.to_arrow())
     try:
         on = " AND ".join(f"t.{k} = i.{k}" for k in key)
-        kept = warehouse.fetch_arrow(con.sql(
+        result = con.execute(
             f"SELECT i.* FROM {name} i WHERE NOT EXISTS "
             f"(SELECT 1 FROM {table} t WHERE {on} AND t.source <> ?)",
-            params=[source],
-        ))
+            [source],
+        )
+        with warnings.catch_warnings():
+            # execute() (not sql()) so a caller's half-fetched result cannot block us; the
+            # extra Arrow copy duckdb warns about is cheap next to the upsert itself.
+            warnings.simplefilter("ignore", UserWarning)
+            kept = warehouse.fetch_arrow(result)
     finally:
         con.unregister(name)
     return warehouse.upsert(con, table, kept, key)
