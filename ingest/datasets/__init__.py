@@ -6,7 +6,7 @@ rows in ``rejects``; a file that cannot be used raises :class:`warehouse.errors.
 leaves the warehouse as it was.
 """
 
-from ._all import available_datasets, default_path, import_all
+from ._all import IMPORTERS, LAYOUT, available_datasets, default_path, import_all
 from ._fma import import_fma_genres
 from ._music_genre import import_music_genre
 from ._musicoset import import_musicoset
@@ -14,6 +14,8 @@ from ._report import ImportReport
 from ._spotify_songs import import_spotify_songs
 
 __all__ = [
+    "IMPORTERS",
+    "LAYOUT",
     "ImportReport",
     "available_datasets",
     "default_path",
