@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 from rich.table import Table
 
 import warehouse
-from ingest import datasets
 
 from . import app
 from ._common import console, is_tty, settings_of
+
+if TYPE_CHECKING:
+    from ingest.datasets import ImportReport
 
 import_app = typer.Typer(
     help="Import public data-set dumps (MusicOSet, music_genre, spotify_songs, FMA genres) into the live "
@@ -27,7 +29,7 @@ MAX_SHARE_HELP = "Fail the file when more than this share of its rows is bad (de
 QUIET_HELP = "No progress bar (it is also off when stderr is not a terminal)."
 
 
-def _print(report: datasets.ImportReport) -> None:
+def _print(report: "ImportReport") -> None:
     console.print(f"[bold]{report.source}[/]: imported in {report.seconds:.1f} s", highlight=False)
     table = Table("table", "rows")
     for name, n in report.tables.items():
@@ -39,10 +41,12 @@ def _print(report: datasets.ImportReport) -> None:
 
 
 def _run(ctx: typer.Context, dataset: str, path: Optional[Path], max_share: float, quiet: bool) -> None:
+    from ingest import datasets  # imported here: polars is not needed by other commands
+
     settings = settings_of(ctx)
     if path is None:
         path = datasets.default_path(settings.data_dir, dataset)
-    importer: Callable = datasets.IMPORTERS[dataset]
+    importer = datasets.IMPORTERS[dataset]
     with warehouse.Writer(settings.warehouse_file, command=f"genrestore import {dataset}") as writer:
         report = importer(writer, path, progress=not quiet and is_tty(), max_reject_share=max_share)
     _print(report)
@@ -111,6 +115,8 @@ def import_all(
     quiet: bool = typer.Option(False, "--quiet", "-q", help=QUIET_HELP),
 ) -> None:
     """Import every data set found under the data directory (each in its own transaction)."""
+    from ingest import datasets
+
     settings = settings_of(ctx)
     found = datasets.available_datasets(settings.data_dir)
     if not found:
