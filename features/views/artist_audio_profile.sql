@@ -9,7 +9,7 @@ WITH artist_tracks AS (
 )
 SELECT
     a.artist_id,
-    count(af.track_id) AS track_count,
+    count(af.track_id) AS audio_track_count,
     avg(af.danceability) AS danceability_mean,
     stddev_samp(af.danceability) AS danceability_std,
     quantile_cont(af.danceability, 0.1) AS danceability_q10,

@@ -27,7 +27,7 @@ COMMENT ON COLUMN feature_views.seconds IS 'build time of the view';
 CREATE TABLE feature_artist_audio_profile (
     snapshot_id VARCHAR NOT NULL,
     artist_id VARCHAR NOT NULL,
-    track_count BIGINT,
+    audio_track_count BIGINT,
     danceability_mean DOUBLE, danceability_std DOUBLE, danceability_q10 DOUBLE, danceability_q50 DOUBLE, danceability_q90 DOUBLE,
     energy_mean DOUBLE, energy_std DOUBLE, energy_q10 DOUBLE, energy_q50 DOUBLE, energy_q90 DOUBLE,
     loudness_mean DOUBLE, loudness_std DOUBLE, loudness_q10 DOUBLE, loudness_q50 DOUBLE, loudness_q90 DOUBLE,
@@ -44,7 +44,7 @@ CREATE TABLE feature_artist_audio_profile (
 COMMENT ON TABLE feature_artist_audio_profile IS 'Gold feature view artist_audio_profile: distribution of the audio features of the tracks an artist is credited on (any position), per snapshot. NULL where the artist has no track with audio features.';
 COMMENT ON COLUMN feature_artist_audio_profile.snapshot_id IS 'snapshot the row was built from';
 COMMENT ON COLUMN feature_artist_audio_profile.artist_id IS 'artists.artist_id';
-COMMENT ON COLUMN feature_artist_audio_profile.track_count IS 'distinct tracks credited to the artist that have audio features';
+COMMENT ON COLUMN feature_artist_audio_profile.audio_track_count IS 'distinct tracks credited to the artist that have audio features';
 COMMENT ON COLUMN feature_artist_audio_profile.mode_major_share IS 'share of those tracks in a major key (mode = 1)';
 COMMENT ON COLUMN feature_artist_audio_profile.danceability_mean IS 'mean of the danceability (0-1) of the artist''s tracks';
 COMMENT ON COLUMN feature_artist_audio_profile.danceability_std IS 'sample standard deviation (NULL for one track) of the danceability (0-1) of the artist''s tracks';

@@ -1,0 +1,132 @@
+"""Genre-tag distances from shared artists, and cutting the tag tree into k families.
+
+Distance between two tags (both carried by at least ``min_artists`` artists):
+
+1. Ochiai (cosine of the binary artist columns): shared artists / sqrt(n_a * n_b), computed on
+   artist weights so a bootstrap resample is just another weight vector.
+2. Second-order profile cosine: each tag is described by its Ochiai similarities to every
+   clustered tag, each coordinate weighted by the IDF of that tag (log(N / artists)). Broad tags
+   such as "pop" or "rock" are similar to almost everything, so the IDF weight makes "both are
+   somewhat like pop" count for little, which keeps them from gluing families together; the
+   profile also smooths the noisy counts of tags with few artists (more stable under resampling).
+3. distance = 1 - profile cosine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.spatial.distance import squareform
+
+
+def incidence(artist_tags: list[list[str]], tags: list[str]) -> sp.csr_matrix:
+    """Binary artists x tags matrix (only the listed tags)."""
+    index = {t: i for i, t in enumerate(tags)}
+    rows, cols = [], []
+    for a, genres in enumerate(artist_tags):
+        for t in set(genres):
+            j = index.get(t)
+            if j is not None:
+                rows.append(a)
+                cols.append(j)
+    data = np.ones(len(rows), dtype=np.float64)
+    return sp.csr_matrix((data, (rows, cols)), shape=(len(artist_tags), len(tags)))
+
+
+def tag_similarity(X: sp.csr_matrix, weights: np.ndarray | None = None) -> np.ndarray:
+    """IDF-weighted second-order cosine similarity between the tag columns of ``X``."""
+    w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    Xw = sp.diags(w) @ X
+    C = np.asarray((X.T @ Xw).todense())
+    n = np.sqrt(np.maximum(np.diag(C), 1e-12))
+    ochiai = C / np.outer(n, n)
+    np.fill_diagonal(ochiai, 1.0)
+    df = np.maximum(np.diag(C), 1e-12)
+    total = max(float(w[np.asarray(X.sum(axis=1)).ravel() > 0].sum()), 1.0)
+    idf = np.log(np.maximum(total / df, 1.0 + 1e-9))
+    profile = ochiai * idf[None, :]
+    profile /= np.maximum(np.linalg.norm(profile, axis=1, keepdims=True), 1e-12)
+    sim = profile @ profile.T
+    np.fill_diagonal(sim, 1.0)
+    return sim
+
+
+def distance_matrix(X: sp.csr_matrix, weights: np.ndarray | None = None) -> np.ndarray:
+    D = 1.0 - tag_similarity(X, weights)
+    np.clip(D, 0.0, 1.0, out=D)
+    np.fill_diagonal(D, 0.0)
+    return D
+
+
+def average_linkage(D: np.ndarray) -> np.ndarray:
+    return linkage(squareform(D, checks=False), method="average")
+
+
+def family_shares(X: sp.csr_matrix, labels: np.ndarray, n_families: int,
+                  weights: np.ndarray | None = None) -> np.ndarray:
+    """Share of (weighted) artists carrying at least one tag of each family.
+
+    Every row of ``X`` is a tagged artist (its tags may all be too rare to be columns), so the
+    denominator is all tagged artists, the same base as the final family shares.
+    """
+    onehot = sp.csr_matrix((np.ones(len(labels)), (np.arange(len(labels)), labels)),
+                           shape=(len(labels), n_families))
+    hit = (X @ onehot) > 0
+    w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
+    total = max(w.sum(), 1e-12)
+    return np.asarray(hit.T @ w).ravel() / total
+
+
+class TreeCutter:
+    """Cut one average-linkage tree into exactly k families of at least ``min_share`` artists.
+
+    For a given k, take the smallest cut of the tree that yields k clusters holding at least
+    ``min_share`` of the artists each; the smaller clusters of that cut (outlier tags) join the
+    big cluster at the smallest average distance. This keeps k meaning "k usable families".
+    """
+
+    def __init__(self, Z: np.ndarray, D: np.ndarray, X: sp.csr_matrix, min_share: float,
+                 weights: np.ndarray | None = None):
+        self.Z, self.D, self.X, self.min_share, self.weights = Z, D, X, min_share, weights
+        self.n = D.shape[0]
+        self._cuts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._found: dict[int, int] = {}
+
+    def _cut(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        if m not in self._cuts:
+            lab = fcluster(self.Z, m, criterion="maxclust") - 1
+            _, lab = np.unique(lab, return_inverse=True)
+            shares = family_shares(self.X, lab, lab.max() + 1, self.weights)
+            self._cuts[m] = (lab, shares)
+        return self._cuts[m]
+
+    def labels(self, k: int) -> np.ndarray:
+        if self.n <= 1:
+            return np.zeros(self.n, dtype=int)
+        k = min(k, self.n)
+        lab, shares = self._cut(k)
+        # n_big(m) grows (almost) with m, so the search for k+1 starts where k's ended.
+        start = max([k] + [m for kk, m in self._found.items() if kk < k])
+        for m in range(start, self.n + 1):
+            lab, shares = self._cut(m)
+            if int((shares >= self.min_share).sum()) >= k:
+                self._found[k] = m
+                break
+        big = np.flatnonzero(shares >= self.min_share)
+        if len(big) == 0:
+            big = np.array([int(np.argmax(shares))])
+        if len(big) > k:  # the cut overshot: keep the k biggest, fold the rest in below
+            big = big[np.argsort(-shares[big], kind="stable")[:k]]
+        out = lab.copy()
+        small = np.setdiff1d(np.arange(lab.max() + 1), big)
+        if len(small):
+            onehot = np.zeros((self.n, lab.max() + 1))
+            onehot[np.arange(self.n), lab] = 1.0
+            sizes = onehot.sum(axis=0)
+            # mean distance between every small and every big cluster, in two products
+            mean_d = (onehot[:, small].T @ self.D @ onehot[:, big]) / np.outer(sizes[small], sizes[big])
+            target = big[np.argmin(mean_d, axis=1)]
+            out = np.where(np.isin(lab, small), target[np.searchsorted(small, lab).clip(0, len(small) - 1)], lab)
+        _, out = np.unique(out, return_inverse=True)
+        return out
