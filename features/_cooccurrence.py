@@ -59,6 +59,27 @@ def distance_matrix(X: sp.csr_matrix, weights: np.ndarray | None = None) -> np.n
     return D
 
 
+def fast_ari(a: np.ndarray, b: np.ndarray) -> float:
+    """Adjusted Rand index of two label vectors (same value as sklearn's, without its overhead)."""
+    a = np.unique(np.asarray(a), return_inverse=True)[1]
+    b = np.unique(np.asarray(b), return_inverse=True)[1]
+    n = len(a)
+    if n < 2:
+        return 1.0
+
+    def pairs(counts: np.ndarray) -> float:
+        counts = counts.astype(np.float64)
+        return float((counts * (counts - 1) / 2).sum())
+
+    s_ij = pairs(np.bincount(a * (b.max() + 1) + b))
+    s_a, s_b = pairs(np.bincount(a)), pairs(np.bincount(b))
+    expected = s_a * s_b / (n * (n - 1) / 2)
+    top = (s_a + s_b) / 2
+    if top == expected:
+        return 1.0
+    return (s_ij - expected) / (top - expected)
+
+
 def average_linkage(D: np.ndarray) -> np.ndarray:
     return linkage(squareform(D, checks=False), method="average")
 
@@ -91,7 +112,46 @@ class TreeCutter:
         self.Z, self.D, self.X, self.min_share, self.weights = Z, D, X, min_share, weights
         self.n = D.shape[0]
         self._cuts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._found: dict[int, int] = {}
+        self._nbig: np.ndarray | None = None
+
+    def _n_big(self) -> np.ndarray:
+        """n_big[m]: clusters holding ≥ min_share of the artists when the tree is cut into m.
+
+        One pass over the merges, carrying each live cluster's artist set (sorted index arrays),
+        instead of cutting and counting the tree once per m.
+        """
+        if self._nbig is not None:
+            return self._nbig
+        n = self.n
+        Xc = self.X.tocsc()
+        w = np.ones(self.X.shape[0]) if self.weights is None else np.asarray(self.weights, dtype=np.float64)
+        total = max(w.sum(), 1e-12)
+        N = self.X.shape[0]
+        # leaves as artist index arrays, merged clusters as boolean artist masks
+        members: dict[int, np.ndarray] = {i: Xc.indices[Xc.indptr[i]:Xc.indptr[i + 1]] for i in range(n)}
+        mass = {i: w[members[i]].sum() for i in range(n)}
+        limit = self.min_share * total
+        count = sum(1 for i in range(n) if mass[i] >= limit)
+        out = np.zeros(n + 1, dtype=np.int64)
+        out[n] = count
+        for step, (a, b) in enumerate(self.Z[:, :2].astype(int)):
+            ma, mb = members.pop(a), members.pop(b)
+            if ma.dtype == bool:
+                merged = ma
+            else:
+                merged = np.zeros(N, dtype=bool)
+                merged[ma] = True
+            if mb.dtype == bool:
+                merged |= mb
+            else:
+                merged[mb] = True
+            node = n + step
+            members[node] = merged
+            mass[node] = w @ merged
+            count += int(mass[node] >= limit) - int(mass.pop(a) >= limit) - int(mass.pop(b) >= limit)
+            out[n - step - 1] = count
+        self._nbig = out
+        return out
 
     def _cut(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         if m not in self._cuts:
@@ -105,14 +165,9 @@ class TreeCutter:
         if self.n <= 1:
             return np.zeros(self.n, dtype=int)
         k = min(k, self.n)
-        lab, shares = self._cut(k)
-        # n_big(m) grows (almost) with m, so the search for k+1 starts where k's ended.
-        start = max([k] + [m for kk, m in self._found.items() if kk < k])
-        for m in range(start, self.n + 1):
-            lab, shares = self._cut(m)
-            if int((shares >= self.min_share).sum()) >= k:
-                self._found[k] = m
-                break
+        n_big = self._n_big()
+        m = next((m for m in range(k, self.n + 1) if n_big[m] >= k), self.n)
+        lab, shares = self._cut(m)
         big = np.flatnonzero(shares >= self.min_share)
         if len(big) == 0:
             big = np.array([int(np.argmax(shares))])
@@ -125,7 +180,7 @@ class TreeCutter:
             onehot[np.arange(self.n), lab] = 1.0
             sizes = onehot.sum(axis=0)
             # mean distance between every small and every big cluster, in two products
-            mean_d = (onehot[:, small].T @ self.D @ onehot[:, big]) / np.outer(sizes[small], sizes[big])
+            mean_d = (onehot[:, small].T @ (self.D @ onehot[:, big])) / np.outer(sizes[small], sizes[big])
             target = big[np.argmin(mean_d, axis=1)]
             out = np.where(np.isin(lab, small), target[np.searchsorted(small, lab).clip(0, len(small) - 1)], lab)
         _, out = np.unique(out, return_inverse=True)

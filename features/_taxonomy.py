@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import adjusted_rand_score, silhouette_score
+from sklearn.metrics import silhouette_score
 
 from warehouse import GenrestoreError
 
-from ._cooccurrence import TreeCutter, average_linkage, distance_matrix, family_shares, incidence, tag_similarity
+from ._cooccurrence import TreeCutter, average_linkage, distance_matrix, family_shares, fast_ari, incidence, tag_similarity
 from ._token_rule import TokenRule
 
 
@@ -84,7 +84,8 @@ class GenreTaxonomy:
     def __init__(self, min_artists: int = 60, k_min: int = 12, k_max: int = 30, n_bootstrap: int = 30,
                  max_family_share: float = 0.25, min_family_share: float = 0.01,
                  stability_threshold: float = 0.85, tie_tolerance: float = 0.01,
-                 random_state: int = 0):
+                 keep_k_margin: float = 0.05, sticky_margin: float = 0.03, rare_keep_ratio: float = 0.5,
+                 consensus: bool = True, random_state: int = 0):
         self.min_artists = min_artists
         self.k_min = k_min
         self.k_max = k_max
@@ -93,12 +94,17 @@ class GenreTaxonomy:
         self.min_family_share = min_family_share
         self.stability_threshold = stability_threshold
         self.tie_tolerance = tie_tolerance
+        self.keep_k_margin = keep_k_margin
+        self.sticky_margin = sticky_margin
+        self.consensus = consensus
+        self.rare_keep_ratio = rare_keep_ratio
         self.random_state = random_state
 
     def get_params(self) -> dict:
         return {k: getattr(self, k) for k in (
             "min_artists", "k_min", "k_max", "n_bootstrap", "max_family_share", "min_family_share",
-            "stability_threshold", "tie_tolerance", "random_state")}
+            "stability_threshold", "tie_tolerance", "keep_k_margin", "sticky_margin", "rare_keep_ratio",
+            "consensus", "random_state")}
 
     # ───────────────────────────── fitting ─────────────────────────────
     def fit(self, artist_genres, previous: dict[str, int] | None = None,
@@ -133,11 +139,14 @@ class GenreTaxonomy:
         ref_labels = {k: ref.labels(k) for k in ks}
         rng = np.random.default_rng(self.random_state)
         aris = {k: [] for k in ks}
+        boot_labels = {k: [] for k in ks}
         for b in range(self.n_bootstrap):
             Zb, Db, wb = self._bootstrap_tree(X, rng)
             cut = TreeCutter(Zb, Db, X, self.min_family_share, wb)
             for k in ks:
-                aris[k].append(adjusted_rand_score(ref_labels[k], cut.labels(k)))
+                lab_b = cut.labels(k)
+                boot_labels[k].append(lab_b)
+                aris[k].append(fast_ari(ref_labels[k], lab_b))
             if progress is not None:
                 progress("bootstrap", b + 1, 2 * self.n_bootstrap)
         scan = []
@@ -158,12 +167,16 @@ class GenreTaxonomy:
         self.selection_ari_ = chosen.mean_ari
         self.silhouette_ = chosen.silhouette
         labels = ref_labels[chosen.k]
+        if self.consensus and boot_labels[chosen.k]:
+            labels = self._consensus(ref_labels[chosen.k], boot_labels[chosen.k], X, chosen.k)
+            n_fam = labels.max() + 1
+            self.silhouette_ = float(silhouette_score(D, labels, metric="precomputed")) if 1 < n_fam < n else 0.0
         # A fresh set of resamples for the reported stability of the chosen k.
         check = []
         rng_check = np.random.default_rng([self.random_state, 1])
         for b in range(self.n_bootstrap):
             Zb, Db, wb = self._bootstrap_tree(X, rng_check)
-            check.append(adjusted_rand_score(labels, TreeCutter(Zb, Db, X, self.min_family_share, wb).labels(chosen.k)))
+            check.append(fast_ari(labels, TreeCutter(Zb, Db, X, self.min_family_share, wb).labels(chosen.k)))
             if progress is not None:
                 progress("bootstrap", self.n_bootstrap + b + 1, 2 * self.n_bootstrap)
         self.bootstrap_aris_ = check
@@ -171,6 +184,20 @@ class GenreTaxonomy:
         self.min_bootstrap_ari_ = float(np.min(check)) if check else float("nan")
         self._finish(tagged, clustered, labels, X, D, previous)
         return self
+
+    def _consensus(self, ref: np.ndarray, boots: list[np.ndarray], X, k: int) -> np.ndarray:
+        """Evidence accumulation: average linkage on 1 - (share of partitions joining two tags).
+
+        The full-data cut and the bootstrap cuts vote; the consensus partition is the central
+        one, so it moves less when the data changes a little (a new snapshot).
+        """
+        parts = [ref] + list(boots)
+        co = np.zeros((len(ref), len(ref)))
+        for lab in parts:
+            co += lab[:, None] == lab[None, :]
+        dc = 1.0 - co / len(parts)
+        np.fill_diagonal(dc, 0.0)
+        return TreeCutter(average_linkage(dc), dc, X, self.min_family_share).labels(k)
 
     def _bootstrap_tree(self, X: sp.csr_matrix, rng: np.random.Generator):
         n = X.shape[0]
@@ -181,10 +208,14 @@ class GenreTaxonomy:
     def _choose_k(self, scan: list[KScan], previous) -> tuple[KScan, str]:
         eligible = [s for s in scan if s.eligible]
         if previous:
+            # Hysteresis: keep the previous k while it meets the size limits and stays within
+            # ``keep_k_margin`` of the stability threshold, so versions remain comparable.
             prev_k = len(set(previous.values()))
-            for s in eligible:
-                if s.k == prev_k:
-                    return s, f"previous version's k={prev_k} is still eligible"
+            for s in scan:
+                if (s.k == prev_k and s.largest_share <= self.max_family_share
+                        and s.smallest_share >= self.min_family_share
+                        and s.mean_ari >= self.stability_threshold - self.keep_k_margin):
+                    return s, f"kept the previous version's k={prev_k} (ARI {s.mean_ari:.3f}, size limits met)"
         if eligible:
             best = max(s.mean_ari for s in eligible)
             near = [s for s in eligible if s.mean_ari >= best - self.tie_tolerance]
@@ -203,6 +234,28 @@ class GenreTaxonomy:
         counts = self.tag_artists_
         local = {t: int(labels[i]) for i, t in enumerate(clustered)}
         method = {t: "clustered" for t in clustered}
+        sizes = family_shares(X, labels, k)
+        # previous family id → local family index, from the matching of the clustered tags
+        prev_local = ({v: f for f, v in self._match_ids(local, counts, k, sizes, previous).items()}
+                      if previous else {})
+        if prev_local and self.sticky_margin > 0:
+            # Hysteresis on family boundaries: a clustered tag whose previous family (matched into
+            # this partition) is within sticky_margin of its new family in mean distance stays put.
+            onehot = np.zeros((len(labels), k))
+            onehot[np.arange(len(labels)), labels] = 1.0
+            sums = D @ onehot  # D has a zero diagonal, so a tag's own column adds nothing
+            sizes_t = onehot.sum(axis=0)
+            self.sticky_kept_ = 0
+            for i, t in enumerate(clustered):
+                p = prev_local.get(previous.get(t))
+                cur = int(labels[i])
+                if p is None or p == cur:
+                    continue
+                d_cur = sums[i, cur] / max(sizes_t[cur] - 1, 1)
+                d_prev = sums[i, p] / max(sizes_t[p], 1)
+                if d_prev <= d_cur + self.sticky_margin and sizes_t[cur] > 1:
+                    local[t] = p
+                    self.sticky_kept_ += 1
         # Rare tags: the family whose artists they share most (Ochiai on artist sets).
         rare = sorted(t for t in counts if t not in local)
         if rare:
@@ -220,12 +273,17 @@ class GenreTaxonomy:
                 placed = 0
                 for i, t in enumerate(rare):
                     if t not in local and co[i].max() > 0:
-                        local[t] = int(np.argmax(score[i]))
+                        best = int(np.argmax(score[i]))
+                        # Hysteresis: thin evidence should not flip a tag between versions; keep
+                        # the previous family while it scores at least rare_keep_ratio of the best.
+                        prev = prev_local.get(previous.get(t)) if previous else None
+                        if prev is not None and co[i, prev] > 0 and score[i, prev] >= self.rare_keep_ratio * score[i, best]:
+                            best = prev
+                        local[t] = best
                         method[t] = "cooccurrence"
                         placed += 1
                 if not placed:
                     break
-        sizes = family_shares(X, labels, k)
         largest = int(np.argmax(sizes))
         rule = TokenRule(local, counts)
         for t in rare:

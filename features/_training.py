@@ -45,12 +45,12 @@ class UnlabeledData:
 def resolve_version(con: duckdb.DuckDBPyConnection, snapshot_id: str, taxonomy_version: int | None) -> int:
     if taxonomy_version is not None:
         n = con.execute("SELECT count(*) FROM artist_labels WHERE snapshot_id = ? AND taxonomy_version = ?",
-                        [snapshot_id, taxonomy_version]).fetchone()[0]
+                        [snapshot_id, taxonomy_version]).fetchall()[0][0]
         if not n:
             raise UsageError(f"no labels for snapshot {snapshot_id} with taxonomy version {taxonomy_version}; "
                              "run `genrestore features build`")
         return taxonomy_version
-    v = con.execute("SELECT max(taxonomy_version) FROM artist_labels WHERE snapshot_id = ?", [snapshot_id]).fetchone()[0]
+    v = con.execute("SELECT max(taxonomy_version) FROM artist_labels WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
     if v is None:
         raise UsageError(f"no labels built for snapshot {snapshot_id}; run `genrestore features build`")
     return int(v)

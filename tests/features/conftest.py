@@ -15,7 +15,7 @@ SYNTHETIC_ARTISTS = 3000
 
 def small_taxonomy(**kw) -> GenreTaxonomy:
     """Fast settings for tests where the stability figure is not the point."""
-    params = dict(min_artists=10, k_min=12, k_max=30, n_bootstrap=4, random_state=0)
+    params = dict(min_artists=10, k_min=12, k_max=20, n_bootstrap=4, random_state=0)
     params.update(kw)
     return GenreTaxonomy(**params)
 
