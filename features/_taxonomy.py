@@ -84,7 +84,7 @@ class GenreTaxonomy:
     def __init__(self, min_artists: int = 60, k_min: int = 12, k_max: int = 30, n_bootstrap: int = 30,
                  max_family_share: float = 0.25, min_family_share: float = 0.01,
                  stability_threshold: float = 0.85, tie_tolerance: float = 0.01,
-                 keep_k_margin: float = 0.05, sticky_margin: float = 0.03, rare_keep_ratio: float = 0.5,
+                 keep_k_margin: float = 0.05, sticky_margin: float = 0.03, rare_keep_ratio: float = 0.0,
                  consensus: bool = True, random_state: int = 0):
         self.min_artists = min_artists
         self.k_min = k_min
@@ -277,7 +277,7 @@ class GenreTaxonomy:
                         # Hysteresis: thin evidence should not flip a tag between versions; keep
                         # the previous family while it scores at least rare_keep_ratio of the best.
                         prev = prev_local.get(previous.get(t)) if previous else None
-                        if prev is not None and co[i, prev] > 0 and score[i, prev] >= self.rare_keep_ratio * score[i, best]:
+                        if prev is not None and score[i, prev] >= self.rare_keep_ratio * score[i, best]:
                             best = prev
                         local[t] = best
                         method[t] = "cooccurrence"
