@@ -1,0 +1,2 @@
+def build_musicoset_catalog(data_dir, out_dir):
+    raise NotImplementedError
