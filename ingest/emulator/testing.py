@@ -159,3 +159,22 @@ def synthetic_catalog(tmp_dir: str | Path, artists: int = 2000, seed: int = 7) -
 
             shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def spotipy_client(emu: RunningEmulator, *, client_secret: str | None = None, timeout: float = 10):
+    """spotipy, unchanged, pointed at the emulator: token URL by subclass, API prefix by attribute.
+
+    retries=0 so every 429/5xx surfaces at once as SpotifyException (docs §5.4).
+    """
+    import spotipy
+    from spotipy.cache_handler import MemoryCacheHandler
+    from spotipy.oauth2 import SpotifyClientCredentials
+
+    class EmulatorCredentials(SpotifyClientCredentials):
+        OAUTH_TOKEN_URL = emu.token_url
+
+    auth = EmulatorCredentials(client_id=emu.client_id, client_secret=client_secret or emu.client_secret,
+                               cache_handler=MemoryCacheHandler())
+    sp = spotipy.Spotify(auth_manager=auth, retries=0, requests_timeout=timeout)
+    sp.prefix = emu.api_url + "/"
+    return sp
