@@ -161,10 +161,13 @@ def synthetic_catalog(tmp_dir: str | Path, artists: int = 2000, seed: int = 7) -
     return out
 
 
-def spotipy_client(emu: RunningEmulator, *, client_secret: str | None = None, timeout: float = 10):
+def spotipy_client(emu: RunningEmulator, *, client_secret: str | None = None, timeout: float = 10,
+                   raw_errors: bool = False):
     """spotipy, unchanged, pointed at the emulator: token URL by subclass, API prefix by attribute.
 
-    retries=0 so every 429/5xx surfaces at once as SpotifyException (docs §5.4).
+    retries=0 so nothing sleeps. Even so, spotipy's urllib3 adapter turns a 429/5xx into a generic
+    "Max Retries" 429 without headers (docs §5.4); raw_errors=True uses spotipy's session-less mode
+    (requests_session=False), where the real status, Retry-After and error reason come through.
     """
     import spotipy
     from spotipy.cache_handler import MemoryCacheHandler
@@ -175,6 +178,7 @@ def spotipy_client(emu: RunningEmulator, *, client_secret: str | None = None, ti
 
     auth = EmulatorCredentials(client_id=emu.client_id, client_secret=client_secret or emu.client_secret,
                                cache_handler=MemoryCacheHandler())
-    sp = spotipy.Spotify(auth_manager=auth, retries=0, requests_timeout=timeout)
+    sp = spotipy.Spotify(auth_manager=auth, retries=0, requests_timeout=timeout,
+                         requests_session=not raw_errors)
     sp.prefix = emu.api_url + "/"
     return sp
