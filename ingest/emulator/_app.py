@@ -17,11 +17,13 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ._catalog import Catalog, load_catalog
+from ._fastpath import FastPath
 from ._faults import FaultInjector, parse_faults
 from ._limits import RateLimiter
 from ._objects import ObjectBuilder
@@ -286,10 +288,11 @@ class Emulator:
     def page(b: ObjectBuilder, path: str, params: dict, offset: int, limit: int, total: int, items: list) -> dict:
         """An offset paging object with absolute href/next/previous that keep the original query."""
 
+        rest = {k: v for k, v in params.items() if k not in ("offset", "limit")}
+        prefix = f"{b.base}{path}?{urlencode(rest, quote_via=quote)}&" if rest else f"{b.base}{path}?"
+
         def url(off: int) -> str:
-            q = {k: v for k, v in params.items() if k not in ("offset", "limit")}
-            q.update(offset=off, limit=limit)
-            return f"{b.base}{path}?{urlencode(q, quote_via=quote)}"
+            return f"{prefix}offset={off}&limit={limit}"
 
         return {"href": url(offset), "items": items, "limit": limit,
                 "next": url(offset + limit) if offset + limit < total else None,
@@ -498,28 +501,37 @@ def create_app(catalog: Catalog | str | Path, *, mode: str = "extended", dev_gen
     async def method_not_allowed(request: Request, exc) -> Response:
         return _error(405, "Method not allowed")
 
+    endpoints = [
+        ("/search", em.h_search),
+        ("/artists", em.h_artists),
+        ("/artists/{id}", em.h_artist),
+        ("/artists/{id}/albums", em.h_artist_albums),
+        ("/artists/{id}/top-tracks", em.h_top_tracks),
+        ("/artists/{id}/related-artists", em.h_related),
+        ("/albums", em.h_albums),
+        ("/albums/{id}", em.h_album),
+        ("/albums/{id}/tracks", em.h_album_tracks),
+        ("/tracks", em.h_tracks),
+        ("/tracks/{id}", em.h_track),
+        ("/audio-features", em.h_audio_features),
+        ("/audio-features/{id}", em.h_audio_feature),
+        ("/playlists/{id}", em.h_playlist),
+        ("/playlists/{id}/items", em.h_playlist_items),
+        ("/playlists/{id}/tracks", em.h_playlist_tracks),
+    ]
+    fast_routes = {}
+    for template, handler in endpoints:
+        parts = template[1:].split("/")
+        fast_routes[(parts[0], len(parts), parts[2] if len(parts) == 3 else None)] = (template, handler)
     routes = [
         Route("/api/token", em.token, methods=["POST"]),
-        api("/search", em.h_search),
-        api("/artists", em.h_artists),
-        api("/artists/{id}", em.h_artist),
-        api("/artists/{id}/albums", em.h_artist_albums),
-        api("/artists/{id}/top-tracks", em.h_top_tracks),
-        api("/artists/{id}/related-artists", em.h_related),
-        api("/albums", em.h_albums),
-        api("/albums/{id}", em.h_album),
-        api("/albums/{id}/tracks", em.h_album_tracks),
-        api("/tracks", em.h_tracks),
-        api("/tracks/{id}", em.h_track),
-        api("/audio-features", em.h_audio_features),
-        api("/audio-features/{id}", em.h_audio_feature),
-        api("/playlists/{id}", em.h_playlist),
-        api("/playlists/{id}/items", em.h_playlist_items),
-        api("/playlists/{id}/tracks", em.h_playlist_tracks),
+        # The same endpoints as Starlette routes: reached only when the fast path declines (e.g. HEAD).
+        *[api(template, handler) for template, handler in endpoints],
         Route("/_emulator/stats", stats, methods=["GET"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/ban", ban, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed},
+                    middleware=[Middleware(FastPath, emulator=em, routes=fast_routes)])
     app.state.emulator = em
     return app
