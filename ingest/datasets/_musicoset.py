@@ -23,7 +23,7 @@ from ._progress import steps
 from ._pyrepr import list_series, parse_str_dict, parse_str_list
 from ._report import ImportReport
 from ._validate import REASON, Col, add_reason
-from ._writing import now, upsert_own, write_rejects
+from ._writing import now, quiet_duckdb, upsert_own, write_rejects
 
 SOURCE = "musicoset"
 # MusicOSet's "current" values (popularity, followers, genres) were fetched from the API when the
@@ -140,7 +140,7 @@ def import_musicoset(writer: Writer, directory: str | Path, *, progress: bool = 
             report.rows_read[loaded[key].file] = loaded[key].raw.rows_read
             advance(f"read {key}")
         tables = _silver_rows(loaded, now())
-        with writer.transaction() as con:
+        with writer.transaction() as con, quiet_duckdb(con):
             for table, (frame, key) in tables.items():
                 report.tables[table] = upsert_own(con, table, frame, key, SOURCE)
             for item in loaded.values():
