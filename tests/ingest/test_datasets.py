@@ -345,3 +345,15 @@ def test_quoted_fields_and_line_breaks_keep_true_line_numbers(tmp_path, wh):
     with Writer(wh2) as w:
         import_music_genre(w, file2, progress=False)
     assert one(wh2, "SELECT track_name FROM ds_music_genre WHERE instance_id = 10010") == 'Hello, "World"'
+
+
+@pytest.mark.realdata
+def test_musicoset_snapshot_fixture(musicoset_snapshot):
+    assert musicoset_snapshot.row_counts["artists"] == 11_518
+    assert musicoset_snapshot.row_counts["tracks"] == 20_405
+    con = warehouse.connect_readonly(musicoset_snapshot.path)
+    try:
+        assert warehouse.content_hash(con) == musicoset_snapshot.content_hash
+        assert con.execute("SELECT count(*) FROM genres").fetchone()[0] == 1_560
+    finally:
+        con.close()
