@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,9 @@ class RawTable:
 
     @property
     def file(self) -> str:
-        return str(self.path)
+        """The file as recorded in ``rejects``: absolute, so re-imports from another working
+        directory match the rejects already recorded."""
+        return os.path.abspath(self.path)
 
     @property
     def rows_read(self) -> int:
