@@ -94,17 +94,23 @@ def main() -> None:
                         help="data directory holding musicoset/ (default ../shared/data or GENRESTORE_DATA)")
     args = parser.parse_args()
 
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"{os.cpu_count()} CPUs, load average {load:.1f} at start (wall times stretch with load)")
     with tempfile.TemporaryDirectory(prefix="genrestore-bench-") as tmp:
         workdir = Path(tmp)
         musicoset = args.data / "musicoset"
         if musicoset.is_dir():
             with warehouse.Writer(workdir / "musicoset.duckdb") as w:
+                cpu = time.process_time()
                 first = import_musicoset(w, musicoset, progress=False)
+                cpu_first = time.process_time() - cpu
+                cpu = time.process_time()
                 second = import_musicoset(w, musicoset, progress=False)
+                cpu_second = time.process_time() - cpu
             rows = sum(first.tables.values())
-            print(f"musicoset import (fresh warehouse): {first.seconds:.2f} s, {rows:,} rows into "
-                  f"{len(first.tables)} tables ({rows / first.seconds:,.0f} rows/s)")
-            print(f"musicoset re-import (no changes):   {second.seconds:.2f} s")
+            print(f"musicoset import (fresh warehouse): {first.seconds:.2f} s wall, {cpu_first:.2f} s CPU, "
+                  f"{rows:,} rows into {len(first.tables)} tables ({rows / first.seconds:,.0f} rows/s)")
+            print(f"musicoset re-import (no changes):   {second.seconds:.2f} s wall, {cpu_second:.2f} s CPU")
         else:
             print(f"musicoset import: skipped ({musicoset} not found)")
 

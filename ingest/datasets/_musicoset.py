@@ -22,7 +22,7 @@ from ._load import Loaded, load
 from ._progress import steps
 from ._pyrepr import list_series, parse_str_dict, parse_str_list
 from ._report import ImportReport
-from ._validate import REASON, Col, add_reason
+from ._validate import Col, add_reason
 from ._writing import now, quiet_duckdb, upsert_own, write_rejects
 
 SOURCE = "musicoset"
