@@ -27,7 +27,8 @@ def write_dendrogram(data: dict, info, path: str | Path) -> Path:
     fig, ax = plt.subplots(figsize=(11, height))
     dendrogram(Z, labels=tags, orientation="left", color_threshold=threshold, leaf_font_size=6, ax=ax)
     ax.set_title(f"genre taxonomy v{info.version}: {len(tags)} clustered tags, k={info.k}, "
-                 f"mean bootstrap ARI {info.mean_bootstrap_ari:.3f}")
+                 f"mean bootstrap ARI {info.mean_bootstrap_ari:.3f}\n"
+                 "(colours: this tree cut at k; stored families are the bootstrap consensus)", fontsize=9)
     ax.set_xlabel("1 - IDF-weighted profile cosine (average linkage)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
