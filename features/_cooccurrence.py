@@ -117,8 +117,8 @@ class TreeCutter:
     def _n_big(self) -> np.ndarray:
         """n_big[m]: clusters holding ≥ min_share of the artists when the tree is cut into m.
 
-        One pass over the merges, carrying each live cluster's artist set (sorted index arrays),
-        instead of cutting and counting the tree once per m.
+        One pass over the merges, carrying each live cluster's artist set, instead of cutting
+        and counting the tree once per m.
         """
         if self._nbig is not None:
             return self._nbig
@@ -127,27 +127,31 @@ class TreeCutter:
         w = np.ones(self.X.shape[0]) if self.weights is None else np.asarray(self.weights, dtype=np.float64)
         total = max(w.sum(), 1e-12)
         N = self.X.shape[0]
-        # leaves as artist index arrays, merged clusters as boolean artist masks
+        # Leaves are artist index arrays; a merge folds the smaller cluster's artists into the
+        # larger one's boolean mask (in place), so each merge costs O(smaller cluster).
         members: dict[int, np.ndarray] = {i: Xc.indices[Xc.indptr[i]:Xc.indptr[i + 1]] for i in range(n)}
-        mass = {i: w[members[i]].sum() for i in range(n)}
+        size = {i: len(members[i]) for i in range(n)}
+        mass = {i: float(w[members[i]].sum()) for i in range(n)}
         limit = self.min_share * total
         count = sum(1 for i in range(n) if mass[i] >= limit)
         out = np.zeros(n + 1, dtype=np.int64)
         out[n] = count
         for step, (a, b) in enumerate(self.Z[:, :2].astype(int)):
-            ma, mb = members.pop(a), members.pop(b)
-            if ma.dtype == bool:
-                merged = ma
-            else:
-                merged = np.zeros(N, dtype=bool)
-                merged[ma] = True
-            if mb.dtype == bool:
-                merged |= mb
-            else:
-                merged[mb] = True
+            if size[a] < size[b]:
+                a, b = b, a
+            big_m, small_m = members.pop(a), members.pop(b)
+            if big_m.dtype != bool:
+                mask = np.zeros(N, dtype=bool)
+                mask[big_m] = True
+                big_m = mask
+            small_idx = np.flatnonzero(small_m) if small_m.dtype == bool else small_m
+            new = small_idx[~big_m[small_idx]]
+            big_m[new] = True
             node = n + step
-            members[node] = merged
-            mass[node] = w @ merged
+            members[node] = big_m
+            size[node] = size.pop(a) + len(new)
+            size.pop(b)
+            mass[node] = mass[a] + float(w[new].sum())
             count += int(mass[node] >= limit) - int(mass.pop(a) >= limit) - int(mass.pop(b) >= limit)
             out[n - step - 1] = count
         self._nbig = out

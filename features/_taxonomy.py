@@ -167,10 +167,15 @@ class GenreTaxonomy:
         self.selection_ari_ = chosen.mean_ari
         self.silhouette_ = chosen.silhouette
         labels = ref_labels[chosen.k]
+        self.used_consensus_ = False
         if self.consensus and boot_labels[chosen.k]:
-            labels = self._consensus(ref_labels[chosen.k], boot_labels[chosen.k], X, chosen.k)
-            n_fam = labels.max() + 1
-            self.silhouette_ = float(silhouette_score(D, labels, metric="precomputed")) if 1 < n_fam < n else 0.0
+            cons = self._consensus(ref_labels[chosen.k], boot_labels[chosen.k], X, chosen.k)
+            sh = family_shares(X, cons, cons.max() + 1)
+            # the consensus must keep the size limits the chosen cut met
+            if not chosen.eligible or (sh.max() <= self.max_family_share and sh.min() >= self.min_family_share):
+                labels, self.used_consensus_ = cons, True
+                n_fam = labels.max() + 1
+                self.silhouette_ = float(silhouette_score(D, labels, metric="precomputed")) if 1 < n_fam < n else 0.0
         # A fresh set of resamples for the reported stability of the chosen k.
         check = []
         rng_check = np.random.default_rng([self.random_state, 1])
