@@ -90,3 +90,23 @@ def test_hungarian_matching_restores_permuted_ids(planted):
 def test_too_few_tagged_artists_is_a_clear_error():
     with pytest.raises(TaxonomyError, match="at least 10"):
         GenreTaxonomy().fit([["rock"], [], None])
+
+
+def test_fast_ari_and_tree_cut_counts_match_the_slow_definitions():
+    from features._cooccurrence import TreeCutter, average_linkage, distance_matrix, fast_ari, incidence
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        a = rng.integers(0, int(rng.integers(1, 30)), int(rng.integers(2, 300)))
+        b = np.where(rng.random(len(a)) < 0.7, a, rng.integers(0, 20, len(a)))
+        assert fast_ari(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-9)
+    artists, _ = planted_artists(1500, seed=5)
+    tags = sorted({t for a in artists for t in a})
+    X = incidence(artists, tags)
+    D = distance_matrix(X)
+    w = rng.integers(0, 3, X.shape[0]).astype(float)
+    cut = TreeCutter(average_linkage(D), D, X, 0.01, w)
+    n_big = cut._n_big()
+    for m in range(2, 80):
+        _, shares = cut._cut(m)
+        assert int((shares >= 0.01).sum()) == n_big[m]
