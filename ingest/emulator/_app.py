@@ -217,6 +217,9 @@ class Emulator:
             await asyncio.sleep(self.fault_spec.latency_s)
         elif kind == "hang":
             await asyncio.sleep(self.fault_spec.hang_s)
+        elif kind == "spurious401":
+            self.record(endpoint, 401)
+            return _error(401, TOKEN_MESSAGE)
         elif kind == "5xx":
             status = (500, 502, 503)[min(2, int(sub * 3))]
             self.record(endpoint, status)
