@@ -93,3 +93,25 @@ def test_faults_over_http_are_reproducible(catalog_dir, tables):
         time.sleep(1.1)
         r = httpx.get(f"{emu.api_url}/artists/{ids[0]}", headers={"Authorization": f"Bearer {r.json()['access_token']}"})
         assert r.status_code == 401
+
+
+def test_nulls_fault_puts_null_entries_into_playlist_search_pages(catalog_dir):
+    import asyncio
+
+    from ingest.emulator import create_app
+
+    app = create_app(catalog_dir, faults="nulls=1")
+
+    async def search(kind: str) -> list:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1:9") as client:
+            tok = (await client.post("/api/token", data={"grant_type": "client_credentials"},
+                                     auth=("genrestore-emulator", "emulator-secret"))).json()["access_token"]
+            r = await client.get("/v1/search", params={"q": "a", "type": kind, "limit": 10},
+                                 headers={"Authorization": f"Bearer {tok}"})
+            return r.json()[kind + "s"]["items"]
+
+    playlists = asyncio.run(search("playlist"))
+    assert None in playlists and any(p is not None for p in playlists)
+    artists = asyncio.run(search("artist"))
+    assert artists and None not in artists
