@@ -209,6 +209,10 @@ class Emulator(CatalogEndpoints):
             await asyncio.sleep(self.fault_spec.latency_s)
         elif kind == "hang":
             await asyncio.sleep(self.fault_spec.hang_s)
+        elif kind == "bare429":
+            self.record(endpoint, 429)
+            self.rate_limited += 1
+            return _error(429, "API rate limit exceeded")  # and no Retry-After header
         elif kind == "spurious401":
             self.record(endpoint, 401)
             return _error(401, TOKEN_MESSAGE)

@@ -23,7 +23,7 @@ def test_parse_faults_spec_and_errors():
 
 
 def test_fault_decisions_are_seeded_and_at_their_rates():
-    spec = parse_faults("5xx=0.1,hang=0.02,malformed=0.03,truncated=0.04,latency=0.05,spurious401=0.02")
+    spec = parse_faults("5xx=0.1,hang=0.02,malformed=0.03,truncated=0.04,latency=0.05,spurious401=0.02,bare429=0.03")
     keys = [f"GET /v1/artists/{i}?" for i in range(20000)]
     a = [FaultInjector(spec, seed=1).decide(k)[0] for k in keys[:2000]]
     inj = FaultInjector(spec, seed=1)
@@ -31,7 +31,7 @@ def test_fault_decisions_are_seeded_and_at_their_rates():
     c = [FaultInjector(spec, seed=2).decide(k)[0] for k in keys[:2000]]
     assert a == b[:2000] and a != c
     for kind, p in (("5xx", 0.1), ("hang", 0.02), ("malformed", 0.03), ("truncated", 0.04), ("latency", 0.05),
-                    ("spurious401", 0.02)):
+                    ("spurious401", 0.02), ("bare429", 0.03)):
         share = b.count(kind) / len(b)
         assert abs(share - p) < 4 * (p * (1 - p) / len(b)) ** 0.5 + 1e-3, (kind, share)
     # The n-th repeat of the same URL gets its own (but reproducible) draw.
@@ -59,6 +59,8 @@ def _classify(client: httpx.Client, emu, url: str, token: list) -> str:
             continue
         if r.status_code >= 500:
             return f"http{r.status_code}"
+        if r.status_code == 429:
+            return "http429" if "retry-after" in r.headers else "http429-bare"
         try:
             r.json()
         except ValueError:
@@ -70,7 +72,7 @@ def _classify(client: httpx.Client, emu, url: str, token: list) -> str:
 
 
 def test_faults_over_http_are_reproducible(catalog_dir, tables):
-    faults = ("5xx=0.25,hang=0.06,malformed=0.1,truncated=0.1,latency=0.1,spurious401=0.1,"
+    faults = ("5xx=0.25,hang=0.06,malformed=0.1,truncated=0.1,latency=0.1,spurious401=0.1,bare429=0.08,"
               "hang_s=2,latency_s=0.2,token_ttl=1")
     ids = tables["artists"]["artist_id"].head(32).to_list()
     with running_emulator(catalog_dir, faults=faults, seed=16) as emu:
@@ -84,7 +86,7 @@ def test_faults_over_http_are_reproducible(catalog_dir, tables):
         assert first == second
         seen = set(first)
         assert {"ok", "http500", "http502", "http503", "malformed", "truncated", "timeout", "slow",
-                "ok-after-401"} <= seen, seen
+                "ok-after-401", "http429-bare"} <= seen, seen
         stats = emu.stats()
         assert stats["faults"]["5xx"] == sum(first.count(k) for k in ("http500", "http502", "http503"))
         # Early expiry: the token says 3600 s but stops working after token_ttl=1 s.
