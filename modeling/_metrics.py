@@ -128,7 +128,7 @@ def accuracy_mc(y: np.ndarray, P: np.ndarray) -> float:
 def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     y = np.asarray(y, dtype=float)
     pred = np.asarray(pred, dtype=float)
-    rho = spearmanr(y, pred).statistic if np.std(pred) > 0 else float("nan")
+    rho = spearmanr(y, pred).statistic if np.ptp(pred) > 1e-12 * max(1.0, np.abs(pred).max()) else float("nan")
     return {
         "rmse": rmse(y, pred),
         "mae": float(skm.mean_absolute_error(y, pred)),
