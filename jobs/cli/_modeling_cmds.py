@@ -148,8 +148,10 @@ def models_promote(
     model_id: str = typer.Argument(..., help="Model id (or a unique prefix) of the challenger."),
     force: bool = typer.Option(False, "--force", help="Promote even if it does not beat the champion."),
 ) -> None:
-    """Make a challenger the champion of its task, if it beats the current champion on the same
-    test rows: the 95% paired-bootstrap interval of the headline improvement must lie above zero."""
+    """Make a challenger the champion of its task, if it beats the current champion.
+
+    Both are scored on the challenger's test rows; the 95% paired-bootstrap interval of the
+    headline improvement must lie entirely above zero (--force overrides)."""
     import modeling
 
     settings = settings_of(ctx)
@@ -164,8 +166,10 @@ def predict_cmd(
     ctx: typer.Context,
     snapshot: Optional[str] = typer.Option(None, "--snapshot", help="Snapshot whose artists to score; default the latest."),
 ) -> None:
-    """Score every artist without genres (empty or unknown) with the artist-families champion
-    and write genre-family probabilities into the `predictions` table."""
+    """Score every artist without genres with the artist-families champion.
+
+    Writes one row per artist and family into `predictions`: probability, assigned or not, and
+    why the artist needed it (untagged: genres empty; unknown: genres not known)."""
     import modeling
 
     settings = settings_of(ctx)
@@ -182,8 +186,10 @@ def reproduce_cmd(
     dataset: Optional[list[str]] = typer.Option(None, "--dataset", help="Only these: music_genre, spotify_songs, musicoset (repeatable)."),
     snapshot: Optional[str] = typer.Option(None, "--snapshot", help="Snapshot for the MusicOSet artist families (default: latest with features)."),
 ) -> None:
-    """Run the published protocols on the imported data sets and print our figures beside the
-    published ones (random 80/20 with and without popularity, de-duplicated, artist-disjoint)."""
+    """Run the published protocols on the imported data sets, our figures beside theirs.
+
+    Protocols: random 80/20 with and without popularity (as published), de-duplicated, and
+    artist-disjoint; plus MusicOSet artist families on the stored split once features are built."""
     import modeling
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
