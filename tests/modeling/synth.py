@@ -17,6 +17,8 @@ def music_genre_rows(n: int = 1500, seed: int = 0, genres=GENRES) -> pl.DataFram
     feats = centre[g] * 0.9 + rng.normal(size=(n, 6))
     sig = 1 / (1 + np.exp(-feats))
     artist = [f"artist {gi}-{rng.integers(0, 60)}" for gi in g]
+    for i in range(n - 50, n):  # the last 50 rows re-list earlier recordings (same artist and title)
+        artist[i] = artist[i - (n - 50)]
     tempo = 90 + 40 * sig[:, 4]
     tempo[rng.random(n) < 0.1] = np.nan  # the data set's '?' tempo, imported as NULL
     duration = 150_000 + 120_000 * sig[:, 5]
