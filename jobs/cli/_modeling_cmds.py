@@ -14,7 +14,7 @@ import warehouse
 from warehouse import UsageError
 
 from . import app
-from ._common import console, err_console, settings_of
+from ._common import console, err_console, is_tty, settings_of
 
 models_app = typer.Typer(help="List, inspect and promote trained models (the model registry).", no_args_is_help=True)
 app.add_typer(models_app, name="models")
@@ -201,8 +201,13 @@ def reproduce_cmd(
     with _reader(settings) as con, Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                                             console=err_console, transient=True) as progress:
         bar = progress.add_task("reproducing", total=None)
-        rows = modeling.reproduce(con, datasets=chosen, snapshot_id=snapshot,
-                                  progress=lambda msg: progress.update(bar, description=msg))
+
+        def report(msg: str) -> None:
+            progress.update(bar, description=msg)
+            if not is_tty():  # a log, not a spinner, when stderr is a file
+                err_console.print(f"... {msg}", highlight=False)
+
+        rows = modeling.reproduce(con, datasets=chosen, snapshot_id=snapshot, progress=report)
     if as_json:
         print(json.dumps(rows, indent=2))
         return
