@@ -100,9 +100,20 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | N
         split_id=str(getattr(td, "split_id", None) or f"stored-artist-split:{snapshot_id}"),
         snapshot_id=snapshot_id,
         taxonomy_version=_opt_str(getattr(td, "taxonomy_version", None) or taxonomy_version),
-        feature_versions=dict(getattr(td, "feature_versions", None) or {}),
+        feature_versions=dict(getattr(td, "feature_versions", None) or _feature_versions(con, snapshot_id)),
         feature_set="feature views",
     )
+
+
+def _feature_versions(con, snapshot_id: str | None) -> dict[str, str]:
+    """{view name: version} of the feature views materialized for the snapshot (empty if unknown)."""
+    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'feature_views' "
+                         "AND database_name = current_database()").fetchall()[0][0]
+    if not exists:
+        return {}
+    rows = con.execute("SELECT name, version FROM feature_views WHERE snapshot_id = ? ORDER BY name",
+                       [snapshot_id]).fetchall()
+    return {str(n): str(v) for n, v in rows}
 
 
 def _numeric_matrix(df: pl.DataFrame) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import features
 import numpy as np
 import pytest
 
@@ -12,24 +13,28 @@ from warehouse import Writer, create_snapshot
 from . import families
 
 
-@pytest.fixture
-def family_source(monkeypatch):
-    """The features package's training_data/unlabeled_data; the synthetic stand-in until it has them."""
-    import features
-
-    if not all(hasattr(features, f) for f in ("build_all", "training_data", "unlabeled_data")):
-        monkeypatch.setattr(features, "training_data", families.training_data, raising=False)
-        monkeypatch.setattr(features, "unlabeled_data", families.unlabeled_data, raising=False)
-        monkeypatch.setattr(features, "build_all", lambda writer, snap: None, raising=False)
-    return features
+REAL_FEATURES = all(hasattr(features, f) for f in ("build_all", "training_data", "unlabeled_data",
+                                                    "write_synthetic_catalog"))
 
 
 @pytest.fixture
-def catalog(settings, family_source):
+def catalog(settings, monkeypatch):
+    """A synthetic catalog, snapshot and features: the features package's own build when it is
+    there, else the stand-in in tests/modeling/families.py (same contract)."""
     with Writer(settings.warehouse_file) as writer:
-        state = families.fill_catalog(writer, n_artists=400)
+        if REAL_FEATURES:
+            features.write_synthetic_catalog(writer, 600, tracks_per_artist=4, n_families=6, tags_per_family=8)
+        else:
+            families.fill_catalog(writer, n_artists=400)
+            monkeypatch.setattr(features, "training_data", families.training_data, raising=False)
+            monkeypatch.setattr(features, "unlabeled_data", families.unlabeled_data, raising=False)
         snap = create_snapshot(writer, settings.snapshots_path)
-        family_source.build_all(writer, snap)
+        if REAL_FEATURES:
+            features.build_all(writer, snap, progress=False)
+        with writer.transaction() as con:
+            state = dict(con.execute(
+                "SELECT artist_id, CASE WHEN genres IS NULL THEN 'unknown' WHEN len(genres) = 0 THEN 'untagged' "
+                "ELSE 'tagged' END FROM artists").fetchall())
         yield writer, snap, state
 
 
