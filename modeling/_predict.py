@@ -113,10 +113,14 @@ class RetrainResult:
     predictions: int
 
 
-def retrain(writer, settings, snapshot_id: str | None = None, *, n_jobs: int | None = None) -> RetrainResult:
-    """The scheduled job: train a challenger, compare with the champion, promote or not, predict."""
+def retrain(writer, settings, snapshot_id: str | None = None, *, n_jobs: int | None = None,
+            params: dict | None = None) -> RetrainResult:
+    """The scheduled job: train a LightGBM challenger, compare with the champion, promote or not, predict.
+
+    ``params`` overrides LightGBM settings (e.g. ``{"n_estimators": 100}`` for a quick run).
+    """
     snap = resolve_snapshot_id(settings, snapshot_id)
-    record = train(writer, settings, TASK, snap, n_jobs=n_jobs)
+    record = train(writer, settings, TASK, snap, n_jobs=n_jobs, params=params)
     if record.status == "champion":
         comparison, promoted, decision = None, True, record.decision or "first model"
     else:

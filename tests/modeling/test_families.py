@@ -81,9 +81,10 @@ def test_predictions_cover_exactly_the_untagged_and_unknown_artists(catalog, set
 
 def test_retrain_keeps_champion_unless_beaten(catalog, settings):
     writer, snap, _ = catalog
-    first = modeling.retrain(writer, settings, snap.snapshot_id, n_jobs=1)
+    quick = {"n_estimators": 60}
+    first = modeling.retrain(writer, settings, snap.snapshot_id, n_jobs=1, params=quick)
     assert first.promoted and first.champion_id == first.challenger.model_id and first.predictions > 0
-    second = modeling.retrain(writer, settings, snap.snapshot_id, n_jobs=1)
+    second = modeling.retrain(writer, settings, snap.snapshot_id, n_jobs=1, params=quick)
     # Same data, same seed: the challenger equals the champion, so the margin is never cleared.
     assert not second.promoted and second.champion_id == first.challenger.model_id
     assert second.comparison is not None and second.comparison.same_test_set
