@@ -146,7 +146,7 @@ def load_dataset(con, dataset: str) -> pl.DataFrame:
     if n == 0:
         raise UsageError(f"{table} is empty; import the {dataset} data set first (`genrestore import {dataset.replace('_', '-')}`)")
     if dataset == "music_genre":
-        sql = """SELECT CAST(instance_id AS VARCHAR) AS row_key, artist_name AS artist, track_name AS track,
+        sql = """SELECT CAST(instance_id AS VARCHAR) AS row_key, artist_name AS artist, track_name AS track, track_name AS title,
                         music_genre AS genre, popularity, acousticness, danceability, energy, instrumentalness,
                         liveness, loudness, speechiness, tempo, valence,
                         CASE WHEN duration_ms > 0 THEN duration_ms END AS duration_ms,
@@ -154,7 +154,7 @@ def load_dataset(con, dataset: str) -> pl.DataFrame:
                         NULL::INTEGER AS release_year
                  FROM ds_music_genre WHERE music_genre IS NOT NULL ORDER BY instance_id"""
     else:
-        sql = """SELECT CAST(row_number AS VARCHAR) AS row_key, track_artist AS artist, track_id AS track,
+        sql = """SELECT CAST(row_number AS VARCHAR) AS row_key, track_artist AS artist, track_id AS track, track_name AS title,
                         playlist_genre AS genre, track_popularity AS popularity, acousticness, danceability, energy,
                         instrumentalness, liveness, loudness, speechiness, tempo, valence,
                         CASE WHEN duration_ms > 0 THEN duration_ms END AS duration_ms,
@@ -171,7 +171,30 @@ def load_dataset(con, dataset: str) -> pl.DataFrame:
         [pl.col("artist").fill_null("?"), pl.col("track").fill_null("?")], separator="\x1f")
     # Unknown artist (empty_field) rows are their own group, so they never merge into one giant group.
     artist_key = pl.coalesce(pl.col("artist").str.to_lowercase(), pl.lit("unknown:") + pl.col("row_key"))
-    return df.with_columns(track_key.alias("track_key"), artist_key.alias("artist_key"))
+    return df.with_columns(track_key.alias("track_key"), artist_key.alias("artist_key"), *_title_features())
+
+
+TITLE_FEATURES = ["title_chars", "title_words", "title_non_ascii", "title_feat", "title_remix", "title_live",
+                  "title_classical", "title_paren", "title_digits"]
+_CLASSICAL = (r"(?i)(\bop\.|\bno\.\s*\d|\bbwv\b|\bk\.\s*\d|\b(major|minor)\b|allegro|adagio|andante|"
+              r"sonata|concerto|symphon|prelude|fugue|nocturne|requiem|\bact\b|\bscene\b)")
+
+
+def _title_features() -> list[pl.Expr]:
+    """Per-title text cues (stateless): a title is known for any track we would classify."""
+    t = pl.col("title").fill_null("")
+    chars = t.str.len_chars()
+    return [
+        chars.cast(pl.Float64).alias("title_chars"),
+        t.str.split(" ").list.len().cast(pl.Float64).alias("title_words"),
+        (t.str.replace_all(r"[\x00-\x7F]", "").str.len_chars() / pl.max_horizontal(chars, 1)).alias("title_non_ascii"),
+        t.str.contains(r"(?i)\b(feat|ft)\b\.?|\bwith\b").cast(pl.Float64).alias("title_feat"),
+        t.str.contains(r"(?i)remix|\bmix\b|\bedit\b").cast(pl.Float64).alias("title_remix"),
+        t.str.contains(r"(?i)\blive\b|\blive at\b").cast(pl.Float64).alias("title_live"),
+        t.str.contains(_CLASSICAL).cast(pl.Float64).alias("title_classical"),
+        t.str.contains(r"[(\[]").cast(pl.Float64).alias("title_paren"),
+        t.str.contains(r"\d").cast(pl.Float64).alias("title_digits"),
+    ]
 
 
 FEATURE_SETS = {
@@ -179,6 +202,8 @@ FEATURE_SETS = {
     "audio-only": ([], []),
     "with-popularity": (["popularity"], []),
     "with-popularity-year": (["popularity", "release_year"], []),
+    # Title text cues: legitimate metadata, but not what the published results used.
+    "with-popularity-title": (["popularity", *TITLE_FEATURES], []),
     "audio+genre": (["genre"], []),
     "audio+genre+popularity": (["genre", "popularity"], ["duration_ms"]),
 }

@@ -75,3 +75,13 @@ def test_group_split_is_deterministic_and_balanced():
     b = split_rows(y, groups, "artist-disjoint", seed=3)
     assert (a[0] == b[0]).all() and (a[1] == b[1]).all()
     assert abs(a[0].mean() - 0.8) < 0.03
+
+
+def test_title_features_are_per_row_text_cues(con):
+    con.execute("UPDATE ds_music_genre SET track_name = 'Sonata No. 14 in C-sharp minor, Op. 27' WHERE instance_id = 1")
+    con.execute("UPDATE ds_music_genre SET track_name = 'Ride (feat. Somebody) - Remix' WHERE instance_id = 2")
+    d = dataset_task_data(con, "track-genre", "music_genre", protocol="random-80-20", feature_set="with-popularity-title")
+    row = {rid: d.X[i] for i, rid in enumerate(d.ids) if rid in ("1", "2")}
+    col = d.feature_names.index
+    assert row["1"][col("title_classical")] == 1 and row["1"][col("title_feat")] == 0
+    assert row["2"][col("title_feat")] == 1 and row["2"][col("title_remix")] == 1 and row["2"][col("title_paren")] == 1
