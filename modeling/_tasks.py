@@ -205,6 +205,7 @@ FEATURE_SETS = {
     # Title text cues: legitimate metadata, but not what the published results used.
     "with-popularity-title": (["popularity", *TITLE_FEATURES], []),
     "audio+genre": (["genre"], []),
+    "audio+genre+title": (["genre", *TITLE_FEATURES], []),
     "audio+genre+popularity": (["genre", "popularity"], ["duration_ms"]),
 }
 
