@@ -70,7 +70,7 @@ class SchedulerLock:
         fh.truncate()
         fh.write(json.dumps({
             "pid": os.getpid(),
-            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "command": " ".join(["genrestore" if sys.argv[0].endswith("__main__.py") else Path(sys.argv[0]).name, *sys.argv[1:]]),
             "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }))
         fh.flush()
