@@ -151,8 +151,8 @@ def paused_until(con) -> datetime | None:
     """The end of the latest Retry-After pause still in force, if any."""
     row = con.execute(
         "SELECT max(paused_until) FROM crawl_runs WHERE paused_until > ?", [utcnow()]
-    ).fetchone()
-    return row[0] if row and row[0] else None
+    ).fetchall()  # fetchall, not fetchone: an unfinished result blocks the connection (DuckDB 2)
+    return row[0][0] if row and row[0][0] else None
 
 
 _CRAWL_STATUS = {"completed": "succeeded", "done": "succeeded", "succeeded": "succeeded", "ok": "succeeded",
@@ -182,7 +182,9 @@ def _crawl(ctx: JobContext, refresh_older_than: timedelta | None = None) -> JobO
     counts = _summarize(result)
     raw_status = str(counts.get("status", "completed")).lower()
     status = _CRAWL_STATUS.get(raw_status, "succeeded")
-    if ctx.stop_event.is_set() and status == "succeeded":
+    if status == "stopped" and not ctx.stop_event.is_set():
+        status = "succeeded"  # it reached max_requests / max_minutes: the bounded crawl did its job
+    elif ctx.stop_event.is_set() and status == "succeeded":
         status = "stopped"
     msg = (f"{counts.get('requests', '?')} requests, {counts.get('responses_429', 0)} answered 429, "
            f"crawl {raw_status}")

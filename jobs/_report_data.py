@@ -23,7 +23,7 @@ from warehouse import SnapshotInfo
 
 
 def tables_of(con: duckdb.DuckDBPyConnection, db: str | None = None) -> set[str]:
-    db = db or con.execute("SELECT current_database()").fetchone()[0]
+    db = db or con.execute("SELECT current_database()").fetchall()[0][0]
     return {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
         "UNION SELECT view_name FROM duckdb_views() WHERE database_name = ? AND NOT internal",
@@ -32,7 +32,7 @@ def tables_of(con: duckdb.DuckDBPyConnection, db: str | None = None) -> set[str]
 
 
 def columns_of(con: duckdb.DuckDBPyConnection, table: str, db: str | None = None) -> dict[str, str]:
-    db = db or con.execute("SELECT current_database()").fetchone()[0]
+    db = db or con.execute("SELECT current_database()").fetchall()[0][0]
     return {r[0]: r[1] for r in con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND table_name = ? "
         "ORDER BY column_index", [db, table],
@@ -99,7 +99,7 @@ def snapshot_diff(snaps_con: duckdb.DuckDBPyConnection, cur: SnapshotInfo, prev:
                 SELECT count(*) AS n FROM cur.artists c JOIN prev.artists p USING (artist_id)
                 WHERE c.genres IS DISTINCT FROM p.genres""")[0]["n"]
         else:
-            total = snaps_con.execute("SELECT count(*) FROM cur.genres").fetchone()[0]
+            total = snaps_con.execute("SELECT count(*) FROM cur.genres").fetchall()[0][0]
             data["new_genres"] = {"count": total, "sample": [r["genre"] for r in rows(
                 snaps_con, "SELECT genre FROM cur.genres ORDER BY genre LIMIT 60")],
                 "note": "first snapshot: every tag is new"}
@@ -175,7 +175,7 @@ def label_drift(live: duckdb.DuckDBPyConnection, cur_id: str, prev_id: str | Non
 
     def prevalence(sid: str) -> dict[Any, float]:
         total = live.execute(
-            "SELECT count(DISTINCT artist_id) FROM artist_labels WHERE snapshot_id = ?", [sid]).fetchone()[0]
+            "SELECT count(DISTINCT artist_id) FROM artist_labels WHERE snapshot_id = ?", [sid]).fetchall()[0][0]
         if not total:
             return {}
         got = live.execute(
@@ -269,7 +269,8 @@ def latest_run_counts(live: duckdb.DuckDBPyConnection, job: str, snapshot_id: st
     where, params = ("AND snapshot_id = ?", [snapshot_id]) if snapshot_id else ("", [])
     got = live.execute(
         f"SELECT counts FROM job_runs WHERE job = ? AND status = 'succeeded' {where} "
-        "ORDER BY started_at DESC LIMIT 1", [job, *params]).fetchone()
+        "ORDER BY started_at DESC LIMIT 1", [job, *params]).fetchall()
+    got = got[0] if got else None
     if not got or not got[0]:
         return None
     try:

@@ -58,7 +58,10 @@ _register()
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes print one line and exit non-zero, never a traceback."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns typer.Exit's code instead of exiting with it.
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except GenrestoreError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
