@@ -238,7 +238,7 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
     content["sections"] = sections
 
     html = _render(content, sections, images)
-    day_dir = Path(settings.reports_path) / now.strftime("%Y-%m-%d")
+    day_dir = Path(settings.reports_path).resolve() / now.strftime("%Y-%m-%d")
     runs_dir = day_dir / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
     html_path = runs_dir / f"{report_id}.html"
