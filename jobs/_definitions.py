@@ -186,8 +186,10 @@ def _crawl(ctx: JobContext, refresh_older_than: timedelta | None = None) -> JobO
         status = "succeeded"  # it reached max_requests / max_minutes: the bounded crawl did its job
     elif ctx.stop_event.is_set() and status == "succeeded":
         status = "stopped"
+    how = {"stopped": "stopped by signal" if ctx.stop_event.is_set() else "reached its request/time limit"}
     msg = (f"{counts.get('requests', '?')} requests, {counts.get('responses_429', 0)} answered 429, "
-           f"crawl {raw_status}")
+           f"{counts.get('units_done', '?')} units done, {counts.get('pending', '?')} pending; "
+           f"crawl {how.get(raw_status, raw_status)}")
     if counts.get("paused_until"):
         msg += f", paused until {counts['paused_until']}"
     return JobOutcome(status=status, counts=counts, message=msg)

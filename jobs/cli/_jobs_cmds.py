@@ -178,6 +178,6 @@ def demo(
     _setup_logging(settings)
     summary = jobs.run_demo(settings, artists=artists, crawl_minutes=crawl_minutes, rate=rate,
                             synthetic=synthetic, progress=is_tty())
-    console.print(summary.text, highlight=False)
+    console.print(summary.text, highlight=False, soft_wrap=True)
     if not summary.ok:
         raise typer.Exit(1)
