@@ -240,11 +240,29 @@ def retrain_job(ctx: JobContext) -> JobOutcome:
         return JobOutcome(status="skipped", message="no snapshot published yet; nothing to train on")
     retrain = _need("modeling", "retrain", "retraining")
     result = retrain(ctx.writer, ctx.settings, snap.snapshot_id)
-    counts = _summarize(result)
+    challenger = getattr(result, "challenger", None)
+    comparison = getattr(result, "comparison", None)
+    counts = {
+        "challenger_id": getattr(challenger, "model_id", None),
+        "champion_id": getattr(result, "champion_id", None),
+        "promoted": getattr(result, "promoted", None),
+        "decision": getattr(result, "decision", None),
+        "metric": getattr(challenger, "headline_metric", None),
+        "challenger_value": getattr(challenger, "headline_value", None),
+        "ci_low": getattr(challenger, "ci_low", None),
+        "ci_high": getattr(challenger, "ci_high", None),
+        "comparison": plain(comparison) if comparison is not None else None,
+        "predictions": getattr(result, "predictions", None),
+    }
+    counts = {k: plain(v) for k, v in counts.items()}
+    if counts["challenger_id"] is None:  # an unexpected result shape: keep what it has
+        counts = _summarize(result)
     promoted = counts.get("promoted")
     msg = f"retrained on {snap.snapshot_id}"
     if promoted is not None:
         msg += ": challenger promoted" if promoted else ": champion kept"
+    if isinstance(counts.get("challenger_value"), float):
+        msg += f" ({counts.get('metric')} {counts['challenger_value']:.3f})"
     return JobOutcome(counts=counts, snapshot_id=snap.snapshot_id, message=msg)
 
 

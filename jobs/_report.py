@@ -200,7 +200,7 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
                 [f["name"] for f in fams], [100 * f["current"] for f in fams],
                 [None if f["previous"] is None else 100 * f["previous"] for f in fams] if labels["compared_with"] else None,
                 "Share of labelled artists per genre family", "% of artists")})
-        m = guarded("models", lambda: models.champion_vs_challenger(live, cur.snapshot_id))
+        guarded("models", lambda: models.champion_vs_challenger(live, cur.snapshot_id))
         fam = guarded("per_family", lambda: models.per_family(live, cur.snapshot_id))
         if fam:
             rows_ = [r for r in fam["families"] if r.get("f1") is not None]
@@ -227,8 +227,6 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
                 [r["feature"] for r in imp], [r["current"] for r in imp],
                 [r["previous"] for r in imp] if any(r["previous"] is not None for r in imp) else None,
                 "Feature importance (share of gain), new model vs previous", "share of gain")})
-        if m is not None and not images["per_family"] and not curves:
-            pass
         drift = guarded("feature_drift", lambda: data.feature_drift(live, cur.snapshot_id, prev.snapshot_id if prev else None))
         if drift:
             images["feature_drift"].append({"title": "Feature drift", "src": plots.psi_plot(drift["features"])})

@@ -73,46 +73,184 @@ def _compare(old: dict[str, Any], new: dict[str, Any], share: float = 0.25) -> d
 
 # ───────────────────────────── models ─────────────────────────────
 
+TASK = "artist-families"
+_SCALAR_METRICS = ("macro_auprc", "micro_auprc", "macro_auroc", "micro_auroc", "macro_f1", "micro_f1",
+                   "samples_f1", "hamming_loss", "subset_accuracy", "lrap")
+
+
+def _model(live, model_id: str | None) -> dict | None:
+    if not model_id:
+        return None
+    got = rows(live, "SELECT * FROM models WHERE model_id = ?", [model_id])
+    return got[0] if got else None
+
+
+def _challenger_and_previous(live, snapshot_id: str) -> tuple[dict | None, dict | None, dict]:
+    """The newest model trained on this snapshot, the champion it was compared with, and the retrain
+    job's recorded result (decision, comparison)."""
+    counts = latest_run_counts(live, "retrain", snapshot_id) or {}
+    ch = _model(live, counts.get("challenger_id"))
+    if ch is None:
+        got = rows(live, "SELECT * FROM models WHERE task = ? AND snapshot_id = ? ORDER BY created_at DESC LIMIT 1",
+                   [TASK, snapshot_id])
+        ch = got[0] if got else None
+    prev = _model(live, (counts.get("comparison") or {}).get("champion_id"))
+    if prev is None and ch is not None:
+        got = rows(live, "SELECT * FROM models WHERE task = ? AND dataset = ? AND created_at < ? "
+                   "AND promoted_at IS NOT NULL ORDER BY promoted_at DESC LIMIT 1",
+                   [TASK, ch["dataset"], ch["created_at"]])
+        prev = got[0] if got else None
+    return ch, prev, counts
+
+
+def _metrics(live, model_id: str) -> dict[str, dict]:
+    return {r["metric"]: r for r in rows(
+        live, "SELECT metric, value, ci_low, ci_high FROM model_metrics WHERE model_id = ? AND label IS NULL",
+        [model_id])}
+
 
 def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple[dict | None, str | None]:
-    counts = latest_run_counts(live, "retrain", snapshot_id)
-    if counts is None:
-        counts = latest_run_counts(live, "retrain", None)
-        if counts is None:
-            return None, "no successful retrain run yet"
-    out: dict[str, Any] = {"retrain": counts}
+    if "models" not in tables_of(live):
+        return None, "no models table yet (modeling not installed or never run)"
+    ch, prev, counts = _challenger_and_previous(live, snapshot_id)
+    if ch is None:
+        return None, f"no {TASK} model trained on snapshot {snapshot_id} yet (retrain has not run on it)"
+    head = ch["headline_metric"]
+    m_ch = _metrics(live, ch["model_id"])
+    m_prev = _metrics(live, prev["model_id"]) if prev else {}
+    comparison = []
+    for name in [head, *[n for n in _SCALAR_METRICS if n != head]]:
+        if name not in m_ch:
+            continue
+        a = m_ch[name]
+        b = m_prev.get(name)
+        comparison.append({
+            "metric": name, "challenger": a["value"],
+            "challenger_95ci": None if a["ci_low"] is None else f"{a['ci_low']:.3f} – {a['ci_high']:.3f}",
+            "champion": b["value"] if b else None,
+            "champion_95ci": None if not b or b["ci_low"] is None else f"{b['ci_low']:.3f} – {b['ci_high']:.3f}",
+            "difference": None if not b or a["value"] is None or b["value"] is None else a["value"] - b["value"],
+        })
+    comp = counts.get("comparison") or {}
     promoted = counts.get("promoted")
-    out["decision"] = None if promoted is None else ("promote" if promoted else "keep champion")
-    for key in ("metric", "headline_metric"):
-        if counts.get(key):
-            out["metric"] = counts[key]
-    for side in ("challenger", "champion"):
-        v = counts.get(f"{side}_value", counts.get(side))
-        if isinstance(v, dict):
-            v = v.get("value", v.get(out.get("metric", ""), None))
-        if isinstance(v, (int, float)):
-            out[f"{side}_value"] = v
-    if "predictions" in counts:
-        out["predictions"] = counts["predictions"]
+    if promoted is None:
+        promoted = ch["status"] == "champion"
+    out = {
+        "challenger_id": ch["model_id"], "champion_id": prev["model_id"] if prev else None,
+        "metric": head, "challenger_value": ch["headline_value"],
+        "champion_value": (m_ch.get(head) or {}).get("value") if promoted else (m_prev.get(head) or {}).get("value"),
+        "decision": "promote" if promoted else "keep champion",
+        "reason": counts.get("decision") or ch.get("decision"),
+        "paired_difference": comp.get("diff"),
+        "paired_difference_95ci": [comp.get("ci_low"), comp.get("ci_high")] if comp else None,
+        "n_train": ch["n_train"], "n_test": ch["n_test"], "train_seconds": ch["train_seconds"],
+        "taxonomy_version": ch.get("taxonomy_version"), "split_id": ch.get("split_id"),
+        "predictions": counts.get("predictions"),
+        "comparison": comparison,
+        "comparison_columns": ["metric", "challenger", "challenger_95ci", "champion", "champion_95ci", "difference"],
+    }
+    if "predictions" in tables_of(live) and out["predictions"] is None:
+        out["predictions"] = live.execute(
+            "SELECT count(DISTINCT artist_id) FROM predictions WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
     return out, None
 
 
 def per_family(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple[dict | None, str | None]:
     if "model_metrics" not in tables_of(live):
         return None, "no model_metrics table yet (no model trained)"
-    cols = columns_of(live, "model_metrics")
-    fam = _find_column(cols, "family_id", "family", "label")
-    if fam is None:
-        return None, f"model_metrics has no per-family column (has {', '.join(cols)})"
-    return None, "per-family metrics: format not recognised yet"
+    ch, prev, _ = _challenger_and_previous(live, snapshot_id)
+    if ch is None:
+        return None, f"no {TASK} model trained on snapshot {snapshot_id} yet"
+
+    def table(model_id: str) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        for r in rows(live, "SELECT family_id, label, metric, value, support FROM model_metrics "
+                      "WHERE model_id = ? AND label IS NOT NULL", [model_id]):
+            row = out.setdefault(r["label"], {"family": r["family_id"], "name": r["label"], "support": r["support"]})
+            row[r["metric"]] = r["value"]
+        return out
+
+    now = table(ch["model_id"])
+    if not now:
+        return None, f"model {ch['model_id']} has no per-family metrics"
+    before = table(prev["model_id"]) if prev else {}
+    fams = []
+    for name, row in sorted(now.items(), key=lambda kv: -(kv[1].get("support") or 0)):
+        row = dict(row)
+        row["champion_f1"] = (before.get(name) or {}).get("f1")
+        fams.append(row)
+    cols = [c for c in ("family", "name", "support", "auprc", "auroc", "f1", "precision", "recall", "threshold",
+                        "champion_f1") if any(c in r for r in fams)]
+    return {"model_id": ch["model_id"], "families": fams, "columns": cols}, None
+
+
+def _artifact(path: str):
+    import joblib
+
+    return joblib.load(path)
 
 
 def pr_curves(live: duckdb.DuckDBPyConnection, snapshot_id: str, settings) -> dict | None:
-    return None
+    """Precision-recall curve per family on the challenger's stored test scores."""
+    if "models" not in tables_of(live):
+        return None
+    ch, _, _ = _challenger_and_previous(live, snapshot_id)
+    if ch is None:
+        return None
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+    import numpy as np
+
+    art = _artifact(ch["artifact_path"])
+    y = np.asarray(art["test"]["y"])
+    s = np.asarray(art["test"]["scores"])
+    if y.ndim != 2 or s.shape != y.shape:
+        return None
+    names = art.get("label_names") or [str(i) for i in art.get("label_ids", range(y.shape[1]))]
+    curves = {}
+    for j, name in enumerate(names):
+        if 0 < y[:, j].sum() < len(y):
+            p, r, _ = precision_recall_curve(y[:, j], s[:, j])
+            curves[str(name)] = {"precision": p.tolist(), "recall": r.tolist(),
+                                 "ap": float(average_precision_score(y[:, j], s[:, j]))}
+    return curves or None
 
 
-def importance_changes(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> list[dict] | None:
-    return None
+def _gain_shares(art) -> dict[str, float]:
+    import numpy as np
+
+    est = art["estimator"]
+    names = list(art.get("feature_names") or [])
+    total: dict[str, float] = {}
+    for m in getattr(est, "estimators_", None) or []:
+        steps = dict(getattr(m, "named_steps", {}))
+        booster = steps.get("lgbm", m)
+        if not hasattr(booster, "booster_"):
+            continue
+        gain = booster.booster_.feature_importance("gain")
+        pre = steps.get("pre")
+        fnames = names if len(names) == len(gain) else None
+        if fnames is None and pre is not None and hasattr(pre, "get_feature_names_out"):
+            try:
+                fnames = [str(n) for n in pre.get_feature_names_out()]
+            except (ValueError, AttributeError, TypeError):
+                fnames = None
+        fnames = fnames if fnames and len(fnames) == len(gain) else [f"f{i}" for i in range(len(gain))]
+        for n, g in zip(fnames, gain):
+            total[n] = total.get(n, 0.0) + float(g)
+    s = float(np.sum(list(total.values()))) if total else 0.0
+    return {k: v / s for k, v in total.items()} if s > 0 else {}
 
 
-_ = rows
+def importance_changes(live: duckdb.DuckDBPyConnection, snapshot_id: str, top: int = 20) -> list[dict] | None:
+    """Share of total gain per feature, the new model against the champion it was compared with."""
+    if "models" not in tables_of(live):
+        return None
+    ch, prev, _ = _challenger_and_previous(live, snapshot_id)
+    if ch is None:
+        return None
+    now = _gain_shares(_artifact(ch["artifact_path"]))
+    if not now:
+        return None
+    before = _gain_shares(_artifact(prev["artifact_path"])) if prev else {}
+    keys = sorted(set(now) | set(before), key=lambda k: -max(now.get(k, 0.0), before.get(k, 0.0)))[:top]
+    return [{"feature": k, "current": now.get(k, 0.0), "previous": before.get(k) if before else None} for k in keys]
