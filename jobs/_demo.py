@@ -84,7 +84,7 @@ def _fmt_counts(counts: dict[str, Any], keys: tuple[str, ...]) -> str:
     return ", ".join(parts)
 
 
-def run_demo(settings: Settings, *, artists: int = 1500, crawl_minutes: float = 2.0, rate: int = 300,
+def run_demo(settings: Settings, *, artists: int = 1500, crawl_minutes: float = 2.0, rate: int = 600,
              synthetic: bool = False, progress: bool = False) -> DemoSummary:
     from ingest.emulator.testing import running_emulator
 
