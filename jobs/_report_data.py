@@ -162,37 +162,58 @@ def _find_column(cols: dict[str, str], *candidates: str) -> str | None:
 
 
 def label_drift(live: duckdb.DuckDBPyConnection, cur_id: str, prev_id: str | None) -> tuple[dict | None, str | None]:
-    """Share of labelled artists in each genre family, this snapshot against the previous one."""
+    """Share of labelled artists in each genre family, this snapshot against the previous one.
+
+    ``artist_labels`` holds one row per artist with its families as an array; family ids are kept
+    stable across taxonomy versions, so the two snapshots are compared family by family."""
     if "artist_labels" not in tables_of(live):
         return None, "no artist_labels table yet (features not built)"
     cols = columns_of(live, "artist_labels")
-    fam = _find_column(cols, "family_id", "family", "label")
-    if "snapshot_id" not in cols or fam is None:
-        return None, f"artist_labels has no snapshot_id/family column (columns: {', '.join(cols)})"
+    if not {"snapshot_id", "families", "artist_id"} <= set(cols):
+        return None, f"artist_labels lacks snapshot_id/artist_id/families (has {', '.join(cols)})"
     names = _family_names(live)
-    value = _find_column(cols, "value", "is_member", "positive", "y")
-    member = f"AND {value} = 1" if value and cols.get(value, "").upper() in ("INTEGER", "BIGINT", "TINYINT", "SMALLINT", "DOUBLE", "FLOAT") else (f"AND {value}" if value else "")
+    ver = "taxonomy_version" if "taxonomy_version" in cols else None
 
-    def prevalence(sid: str) -> dict[Any, float]:
+    def prevalence(sid: str) -> tuple[dict[Any, float], int, Any]:
+        version = None
+        where = "snapshot_id = ?"
+        params: list[Any] = [sid]
+        if ver:
+            got = live.execute(f"SELECT max({ver}) FROM artist_labels WHERE snapshot_id = ?", [sid]).fetchall()
+            version = got[0][0]
+            if version is None:
+                return {}, 0, None
+            where += f" AND {ver} = ?"
+            params.append(version)
         total = live.execute(
-            "SELECT count(DISTINCT artist_id) FROM artist_labels WHERE snapshot_id = ?", [sid]).fetchall()[0][0]
+            f"SELECT count(*) FROM artist_labels WHERE {where} AND len(families) > 0", params).fetchall()[0][0]
         if not total:
-            return {}
+            return {}, 0, version
         got = live.execute(
-            f"SELECT {fam}, count(DISTINCT artist_id) FROM artist_labels WHERE snapshot_id = ? "
-            f"AND {fam} IS NOT NULL {member} GROUP BY 1", [sid]).fetchall()
-        return {k: n / total for k, n in got}
+            f"SELECT f, count(*) FROM (SELECT unnest(families) AS f FROM artist_labels WHERE {where}) GROUP BY f",
+            params).fetchall()
+        return {k: n / total for k, n in got}, total, version
 
-    now = prevalence(cur_id)
+    now, n_now, v_now = prevalence(cur_id)
     if not now:
         return None, f"no labels built for snapshot {cur_id} yet"
-    before = prevalence(prev_id) if prev_id else {}
+    before, n_before, v_before = prevalence(prev_id) if prev_id else ({}, 0, None)
     out = []
     for k in sorted(set(now) | set(before), key=lambda k: -now.get(k, 0)):
-        p, q = now.get(k, 0.0), before.get(k) if prev_id else None
+        p, q = now.get(k, 0.0), (before.get(k, 0.0) if before else None)
         out.append({"family": k, "name": names.get(k, str(k)), "current": p, "previous": q,
                     "change_pp": None if q is None else 100 * (p - q)})
-    return {"families": out, "compared_with": prev_id if before else None}, None
+    cardinality = rows(live, f"""
+        SELECT len(families) AS families_per_artist, count(*) AS artists FROM artist_labels
+        WHERE snapshot_id = ? {'AND ' + ver + ' = ?' if ver else ''} GROUP BY 1 ORDER BY 1""",
+        [cur_id, v_now] if ver else [cur_id])
+    states = rows(live, f"""
+        SELECT state, count(*) AS artists FROM artist_labels WHERE snapshot_id = ?
+        {'AND ' + ver + ' = ?' if ver else ''} GROUP BY 1 ORDER BY 1""",
+        [cur_id, v_now] if ver else [cur_id]) if "state" in cols else []
+    return {"families": out, "compared_with": prev_id if before else None, "labelled_artists": n_now,
+            "labelled_artists_previous": n_before if before else None, "taxonomy_version": v_now,
+            "previous_taxonomy_version": v_before, "cardinality": cardinality, "states": states}, None
 
 
 def _family_names(live: duckdb.DuckDBPyConnection) -> dict[Any, str]:
@@ -213,7 +234,8 @@ def feature_drift(live: duckdb.DuckDBPyConnection, cur_id: str, prev_id: str | N
     feature of every feature table keyed by snapshot_id."""
     if prev_id is None:
         return None, "only one snapshot: nothing to compare features with"
-    feature_tables = sorted(t for t in tables_of(live) if t.startswith("feature_"))
+    feature_tables = sorted(t for t in tables_of(live) if t.startswith("feature_")
+                            and {"snapshot_id", "artist_id"} <= set(columns_of(live, t)))
     if not feature_tables:
         return None, "no feature_* tables yet (features not built)"
     numeric = ("DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "REAL", "DECIMAL")

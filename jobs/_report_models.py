@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 
+from ._report_data import _family_names as _names
 from ._report_data import _find_column, columns_of, latest_run_counts, rows, tables_of
 
 
@@ -36,12 +37,27 @@ def taxonomy_changes(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple
     new_v = versions[0]
     new = dict(live.execute(f"SELECT {tag}, {fam} FROM genre_taxonomy WHERE {ver} = ?", [new_v]).fetchall())
     out: dict[str, Any] = {"version": new_v, "tags": len(new), "families": len(set(new.values()))}
+    if "genre_taxonomy_versions" in tables_of(live):
+        got = rows(live, "SELECT k, mean_bootstrap_ari, silhouette, largest_share, smallest_share, "
+                   "kept_from_previous, n_tagged_artists FROM genre_taxonomy_versions WHERE version = ?", [new_v])
+        if got:
+            out["figures"] = got[0]
+    names = _names(live)
+    if names:
+        out["family_names"] = {str(k): v for k, v in names.items()}
     if len(versions) < 2:
         out["note"] = "first taxonomy version: nothing to compare with"
         return out, None
     old_v = versions[1]
     old = dict(live.execute(f"SELECT {tag}, {fam} FROM genre_taxonomy WHERE {ver} = ?", [old_v]).fetchall())
     out.update(_compare(old, new))
+    label = lambda f: f"{f} {names[f]}" if f in names else f  # noqa: E731
+    for m in out["moved_sample"]:
+        m["from"], m["to"] = label(m["from"]), label(m["to"])
+    for sp in out["splits"]:
+        sp["family"], sp["into"] = label(sp["family"]), [label(f) for f in sp["into"]]
+    for mg in out["merges"]:
+        mg["family"], mg["from"] = label(mg["family"]), [label(f) for f in mg["from"]]
     out["previous_version"] = old_v
     out["previous_families"] = len(set(old.values()))
     return out, None
