@@ -156,6 +156,20 @@ def _summarize(settings: Settings, records: list[JobRunRecord], timings: dict[st
                                                     for k, v in list(scalars.items())[:10]))
     report = by.get("report")
     html = report.counts.get("html") if report and report.counts else None
+    if report and report.counts.get("json"):
+        try:
+            key = json.loads(Path(report.counts["json"]).read_text()).get("key_figures") or {}
+        except (OSError, ValueError):
+            key = {}
+        figures["key_figures"] = key
+        shown = [(label, key.get(k)) for label, k in (
+            ("artists", "artists"), ("with genre tags", "artists_tagged"), ("genre tags", "genres"),
+            ("genre families", "genre_families"), ("predictions for untagged artists", "predictions"))]
+        text = ", ".join(f"{label} {v:,}" for label, v in shown if isinstance(v, int))
+        if text:
+            lines.append(f"  warehouse now: {text}")
+        if isinstance(key.get("champion_metric"), (int, float)):
+            lines.append(f"  champion model: {key.get('champion_metric_name')} {key['champion_metric']:.3f} on the test split")
     if stats:
         figures["emulator"] = {k: stats.get(k) for k in ("requests", "rate_limited") if k in stats}
     lines += [f"  note: {n}" for n in notes]
