@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -19,7 +19,6 @@ class Loaded:
     raw: RawTable
     rows: pl.DataFrame
     rejects: pl.DataFrame
-    extra: dict = field(default_factory=dict)
 
     @property
     def file(self) -> str:

@@ -20,10 +20,10 @@ from warehouse.errors import ImportFailed
 
 from ._load import Loaded, load
 from ._progress import steps
-from ._pyrepr import parse_str_dict, parse_str_list
+from ._pyrepr import list_series, parse_str_dict, parse_str_list
 from ._report import ImportReport
-from ._validate import REASON, Col, add_reason
-from ._writing import now, upsert_own, write_rejects
+from ._validate import Col, add_reason
+from ._writing import now, quiet_duckdb, upsert_own, write_rejects
 
 SOURCE = "musicoset"
 # MusicOSet's "current" values (popularity, followers, genres) were fetched from the API when the
@@ -83,7 +83,7 @@ def find_file(directory: Path, key: str) -> Path | None:
 def _refine_artists(df: pl.DataFrame) -> pl.DataFrame:
     parsed, errors = parse_str_list(df["genres"].to_list())
     df = df.with_columns(
-        pl.Series("genres", parsed, pl.List(pl.Utf8)),
+        list_series("genres", parsed),
         # One row holds the literal 'band' with its quotes.
         pl.col("artist_type").str.strip_chars("'\" "),
     )
@@ -93,7 +93,7 @@ def _refine_artists(df: pl.DataFrame) -> pl.DataFrame:
 def _refine_songs(df: pl.DataFrame) -> pl.DataFrame:
     parsed, errors = parse_str_dict(df["artists"].to_list())
     ids = [None if p is None else [artist_id for artist_id, _name in p] for p in parsed]
-    df = df.with_columns(pl.Series("artists", ids, pl.List(pl.Utf8)))
+    df = df.with_columns(list_series("artists", ids))
     return add_reason(df, pl.Series([None if e is None else f"artists: {e}" for e in errors], dtype=pl.Utf8))
 
 
@@ -140,7 +140,7 @@ def import_musicoset(writer: Writer, directory: str | Path, *, progress: bool = 
             report.rows_read[loaded[key].file] = loaded[key].raw.rows_read
             advance(f"read {key}")
         tables = _silver_rows(loaded, now())
-        with writer.transaction() as con:
+        with writer.transaction() as con, quiet_duckdb(con):
             for table, (frame, key) in tables.items():
                 report.tables[table] = upsert_own(con, table, frame, key, SOURCE)
             for item in loaded.values():

@@ -23,14 +23,6 @@ class ImportReport:
     rows_read: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
-    def merge(self, other: "ImportReport") -> None:
-        for k, v in other.tables.items():
-            self.tables[k] = self.tables.get(k, 0) + v
-        for k, v in other.rows_read.items():
-            self.rows_read[k] = v
-        self.rejected += other.rejected
-        self.seconds += other.seconds
-
     def summary(self) -> str:
         counts = ", ".join(f"{t} {n:,}" for t, n in self.tables.items())
         return f"{self.source}: {counts}; {self.rejected:,} rejected; {self.seconds:.1f} s"

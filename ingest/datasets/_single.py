@@ -16,7 +16,7 @@ from ._load import Loaded, load
 from ._progress import steps
 from ._report import ImportReport
 from ._validate import Col
-from ._writing import now, upsert_own, write_rejects
+from ._writing import now, quiet_duckdb, upsert_own, write_rejects
 
 # table → (rows, primary key)
 TableRows = dict[str, tuple[pl.DataFrame, list[str]]]
@@ -41,7 +41,7 @@ def import_file(
         report.rows_read[loaded.file] = loaded.raw.rows_read
         advance(f"read {Path(file).name}")
         tables = build(loaded, now())
-        with writer.transaction() as con:
+        with writer.transaction() as con, quiet_duckdb(con):
             for table, (rows, key) in tables.items():
                 report.tables[table] = upsert_own(con, table, rows, key, source)
             report.rejected = write_rejects(con, source, loaded.file, loaded.rejects)

@@ -4,9 +4,10 @@ rejects that are recorded once per (file, line, reason) so a re-import changes n
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 import warnings
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import duckdb
 import polars as pl
@@ -18,6 +19,17 @@ _counter = itertools.count()
 
 def now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@contextmanager
+def quiet_duckdb(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Keep DuckDB's own progress bar (for statements over 2 s) out of our output; we draw ours."""
+    old = con.execute("SELECT current_setting('enable_progress_bar')").fetchall()[0][0]
+    con.execute("SET enable_progress_bar = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET enable_progress_bar = {'true' if old else 'false'}")
 
 
 def upsert_own(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, key: Sequence[str],

@@ -324,3 +324,36 @@ def test_spotify_songs_keeps_rows_of_other_sources(tmp_path, wh):
                                    "'playlist000000000000000' ORDER BY position")]
     assert got == p0
     assert query(wh, "SELECT DISTINCT release_date_precision FROM albums ORDER BY 1") == [("day",), ("year",)]
+
+
+def test_quoted_fields_and_line_breaks_keep_true_line_numbers(tmp_path, wh):
+    rows = synthetic.music_genre_rows(300)
+    rows[10][2] = '"Hello, ""World"""'          # quoted comma and quotes: fast path
+    lines_fast = synthetic.music_genre_csv(rows)
+    rows[20][2] = '"Two\nlines"'                # a quoted line break: the csv-module path
+    rows[30][3] = "x"                           # bad row after it: data row 31 sits on line 33
+    file = synthetic.write_text(tmp_path / "mg.csv", synthetic.music_genre_csv(rows), gz=False)
+    with Writer(wh) as w:
+        report = import_music_genre(w, file, progress=False)
+    assert report.rejected == 1 and report.tables == {"ds_music_genre": 299}
+    assert query(wh, "SELECT line, reason FROM rejects") == [(33, "popularity: not a number (x)")]
+    assert one(wh, "SELECT track_name FROM ds_music_genre WHERE instance_id = 10010") == 'Hello, "World"'
+    assert one(wh, "SELECT track_name FROM ds_music_genre WHERE instance_id = 10020") == "Two\nlines"
+    # the same file without the line break takes the vectorised path and reads the same values
+    wh2 = tmp_path / "w2.duckdb"
+    file2 = synthetic.write_text(tmp_path / "mg2.csv", lines_fast, gz=False)
+    with Writer(wh2) as w:
+        import_music_genre(w, file2, progress=False)
+    assert one(wh2, "SELECT track_name FROM ds_music_genre WHERE instance_id = 10010") == 'Hello, "World"'
+
+
+@pytest.mark.realdata
+def test_musicoset_snapshot_fixture(musicoset_snapshot):
+    assert musicoset_snapshot.row_counts["artists"] == 11_518
+    assert musicoset_snapshot.row_counts["tracks"] == 20_405
+    con = warehouse.connect_readonly(musicoset_snapshot.path)
+    try:
+        assert warehouse.content_hash(con) == musicoset_snapshot.content_hash
+        assert con.execute("SELECT count(*) FROM genres").fetchone()[0] == 1_560
+    finally:
+        con.close()
