@@ -230,8 +230,15 @@ def build_job(ctx: JobContext) -> JobOutcome:
         return JobOutcome(status="skipped", message="no snapshot published yet; nothing to build on")
     build_all = _need("features", "build_all", "feature building")
     report = build_all(ctx.writer, snap, progress=ctx.progress)
-    return JobOutcome(counts=_summarize(report), snapshot_id=snap.snapshot_id,
-                      message=f"built features, taxonomy, labels and splits for {snap.snapshot_id}")
+    counts = _summarize(report)
+    msg = f"built features, taxonomy, labels and splits for {snap.snapshot_id}"
+    tax = getattr(report, "taxonomy", None)
+    if tax is not None and getattr(tax, "k", None) is not None:
+        msg += (f": taxonomy v{tax.version} with {tax.k} families"
+                f" (bootstrap ARI {getattr(tax, 'mean_bootstrap_ari', float('nan')):.2f})")
+    if getattr(report, "n_train", None):
+        msg += f", split {report.n_train} train / {report.n_test} test artists"
+    return JobOutcome(counts=counts, snapshot_id=snap.snapshot_id, message=msg)
 
 
 def retrain_job(ctx: JobContext) -> JobOutcome:
