@@ -166,7 +166,7 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
                 content[s] = None
         since = None
         guarded("crawl_health", lambda: data.crawl_health(live, None, now))
-        guarded("job_runs", lambda: data.job_runs_summary(live, None))
+        guarded("job_runs", lambda: data.job_runs_summary(live, None, job_run_id))
     else:
         snaps_con = duckdb.connect(":memory:")
         snaps_con.execute(f"ATTACH '{cur.path}' AS cur (READ_ONLY)")
@@ -191,7 +191,7 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
         crawl = guarded("crawl_health", lambda: data.crawl_health(live, since, until))
         if crawl and crawl["recent"]:
             images["crawl_health"].append({"title": "Crawl runs", "src": plots.crawl_runs_plot(crawl["recent"])})
-        guarded("job_runs", lambda: data.job_runs_summary(live, since))
+        guarded("job_runs", lambda: data.job_runs_summary(live, since, job_run_id))
         guarded("taxonomy", lambda: models.taxonomy_changes(live, cur.snapshot_id))
         labels = guarded("label_drift", lambda: data.label_drift(live, cur.snapshot_id, prev.snapshot_id if prev else None))
         if labels:

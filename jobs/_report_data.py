@@ -138,15 +138,18 @@ def crawl_health(live: duckdb.DuckDBPyConnection, since: datetime | None, until:
     return data, None
 
 
-def job_runs_summary(live: duckdb.DuckDBPyConnection, since: datetime | None) -> tuple[dict | None, str | None]:
-    where, params = ("WHERE started_at > ?", [since]) if since else ("", [])
+def job_runs_summary(live: duckdb.DuckDBPyConnection, since: datetime | None,
+                     exclude_run: str | None = None) -> tuple[dict | None, str | None]:
+    where, params = ("WHERE started_at > ?", [since]) if since else ("WHERE true", [])
+    if exclude_run:  # the report's own run, still 'running' while it writes
+        where, params = where + " AND run_id <> ?", [*params, exclude_run]
     got = rows(live, f"""
         SELECT job, status, count(*) AS runs, round(sum(epoch(ended_at - started_at)), 1) AS seconds
         FROM job_runs {where} GROUP BY job, status ORDER BY job, status""", params)
     if not got:
         return None, "no job runs recorded in this period"
     failures = rows(live, f"""
-        SELECT run_id, job, started_at, error FROM job_runs {where + (' AND' if where else 'WHERE')}
+        SELECT run_id, job, started_at, error FROM job_runs {where} AND
         status IN ('failed', 'missed', 'abandoned') ORDER BY started_at DESC LIMIT 10""", params)
     return {"by_job": got, "problems": failures}, None
 
