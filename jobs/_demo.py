@@ -151,6 +151,9 @@ def _summarize(settings: Settings, records: list[JobRunRecord], timings: dict[st
         if rec and rec.counts:
             scalars = {k: v for k, v in rec.counts.items() if isinstance(v, (int, float, str, bool)) and len(str(v)) < 60}
             figures[job] = scalars
+            keep = {"build": ("n_train", "n_test"),
+                    "retrain": ("promoted", "metric", "challenger_value", "ci_low", "ci_high", "predictions")}[job]
+            scalars = {k: scalars[k] for k in keep if k in scalars}
             if scalars:
                 lines.append(f"  {job}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                                     for k, v in list(scalars.items())[:10]))
