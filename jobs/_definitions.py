@@ -309,11 +309,14 @@ def cycle_job(ctx: JobContext) -> JobOutcome:
             raise UsageError(f"cycle step {step!r} is not a job (jobs: {', '.join(n for n in JOBS if n != 'cycle')})")
     results = {}
     status = "succeeded"
+    failed = None
     snapshot_id = None
     for step in steps:
         if ctx.stop_event.is_set():
             status = "stopped"
             break
+        if status == "failed" and step != "report":
+            continue  # after a failure only the report still runs: it says what went wrong
         step_opts = {}
         if step == "crawl":
             step_opts = {k: ctx.options[k] for k in ("seeds", "max_requests", "max_minutes") if ctx.options.get(k) is not None}
@@ -322,13 +325,14 @@ def cycle_job(ctx: JobContext) -> JobOutcome:
         snapshot_id = rec.snapshot_id or snapshot_id
         if rec.status == "failed":
             status = "failed"
-            break
+            failed = failed or step
+            continue
         if rec.status == "stopped":
             status = "stopped"
             break
     msg = ", ".join(f"{k} {v}" for k, v in results.items())
     return JobOutcome(status=status, counts={"steps": results}, snapshot_id=snapshot_id, message=msg,
-                      error=None if status != "failed" else f"step {list(results)[-1]} failed")
+                      error=None if status != "failed" else f"step {failed} failed")
 
 
 _CRAWL_OPTS = (

@@ -164,3 +164,18 @@ def test_history_reads_a_snapshot_while_the_writer_is_busy(settings):
     assert "snapshot" in source and "busy-test" in source
     # The latest snapshot was taken during the second run, so it holds the first run completed.
     assert history and history[-1].job == "snapshot"
+
+
+def test_cycle_runs_steps_in_order_and_still_reports_after_a_failure(settings, monkeypatch):
+    monkeypatch.setitem(sys.modules, "modeling", None)  # retrain cannot run: as if not installed
+    rec = jobs.run_job("cycle", settings, steps="snapshot,retrain,prune,report")
+    assert rec.status == "failed" and rec.error == "step retrain failed"
+    assert rec.counts["steps"] == {"snapshot": "succeeded", "retrain": "failed", "report": "succeeded"}
+    con = duckdb.connect(str(settings.warehouse_file), read_only=True)
+    try:
+        steps = con.execute("SELECT job, status, parent_run_id FROM job_runs WHERE parent_run_id IS NOT NULL "
+                            "ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+    assert [(j, s) for j, s, _ in steps] == [("snapshot", "succeeded"), ("retrain", "failed"), ("report", "succeeded")]
+    assert {p for _, _, p in steps} == {rec.run_id}
