@@ -17,11 +17,13 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ._catalog import Catalog, load_catalog
+from ._fastpath import FastPath
 from ._faults import FaultInjector, parse_faults
 from ._limits import RateLimiter
 from ._objects import ObjectBuilder
@@ -33,6 +35,8 @@ JSON = "application/json; charset=utf-8"
 GROUPS = ("album", "single", "appears_on", "compilation")
 OTHER_SEARCH_TYPES = ("show", "episode", "audiobook")
 TOKEN_MESSAGE = "Missing/invalid/expired access token"  # one message for all 401s since July 2026
+PREMIUM_MESSAGE = ("Active premium subscription required for the owner of the app. When the subscription "
+                   "status changes, it can take a few hours before requests are allowed again.")  # docs §1
 
 
 class ApiError(Exception):
@@ -69,7 +73,7 @@ class Emulator:
                  rate: int | None = None, daily_quota: int | None = None, faults=None, seed: int = 0,
                  client_id: str = "genrestore-emulator", client_secret: str = "emulator-secret",
                  token_ttl: int = 3600, offset_cap: int = 1000, window_seconds: float = 30.0,
-                 penalty_step: float = 1.0) -> None:
+                 penalty_step: float = 1.0, premium_lapsed: bool = False) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.catalog = catalog
@@ -80,6 +84,7 @@ class Emulator:
         self.client_secret = client_secret
         self.token_ttl = int(token_ttl)
         self.offset_cap = offset_cap
+        self.premium_lapsed = premium_lapsed
         self.fault_spec = parse_faults(faults)
         self.faults = FaultInjector(self.fault_spec, seed)
         self.limiter = RateLimiter(rate, window_seconds=window_seconds, daily_quota=daily_quota,
@@ -123,6 +128,7 @@ class Emulator:
             "faults": dict(sorted(self.faults.counts.items())),
             "fault_spec": self.fault_spec.as_dict(),
             "tokens_issued": self.tokens_issued,
+            "premium_lapsed": self.premium_lapsed,
             "catalog": self.catalog.counts,
             "uptime_s": round(time.time() - self.started, 3),
         }
@@ -194,6 +200,9 @@ class Emulator:
         if client is None:
             self.record(endpoint, 401)
             return _error(401, TOKEN_MESSAGE)
+        if self.premium_lapsed and not self.extended:
+            self.record(endpoint, 403)
+            return _error(403, PREMIUM_MESSAGE)
         limited = self.limiter.check(client)
         if limited is not None:
             self.record(endpoint, 429)
@@ -286,10 +295,11 @@ class Emulator:
     def page(b: ObjectBuilder, path: str, params: dict, offset: int, limit: int, total: int, items: list) -> dict:
         """An offset paging object with absolute href/next/previous that keep the original query."""
 
+        rest = {k: v for k, v in params.items() if k not in ("offset", "limit")}
+        prefix = f"{b.base}{path}?{urlencode(rest, quote_via=quote)}&" if rest else f"{b.base}{path}?"
+
         def url(off: int) -> str:
-            q = {k: v for k, v in params.items() if k not in ("offset", "limit")}
-            q.update(offset=off, limit=limit)
-            return f"{b.base}{path}?{urlencode(q, quote_via=quote)}"
+            return f"{prefix}offset={off}&limit={limit}"
 
         return {"href": url(offset), "items": items, "limit": limit,
                 "next": url(offset + limit) if offset + limit < total else None,
@@ -463,13 +473,23 @@ def create_app(catalog: Catalog | str | Path, *, mode: str = "extended", dev_gen
                rate: int | None = None, daily_quota: int | None = None, faults=None, seed: int = 0,
                client_id: str = "genrestore-emulator", client_secret: str = "emulator-secret",
                token_ttl: int = 3600, offset_cap: int = 1000, window_seconds: float = 30.0,
-               penalty_step: float = 1.0) -> Starlette:
-    """The emulator as an ASGI app. `catalog` is a loaded Catalog or a catalog directory."""
+               penalty_step: float = 1.0, premium_lapsed: bool = False) -> Starlette:
+    """The emulator as an ASGI app. `catalog` is a loaded Catalog or a catalog directory.
+
+    mode: "extended" (every endpoint and field) or "development" (2026 restrictions, docs §6.3);
+    dev_genres: keep artist genres in development mode; rate: requests per rolling window
+    (window_seconds, default 30) per client, None = unlimited; daily_quota: requests per client per
+    UTC day (429 QUOTA_EXCEEDED); faults: spec string (see parse_faults); seed: fault sequence;
+    token_ttl: expires_in of tokens; offset_cap: largest search offset; penalty_step: seconds added
+    per call made while limited (growing); premium_lapsed: development mode answers every call 403
+    with Spotify's Premium message (also switchable at run time: POST /_emulator/premium?lapsed=1).
+    """
     if not isinstance(catalog, Catalog):
         catalog = load_catalog(catalog)
     em = Emulator(catalog, mode=mode, dev_genres=dev_genres, rate=rate, daily_quota=daily_quota, faults=faults,
                   seed=seed, client_id=client_id, client_secret=client_secret, token_ttl=token_ttl,
-                  offset_cap=offset_cap, window_seconds=window_seconds, penalty_step=penalty_step)
+                  offset_cap=offset_cap, window_seconds=window_seconds, penalty_step=penalty_step,
+                  premium_lapsed=premium_lapsed)
 
     def api(template: str, handler: Callable) -> Route:
         async def endpoint(request: Request) -> Response:
@@ -492,34 +512,48 @@ def create_app(catalog: Catalog | str | Path, *, mode: str = "extended", dev_gen
         em.limiter.ban(seconds)
         return Response(orjson.dumps({"ban_seconds": seconds}), media_type=JSON)
 
+    async def premium(request: Request) -> Response:
+        em.premium_lapsed = request.query_params.get("lapsed", "1") not in ("0", "false", "no")
+        return Response(orjson.dumps({"premium_lapsed": em.premium_lapsed}), media_type=JSON)
+
     async def not_found(request: Request, exc) -> Response:
         return _error(404, "Service not found")
 
     async def method_not_allowed(request: Request, exc) -> Response:
         return _error(405, "Method not allowed")
 
+    endpoints = [
+        ("/search", em.h_search),
+        ("/artists", em.h_artists),
+        ("/artists/{id}", em.h_artist),
+        ("/artists/{id}/albums", em.h_artist_albums),
+        ("/artists/{id}/top-tracks", em.h_top_tracks),
+        ("/artists/{id}/related-artists", em.h_related),
+        ("/albums", em.h_albums),
+        ("/albums/{id}", em.h_album),
+        ("/albums/{id}/tracks", em.h_album_tracks),
+        ("/tracks", em.h_tracks),
+        ("/tracks/{id}", em.h_track),
+        ("/audio-features", em.h_audio_features),
+        ("/audio-features/{id}", em.h_audio_feature),
+        ("/playlists/{id}", em.h_playlist),
+        ("/playlists/{id}/items", em.h_playlist_items),
+        ("/playlists/{id}/tracks", em.h_playlist_tracks),
+    ]
+    fast_routes = {}
+    for template, handler in endpoints:
+        parts = template[1:].split("/")
+        fast_routes[(parts[0], len(parts), parts[2] if len(parts) == 3 else None)] = (template, handler)
     routes = [
         Route("/api/token", em.token, methods=["POST"]),
-        api("/search", em.h_search),
-        api("/artists", em.h_artists),
-        api("/artists/{id}", em.h_artist),
-        api("/artists/{id}/albums", em.h_artist_albums),
-        api("/artists/{id}/top-tracks", em.h_top_tracks),
-        api("/artists/{id}/related-artists", em.h_related),
-        api("/albums", em.h_albums),
-        api("/albums/{id}", em.h_album),
-        api("/albums/{id}/tracks", em.h_album_tracks),
-        api("/tracks", em.h_tracks),
-        api("/tracks/{id}", em.h_track),
-        api("/audio-features", em.h_audio_features),
-        api("/audio-features/{id}", em.h_audio_feature),
-        api("/playlists/{id}", em.h_playlist),
-        api("/playlists/{id}/items", em.h_playlist_items),
-        api("/playlists/{id}/tracks", em.h_playlist_tracks),
+        # The same endpoints as Starlette routes: reached only when the fast path declines (e.g. HEAD).
+        *[api(template, handler) for template, handler in endpoints],
         Route("/_emulator/stats", stats, methods=["GET"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/ban", ban, methods=["POST"]),
+        Route("/_emulator/premium", premium, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed},
+                    middleware=[Middleware(FastPath, emulator=em, routes=fast_routes)])
     app.state.emulator = em
     return app

@@ -64,6 +64,11 @@ class RunningEmulator:
         return self._call("POST", f"/_emulator/ban?seconds={seconds}")
 
 
+    def premium_lapsed(self, lapsed: bool = True) -> dict:
+        """Development mode: every API call answers 403 with Spotify's Premium message (False restores)."""
+        return self._call("POST", f"/_emulator/premium?lapsed={int(lapsed)}")
+
+
 def _options_to_args(options: dict) -> list[str]:
     args: list[str] = []
     for key, value in options.items():
@@ -83,7 +88,7 @@ def running_emulator(catalog_dir: str | Path, *, startup_timeout: float = 60.0,
     """Start `python -m ingest.emulator serve` on a free port; yield a RunningEmulator; stop it on exit.
 
     Options are those of create_app (mode, dev_genres, rate, daily_quota, faults, seed, client_id,
-    client_secret, token_ttl, offset_cap, window_seconds, penalty_step).
+    client_secret, token_ttl, offset_cap, window_seconds, penalty_step, premium_lapsed).
     """
     client_id = create_app_options.get("client_id", "genrestore-emulator")
     client_secret = create_app_options.pop("client_secret", "emulator-secret")

@@ -168,3 +168,10 @@ def test_load_catalog_rejects_a_non_catalog(tmp_path):
 
     with pytest.raises(CatalogError):
         load_catalog(tmp_path)
+
+
+def test_musicoset_builder_names_the_missing_directory(tmp_path):
+    from ingest.emulator import CatalogError
+
+    with pytest.raises(CatalogError, match="musicoset"):
+        build_musicoset_catalog(tmp_path / "missing", tmp_path / "out")
