@@ -71,14 +71,14 @@ def main(argv: list[str] | None = None) -> None:
         err_console.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
+        # typer >= 0.24 vendors click (typer._click), so match click's classes by name, not identity.
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if "Abort" in names:
             sys.exit(130)
-        if isinstance(exc, click.ClickException):
+        if "ClickException" in names:
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
+        if "Exit" in names:
             sys.exit(exc.exit_code)
         raise
 

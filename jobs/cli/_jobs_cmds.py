@@ -163,7 +163,7 @@ def report(
 def demo(
     ctx: typer.Context,
     artists: int = typer.Option(1500, "--artists", min=50, help="Synthetic catalog size when MusicOSet is absent."),
-    crawl_minutes: float = typer.Option(2.0, "--crawl-minutes", min=0.1, help="Wall time given to the crawl."),
+    crawl_minutes: float = typer.Option(2.0, "--crawl-minutes", min=0.01, help="Wall time given to the crawl."),
     rate: int = typer.Option(600, "--rate", min=10, help="Emulator rate limit: requests per 30 s window."),
     synthetic: bool = typer.Option(False, "--synthetic", help="Use the synthetic catalog even when MusicOSet exists."),
 ) -> None:

@@ -179,3 +179,9 @@ def test_cycle_runs_steps_in_order_and_still_reports_after_a_failure(settings, m
         con.close()
     assert [(j, s) for j, s, _ in steps] == [("snapshot", "succeeded"), ("retrain", "failed"), ("report", "succeeded")]
     assert {p for _, _, p in steps} == {rec.run_id}
+
+
+def test_cli_usage_errors_are_one_message_not_a_traceback(cli):
+    r = cli("demo", "--crawl-minutes", "-1")
+    assert r.returncode == 2 and "Invalid value for '--crawl-minutes'" in r.stderr
+    assert "Traceback" not in r.stderr
