@@ -165,6 +165,19 @@ def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) ->
         "comparison": comparison,
         "comparison_columns": ["metric", "challenger", "challenger_95ci", "champion", "champion_95ci", "difference"],
     }
+    if comp.get("challenger") is not None and comp.get("champion") is not None:
+        # The decision's own numbers: both models scored on the same (challenger's) test rows.
+        out["headline"] = [{
+            "metric": comp.get("metric", head), "challenger": comp["challenger"], "champion": comp["champion"],
+            "difference": comp.get("diff"),
+            "difference_95ci": None if comp.get("ci_low") is None else f"{comp['ci_low']:+.4f} – {comp['ci_high']:+.4f}",
+            "test_rows": comp.get("n_rows"), "same_test_set": comp.get("same_test_set"),
+        }]
+        out["headline_columns"] = ["metric", "challenger", "champion", "difference", "difference_95ci",
+                                   "test_rows", "same_test_set"]
+        if not comp.get("same_test_set"):
+            out["comparison_note"] = ("The table below gives each model's figures on its own test split; the "
+                                      "decision uses the paired comparison above" + (f" ({comp['note']})" if comp.get("note") else "") + ".")
     if "predictions" in tables_of(live) and out["predictions"] is None:
         out["predictions"] = live.execute(
             "SELECT count(DISTINCT artist_id) FROM predictions WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
