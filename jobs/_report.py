@@ -107,7 +107,7 @@ def _key_figures(content: dict[str, Any]) -> dict[str, Any]:
         "genre_families": len(labels.get("families", [])) or None,
         "champion_metric": m.get("champion_value"),
         "champion_metric_name": m.get("metric"),
-        "predictions": m.get("predictions"),
+        "predictions": m.get("predicted_artists", m.get("predictions")),
         "drifted_features": drift.get("drifted"),
     }
 

@@ -178,8 +178,8 @@ def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) ->
         if not comp.get("same_test_set"):
             out["comparison_note"] = ("The table below gives each model's figures on its own test split; the "
                                       "decision uses the paired comparison above" + (f" ({comp['note']})" if comp.get("note") else "") + ".")
-    if "predictions" in tables_of(live) and out["predictions"] is None:
-        out["predictions"] = live.execute(
+    if "predictions" in tables_of(live):
+        out["predicted_artists"] = live.execute(
             "SELECT count(DISTINCT artist_id) FROM predictions WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
     return out, None
 
