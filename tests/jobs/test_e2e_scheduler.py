@@ -97,7 +97,7 @@ def test_two_scheduled_cycles_and_the_second_report_shows_the_differences(catalo
     since = {f["figure"]: f for f in second["since_last_report"]["figures"]}
     assert since["artists"]["change"] == artists["added"]
     if FULL_CYCLE:
-        for section in ("label_drift", "models", "feature_drift"):
+        for section in ("taxonomy", "label_drift", "models", "per_family", "feature_drift"):
             assert second["sections"][section] == "available", (section, second["sections"][section])
 
 
