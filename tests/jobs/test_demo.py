@@ -14,10 +14,10 @@ pytestmark = [pytest.mark.slow,
 
 
 def test_demo_runs_end_to_end_and_again(cli, tmp_path):
-    args = ("demo", "--synthetic", "--artists", "300", "--crawl-minutes", "0.05")
+    args = ("demo", "--synthetic", "--artists", "200", "--crawl-minutes", "0.05")
     first = cli(*args, timeout=300)
     out = first.stdout
-    assert "genrestore demo" in out and "synthetic (300 artists)" in out, first.stderr[-2000:]
+    assert "genrestore demo" in out and "synthetic (200 artists)" in out, first.stderr[-2000:]
     assert "query it:  genrestore sql" in out and "report" in out
     if FULL_CYCLE:
         assert first.returncode == 0, out + first.stderr[-2000:]
