@@ -37,6 +37,7 @@ def serve(catalog_dir: str | Path, *, host: str = "127.0.0.1", port: int = 0, an
 
     catalog = load_catalog(catalog_dir)
     app = create_app(catalog, **app_options)
+    app.state.emulator.search_index.warm()
     sock = bind_socket(host, port)
     real_port = sock.getsockname()[1]
     logging.getLogger("uvicorn.error").addFilter(_QuietTruncation())

@@ -21,6 +21,9 @@ from ingest.emulator import TABLES, build_musicoset_catalog, build_synthetic_cat
 from ingest.emulator._synthetic import generate_synthetic_frames
 from ingest.emulator.testing import running_emulator, spotipy_client
 
+# spotipy warns that Spotify deprecated some endpoints; exercising them is the point here.
+pytestmark = pytest.mark.filterwarnings("ignore:You're using:DeprecationWarning")
+
 
 @pytest.fixture(scope="module")
 def synthetic5k():
