@@ -76,9 +76,18 @@ def test_two_scheduled_cycles_and_the_second_report_shows_the_differences(catalo
         finally:
             code = stop(proc, timeout=120)
         stats = emu.stats()
+        secret = emu.client_secret
     text = log.read_text()
     assert code == 0, text[-3000:]
     var = tmp_path / "var"
+    # The client secret is nowhere: not in the log, the job history or any report.
+    assert secret not in text
+    leaked = _query(var, f"SELECT count(*) FROM job_runs WHERE concat_ws(' ', counts, options, error, message) LIKE '%{secret}%'")
+    assert leaked == [(0,)]
+    written = [f for f in (var / "reports").rglob("*") if f.is_file()]
+    assert len(written) >= 6  # day files + each report's own HTML and JSON
+    for f in written:
+        assert secret not in f.read_text()
     cycles = _query(var, "SELECT run_id, status, trigger FROM job_runs WHERE job = 'cycle' ORDER BY started_at")
     assert [c[1] for c in cycles[:2]] == ["succeeded", "succeeded"], text[-3000:]
     assert all(c[2] == "scheduled" for c in cycles)
