@@ -130,8 +130,9 @@ def _setup_logging(settings) -> None:
 def scheduler(ctx: typer.Context) -> None:
     """Run the job scheduler in the foreground (APScheduler, job store var/scheduler.sqlite).
 
-    Schedules come from the `schedules` setting (genrestore.toml [schedules.NAME] or
-    GENRESTORE_SCHEDULES__NAME__INTERVAL_SECONDS / __CRON / __ENABLED / __OPTIONS__KEY).
+    Schedules come from the `schedules` setting: the table schedules.NAME in genrestore.toml, or
+    GENRESTORE_SCHEDULES__NAME__INTERVAL_SECONDS / __CRON / __ENABLED / __OPTIONS__KEY.
+
     One job runs at a time, each holding the warehouse writer lock. SIGTERM or Ctrl-C lets the
     running job finish its current unit, then exits 0. A second scheduler on the same var/ refuses.
     """
