@@ -53,6 +53,7 @@ def _register() -> None:
     from . import _import_cmds  # noqa: F401  (import musicoset|music-genre|spotify-songs|fma-genres|all)
     from . import _emulator_cmds  # noqa: F401  (catalog build, emulator serve)
     from . import _modeling_cmds  # noqa: F401  (train, models, predict, reproduce)
+    from . import _jobs_cmds  # noqa: F401  (jobs, scheduler, report, demo)
 
 
 _register()
