@@ -15,6 +15,7 @@ from ._materialize import ViewBuild, build_views
 from ._snapshot_source import artist_genres_frame, attached_snapshot
 from ._taxonomy import GenreTaxonomy
 from ._taxonomy_store import latest_version, load_taxonomy, save_taxonomy, tag_map
+from warehouse import first_row
 
 SPLIT_SEED = 0
 
@@ -87,11 +88,11 @@ def build_taxonomy(writer: Writer, snapshot: SnapshotInfo, *, taxonomy: GenreTax
     genres = artist_genres if artist_genres is not None else read_artist_genres(writer, snapshot)
     prev_version = latest_version(writer.con)
     # Rebuilding a snapshot matches ids against the version before its own first one.
-    own = writer.con.execute("SELECT min(version) FROM genre_taxonomy_versions WHERE snapshot_id = ?",
-                             [snapshot.snapshot_id]).fetchone()[0]
+    own = first_row(writer.con.execute("SELECT min(version) FROM genre_taxonomy_versions WHERE snapshot_id = ?",
+                             [snapshot.snapshot_id]))[0]
     if own is not None:
-        prev_version = writer.con.execute("SELECT max(version) FROM genre_taxonomy_versions WHERE version < ?",
-                                          [own]).fetchone()[0]
+        prev_version = first_row(writer.con.execute("SELECT max(version) FROM genre_taxonomy_versions WHERE version < ?",
+                                          [own]))[0]
     previous = tag_map(writer.con, prev_version) if prev_version is not None else None
     tx = taxonomy if taxonomy is not None else GenreTaxonomy()
     tx.fit(genres, previous=previous, progress=progress)

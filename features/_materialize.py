@@ -12,6 +12,7 @@ from warehouse import SnapshotInfo, WarehouseError, Writer
 
 from ._registry import FeatureView, list_views
 from ._snapshot_source import attached_snapshot
+from warehouse import first_row
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,10 @@ def rows_hash(con: duckdb.DuckDBPyConnection, table: str, snapshot_id: str) -> s
         "AND database_name = current_database() ORDER BY column_index", [table],
     ).fetchall()
     exprs = [f"round({c}, 6)" if t in ("DOUBLE", "FLOAT") else c for c, t in cols]
-    n, h = con.execute(
+    n, h = first_row(con.execute(
         f"SELECT count(*), coalesce(sum(hash({', '.join(exprs)})::HUGEINT), 0) FROM {table} WHERE snapshot_id = ?",
         [snapshot_id],
-    ).fetchone()
+    ))
     import hashlib
 
     return hashlib.sha256(f"{table}:{n}:{h}".encode()).hexdigest()[:16]
@@ -55,7 +56,7 @@ def _materialize_one(con: duckdb.DuckDBPyConnection, view: FeatureView, source: 
         )
     except duckdb.Error as exc:
         raise WarehouseError(f"feature view {view.name} failed on snapshot {snapshot_id}: {exc}") from None
-    n = con.execute(f"SELECT count(*) FROM {view.table} WHERE snapshot_id = ?", [snapshot_id]).fetchone()[0]
+    n = first_row(con.execute(f"SELECT count(*) FROM {view.table} WHERE snapshot_id = ?", [snapshot_id]))[0]
     chash = rows_hash(con, view.table, snapshot_id)
     seconds = time.perf_counter() - start
     con.execute(

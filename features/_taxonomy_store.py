@@ -12,6 +12,7 @@ import duckdb
 from warehouse import UsageError
 
 from ._taxonomy import Family, GenreTaxonomy
+from warehouse import first_row
 
 
 @dataclass
@@ -46,10 +47,10 @@ def assignment_hash(tag_family: dict[str, int]) -> str:
 
 def latest_version(con: duckdb.DuckDBPyConnection, snapshot_id: str | None = None) -> int | None:
     if snapshot_id is None:
-        row = con.execute("SELECT max(version) FROM genre_taxonomy_versions").fetchone()
+        row = first_row(con.execute("SELECT max(version) FROM genre_taxonomy_versions"))
     else:
-        row = con.execute("SELECT max(version) FROM genre_taxonomy_versions WHERE snapshot_id = ?",
-                          [snapshot_id]).fetchone()
+        row = first_row(con.execute("SELECT max(version) FROM genre_taxonomy_versions WHERE snapshot_id = ?",
+                          [snapshot_id]))
     return None if row is None or row[0] is None else int(row[0])
 
 
@@ -64,9 +65,9 @@ def save_taxonomy(con: duckdb.DuckDBPyConnection, tx: GenreTaxonomy, snapshot_id
     Returns (version, created).
     """
     ahash = assignment_hash(tx.tag_family_)
-    same = con.execute(
+    same = first_row(con.execute(
         "SELECT version FROM genre_taxonomy_versions WHERE snapshot_id = ? AND assignment_hash = ? "
-        "ORDER BY version DESC LIMIT 1", [snapshot_id, ahash]).fetchone()
+        "ORDER BY version DESC LIMIT 1", [snapshot_id, ahash]))
     if same:
         return int(same[0]), False
     version = (latest_version(con) or 0) + 1
@@ -99,11 +100,11 @@ def load_version(con: duckdb.DuckDBPyConnection, version: int | None = None) -> 
         version = latest_version(con)
         if version is None:
             raise UsageError("no genre taxonomy built yet; run `genrestore taxonomy build`")
-    row = con.execute(
+    row = first_row(con.execute(
         "SELECT version, snapshot_id, created_at, previous_version, k, n_tags, n_clustered_tags, "
         "n_tagged_artists, mean_bootstrap_ari, min_bootstrap_ari, selection_ari, silhouette, largest_share, "
         "smallest_share, mean_families_per_artist, kept_from_previous, params, k_scan "
-        "FROM genre_taxonomy_versions WHERE version = ?", [version]).fetchone()
+        "FROM genre_taxonomy_versions WHERE version = ?", [version]))
     if row is None:
         known = [r[0] for r in con.execute("SELECT version FROM genre_taxonomy_versions ORDER BY 1").fetchall()]
         raise UsageError(f"no taxonomy version {version}; stored versions: {known or 'none'}")
@@ -124,7 +125,7 @@ def load_taxonomy(con: duckdb.DuckDBPyConnection, version: int) -> GenreTaxonomy
 
 
 def dendrogram_data(con: duckdb.DuckDBPyConnection, version: int) -> dict:
-    row = con.execute("SELECT dendrogram FROM genre_taxonomy_versions WHERE version = ?", [version]).fetchone()
+    row = first_row(con.execute("SELECT dendrogram FROM genre_taxonomy_versions WHERE version = ?", [version]))
     return json.loads(row[0]) if row and row[0] else {}
 
 
