@@ -83,7 +83,9 @@ class _MultiLabelBase(BaseEstimator):
     def _proba(model, X) -> np.ndarray:
         return _multioutput_proba(model, X)
 
-    def fit(self, X: np.ndarray, Y: np.ndarray, cv_fold: np.ndarray | None = None):
+    def fit(self, X: np.ndarray, Y: np.ndarray, cv_fold: np.ndarray | None = None, fold_X: dict | None = None):
+        """``fold_X[f]``: the rows of X with fold f's label-derived features recomputed with its
+        labels hidden; used for fold f's fit and out-of-fold predictions."""
         X = np.asarray(X, dtype=float)
         Y = np.asarray(Y, dtype=np.int8)
         self.n_features_in_ = X.shape[1]
@@ -93,8 +95,9 @@ class _MultiLabelBase(BaseEstimator):
             oof = np.full(Y.shape, np.nan)
             for f in np.unique(cv_fold[cv_fold >= 0]):
                 tr, va = cv_fold != f, cv_fold == f
-                m = self._fit_one(X[tr], Y[tr], X[va], Y[va])
-                oof[va] = self._proba(m, X[va])
+                Xf = np.asarray(fold_X[int(f)], dtype=float) if fold_X is not None else X
+                m = self._fit_one(Xf[tr], Y[tr], Xf[va], Y[va])
+                oof[va] = self._proba(m, Xf[va])
             self.oof_ = oof
             seen = ~np.isnan(oof).any(axis=1)
             self.thresholds_ = tune_thresholds(Y[seen], oof[seen])
@@ -259,9 +262,9 @@ class LightGBMFamilies(_MultiLabelBase):
         cols = [np.full(len(X), m) if isinstance(m, float) else m.predict_proba(X)[:, 1] for m in models]
         return np.column_stack(cols)
 
-    def fit(self, X, Y, cv_fold=None):
+    def fit(self, X, Y, cv_fold=None, fold_X=None):
         self._best_iters: dict[int, list[int]] = {}
-        super().fit(X, Y, cv_fold)
+        super().fit(X, Y, cv_fold, fold_X)
         self.best_iterations_ = {j: int(np.median(v)) for j, v in self._best_iters.items()}
         del self._best_iters
         return self

@@ -66,8 +66,9 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
         ud = features.unlabeled_data(con, snap)
         artist_ids = [str(a) for a in ud.artist_ids]
         reasons = _reasons(con, snap, artist_ids, getattr(ud, "reason", None) if hasattr(ud, "reason") else getattr(ud, "state", None))
+        Xdf = _with_collab(con, snap, ud.X, artist_ids, art) if artist_ids else ud.X
     if artist_ids:
-        X = _align(ud.X, art["feature_names"])
+        X = _align(Xdf, art["feature_names"])
         est = art["estimator"]
         P = est.predict_proba(X)
         D = est.predict(X)
@@ -93,6 +94,27 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
         con.execute("DELETE FROM predictions WHERE snapshot_id = ? AND model_id = ?", [snap, champ["model_id"]])
         insert_rows(con, "predictions", rows)
     return rows.height
+
+
+def _with_collab(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: dict) -> pl.DataFrame:
+    """Add the collaborator-genre columns when the model uses them: in production every tagged
+    artist's label is visible (the artists scored here have none of their own)."""
+    from ._collab import PREFIX, co_credit_graph, collab_for, feature_names
+
+    if not any(n.startswith(PREFIX) for n in art["feature_names"]):
+        return Xdf
+    import features
+
+    td = features.training_data(con, snap)
+    pos = {str(f): j for j, f in enumerate(td.family_ids)}
+    # Columns in the model's family order; a family the labels no longer have stays 0.
+    Y = np.zeros((len(td.artist_ids), len(art["label_ids"])))
+    for j, lid in enumerate(art["label_ids"]):
+        if str(lid) in pos:
+            Y[:, j] = np.asarray(td.Y)[:, pos[str(lid)]]
+    block = collab_for(co_credit_graph(con, snap), artist_ids, td.artist_ids, Y)
+    names = feature_names(art["label_ids"])
+    return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(names)])
 
 
 def _align(Xdf: pl.DataFrame, names: list[str]) -> np.ndarray:

@@ -105,7 +105,10 @@ def fit_and_score(data: TaskData, estimator: str = "lightgbm", params: dict | No
     est = make_estimator(data.kind, estimator, categorical=data.categorical, n_jobs=n_jobs, **(params or {}))
     tr, te = data.train, data.test
     started = time.perf_counter()
-    est.fit(data.X[tr], data.y[tr], data.cv_fold[tr])
+    if data.fold_X is not None:
+        est.fit(data.X[tr], data.y[tr], data.cv_fold[tr], {f: M[tr] for f, M in data.fold_X.items()})
+    else:
+        est.fit(data.X[tr], data.y[tr], data.cv_fold[tr])
     seconds = time.perf_counter() - started
     assert_fit_on_train(est, data.X[tr])  # raises LeakageError if any statistic saw test rows
     scores, metrics, per_label = score(est, data.kind, data.X[te], data.y[te], data.label_names)

@@ -59,6 +59,9 @@ class TaskData:
     taxonomy_version: str | None = None
     feature_versions: dict = field(default_factory=dict)
     feature_set: str = ""
+    # Per CV fold, X with that fold's label-derived features recomputed as if its labels were
+    # hidden (collaborator genre); None when no feature depends on labels.
+    fold_X: dict | None = None
 
     @property
     def test(self) -> np.ndarray:
@@ -79,8 +82,13 @@ def kind_of(task: str) -> str:
 
 # ───────────────────────────── artist families ─────────────────────────────
 
-def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | None = None) -> TaskData:
-    """The features package's training data for a snapshot, as a TaskData."""
+def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | None = None, *,
+                         collab: bool = True) -> TaskData:
+    """The features package's training data for a snapshot, as a TaskData.
+
+    ``collab`` adds the collaborator-genre block (see :mod:`modeling._collab`), computed from the
+    training split's labels only, and per CV fold with that fold's labels hidden too.
+    """
     import features
 
     td = features.training_data(con, snapshot_id, taxonomy_version=taxonomy_version)
@@ -92,7 +100,7 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | N
     cv = np.asarray(td.cv_fold, dtype=int).copy()
     cv[~train] = -1
     ids = np.asarray(td.artist_ids).astype(str)
-    return TaskData(
+    data = TaskData(
         task="artist-families", kind="multilabel", dataset="warehouse", X=X, feature_names=names,
         categorical=[], y=np.asarray(td.Y, dtype=np.int8),
         label_names=[str(n) for n in td.family_names], label_ids=[str(i) for i in td.family_ids],
@@ -103,6 +111,12 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | N
         feature_versions=dict(getattr(td, "feature_versions", None) or _feature_versions(con, snapshot_id)),
         feature_set="feature views",
     )
+    if collab:
+        from ._collab import add_collab_features, co_credit_graph
+
+        add_collab_features(data, co_credit_graph(con, snapshot_id))
+        data.feature_set = "feature views + collaborator genre"
+    return data
 
 
 def _feature_versions(con, snapshot_id: str | None) -> dict[str, str]:
