@@ -66,7 +66,7 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
         ud = features.unlabeled_data(con, snap)
         artist_ids = [str(a) for a in ud.artist_ids]
         reasons = _reasons(con, snap, artist_ids, getattr(ud, "reason", None) if hasattr(ud, "reason") else getattr(ud, "state", None))
-        Xdf = _with_collab(con, snap, ud.X, artist_ids, art) if artist_ids else ud.X
+        Xdf = _with_collab(con, snap, _with_names(con, snap, ud.X, artist_ids, art), artist_ids, art) if artist_ids else ud.X
     if artist_ids:
         X = _align(Xdf, art["feature_names"])
         est = art["estimator"]
@@ -94,6 +94,16 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
         con.execute("DELETE FROM predictions WHERE snapshot_id = ? AND model_id = ?", [snap, champ["model_id"]])
         insert_rows(con, "predictions", rows)
     return rows.height
+
+
+def _with_names(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: dict) -> pl.DataFrame:
+    """Add the artist-name cue columns when the model uses them."""
+    from ._name_cues import FEATURES, artist_names, name_cues
+
+    if not any(n in FEATURES for n in art["feature_names"]):
+        return Xdf
+    block = name_cues(artist_names(con, snap, artist_ids))
+    return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(FEATURES)])
 
 
 def _with_collab(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: dict) -> pl.DataFrame:

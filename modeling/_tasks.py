@@ -83,11 +83,12 @@ def kind_of(task: str) -> str:
 # ───────────────────────────── artist families ─────────────────────────────
 
 def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | None = None, *,
-                         collab: bool = True) -> TaskData:
+                         collab: bool = True, name_cues: bool = True) -> TaskData:
     """The features package's training data for a snapshot, as a TaskData.
 
     ``collab`` adds the collaborator-genre block (see :mod:`modeling._collab`), computed from the
     training split's labels only, and per CV fold with that fold's labels hidden too.
+    ``name_cues`` adds stateless artist-name cues (see :mod:`modeling._name_cues`).
     """
     import features
 
@@ -111,11 +112,20 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | N
         feature_versions=dict(getattr(td, "feature_versions", None) or _feature_versions(con, snapshot_id)),
         feature_set="feature views",
     )
-    if collab:
+    parts = ["feature views"]
+    if name_cues:
+        from ._name_cues import FEATURES, artist_names
+        from ._name_cues import name_cues as cues
+
+        data.X = np.column_stack([data.X, cues(artist_names(con, snapshot_id, ids))])
+        data.feature_names = names + FEATURES
+        parts.append("name cues")
+    if collab:  # last: it also builds fold_X from the columns above
         from ._collab import add_collab_features, co_credit_graph
 
         add_collab_features(data, co_credit_graph(con, snapshot_id))
-        data.feature_set = "feature views + collaborator genre"
+        parts.append("collaborator genre")
+    data.feature_set = " + ".join(parts)
     return data
 
 

@@ -89,3 +89,17 @@ def test_shares_are_weighted_by_shared_items_over_visible_collaborators():
     # Production: every tagged artist visible, for an untagged artist linked to a1 and a3.
     g2 = CoCreditGraph(np.array(["u", "a1", "u", "a3"]), np.array(["a1", "u", "a3", "u"]), np.array([1.0, 1.0, 1.0, 1.0]))
     np.testing.assert_allclose(collab_for(g2, ["u"], ids, Y)[0], [1.0, 0.5, 2, 2])
+
+
+def test_name_cues_are_stateless_per_name():
+    from modeling._name_cues import FEATURES, name_cues
+
+    X = name_cues(["Lil Wayne", "London Symphony Orchestra", "Los Tigres del Norte", "BTS", None])
+    col = {n: X[:, j] for j, n in enumerate(FEATURES)}
+    assert col["name_prefix_lil"].tolist()[:4] == [1, 0, 0, 0]
+    assert col["name_classical"].tolist()[:4] == [0, 1, 0, 0]
+    assert col["name_spanish"].tolist()[:4] == [0, 0, 1, 0]
+    assert col["name_upper"].tolist()[:4] == [0, 0, 0, 1]
+    assert np.isnan(X[4]).all()
+    # Same name, same row, whatever else is in the batch: nothing is learned across artists.
+    np.testing.assert_array_equal(name_cues(["Lil Wayne"])[0], X[0])
