@@ -67,3 +67,4 @@ def artist_names(con, snapshot_id: str | None, artist_ids) -> list[str | None]:
         pairs = con.execute("SELECT artist_id, name FROM artists").fetchall()
     lookup = dict(pairs)
     return [lookup.get(str(a)) for a in artist_ids]
+
