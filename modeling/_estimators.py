@@ -212,9 +212,11 @@ class ForestFamilies(_MultiLabelBase):
 class LightGBMFamilies(_MultiLabelBase):
     """One LightGBM binary model per family; rounds found by early stopping on the CV folds."""
 
-    def __init__(self, n_estimators: int = 400, learning_rate: float = 0.06, num_leaves: int = 15,
-                 min_child_samples: int = 10, colsample_bytree: float = 0.8, subsample: float = 0.8,
-                 reg_lambda: float = 1.0, early_stopping_rounds: int = 30, categorical: Sequence[int] = (),
+    # Defaults chosen on the MusicOSet CV folds' out-of-fold macro AUPRC (training artists only):
+    # 0.4339 vs 0.4328 for (lr 0.06, min_child 10, colsample 0.8, lambda 1, stop 30).
+    def __init__(self, n_estimators: int = 400, learning_rate: float = 0.05, num_leaves: int = 15,
+                 min_child_samples: int = 30, colsample_bytree: float = 0.5, subsample: float = 0.8,
+                 reg_lambda: float = 5.0, early_stopping_rounds: int = 50, categorical: Sequence[int] = (),
                  n_jobs: int | None = None, random_state: int = 0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
