@@ -90,7 +90,7 @@ class TokenProvider:
             try:
                 async for attempt in AsyncRetrying(
                     stop=stop_after_attempt(self._max_attempts),
-                    wait=wait_exponential_jitter(initial=0.5, max=10),
+                    wait=wait_exponential_jitter(multiplier=0.5, max=10),
                     retry=retry_if_exception_type(_TransientTokenError),
                     reraise=True,
                 ):

@@ -250,7 +250,7 @@ class SpotifyClient:
             try:
                 async for attempt in AsyncRetrying(
                     stop=stop_after_attempt(self.max_attempts),
-                    wait=wait_exponential_jitter(initial=self.backoff_initial, max=self.backoff_max),
+                    wait=wait_exponential_jitter(multiplier=self.backoff_initial, max=self.backoff_max),
                     retry=retry_if_exception_type((TransportError, ServerError, MalformedResponse)),
                     reraise=True,
                     before_sleep=self._count_retry,

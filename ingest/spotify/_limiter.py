@@ -3,8 +3,8 @@
 - A rolling-window budget: at most ``budget`` requests start in any ``window`` seconds (the shape of
   Spotify's limit), so a burst never exceeds what the server counts.
 - A global pause: a 429 stops *all* requests until the largest Retry-After seen has passed.
-- AIMD: after a 429 the budget drops to a fraction of what was sent in the last window (the
-  server's real limit is at most that); it grows back by one request per quiet window, and only
+- AIMD: after a 429 the budget drops to a fraction of what was answered in the last window (the
+  server's real limit is at most that; halved when we started less than a window ago); it grows back by one request per quiet window, and only
   slowly past the level where the last 429 happened, so a limit that rose is found again without
   a 429 storm.
 """
@@ -52,6 +52,7 @@ class RateLimiter:
         self._lock = asyncio.Lock()
         self._last_429_level: float | None = None
         self._last_change = clock()
+        self._created = clock()
         self.responses_429 = 0
         self.total_acquired = 0
         self.in_flight = 0
@@ -114,11 +115,17 @@ class RateLimiter:
         self._paused_until = max(self._paused_until, now + max(retry_after, 0.0))
         if fresh:
             self._expire(now)
-            # Requests answered before this one were all inside the server's window: that count is
-            # what the server allowed. Requests still in flight were not counted yet.
-            level = max(1, len(self._sent) - self.in_flight + 1)
-            self.budget = max(1.0, min(self.budget, level) * self.decrease)
-            self._last_429_level = level
+            # Requests answered so far in this window (this one included) bound what the server allows;
+            # requests still in flight may not have reached it yet.
+            level = max(1, len(self._sent) - self.in_flight)
+            if now - self._created >= self.window:
+                new = max(1.0, min(self.budget, level) * self.decrease)
+            else:
+                # Less than a window since we started: the server may still be counting an earlier
+                # process's requests, so what we sent says little about its limit. Halve instead.
+                new = max(1.0, self.budget * 0.5)
+            self.budget = min(self.budget, new)
+            self._last_429_level = self.budget / self.decrease
         self._last_change = self._paused_until
 
     def pause(self, seconds: float) -> None:
