@@ -47,7 +47,7 @@ class NewUnit:
 
 def enqueue(con: duckdb.DuckDBPyConnection, units: Iterable[NewUnit], now: datetime, *,
             skip_known_artists: bool = True) -> int:
-    """Add units not seen before (a unit already queued, done or failed is left alone)."""
+    """Add units not seen before (a unit already queued, done or failed is left alone); returns units offered."""
     rows = {}
     for u in units:
         rows.setdefault((u.kind, u.key), {
@@ -56,7 +56,6 @@ def enqueue(con: duckdb.DuckDBPyConnection, units: Iterable[NewUnit], now: datet
         })
     if not rows:
         return 0
-    before = con.execute("SELECT count(*) FROM crawl_queue").fetchone()[0]
     name = "_new_units"
     import pyarrow as pa
 
@@ -73,7 +72,7 @@ def enqueue(con: duckdb.DuckDBPyConnection, units: Iterable[NewUnit], now: datet
             ON CONFLICT DO NOTHING""")
     finally:
         con.unregister(name)
-    return con.execute("SELECT count(*) FROM crawl_queue").fetchone()[0] - before
+    return len(rows)
 
 
 def requeue(con: duckdb.DuckDBPyConnection, kind: str, keys: Sequence[str], now: datetime) -> int:
@@ -91,62 +90,82 @@ def requeue(con: duckdb.DuckDBPyConnection, kind: str, keys: Sequence[str], now:
     return len(keys)
 
 
-def pending_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    return dict(con.execute(
-        "SELECT kind, count(*) FROM crawl_queue WHERE state = 'pending' GROUP BY kind").fetchall())
-
-
 def pick(con: duckdb.DuckDBPyConnection, batch_sizes: dict[str, int], claimed: set[tuple[str, str]],
-         *, allow_partial: bool) -> tuple[list[Unit], dict[str, int]]:
-    """The next units to fetch: one unit, or up to a batch of one batchable kind.
+         *, allow_partial: bool, max_batches: int = 16) -> tuple[list[list[Unit]], dict[str, int]]:
+    """The next work, as up to ``max_batches`` requests' worth of units, best kinds first.
 
-    A batch kind is only taken with fewer than a full batch when ``allow_partial`` (nothing else is
-    in flight that could still add to it), so batch calls go out as full as the frontier allows.
+    One query serves many requests (DuckDB statements are not free). A batch kind is taken with
+    fewer than a full batch only when ``allow_partial`` (nothing in flight could still add to it),
+    so batch calls go out as full as the frontier allows. Units in ``claimed`` are in flight.
     """
-    counts = pending_counts(con)
+    kinds = list(batch_sizes)
+    if not kinds:
+        return [], {}
+    per_kind = max(batch_sizes.values()) * max_batches + len(claimed)
+    rows = con.execute(f"""
+        SELECT kind, key, params, n FROM (
+            SELECT kind, key, params, count(*) OVER (PARTITION BY kind) AS n,
+                   row_number() OVER (PARTITION BY kind ORDER BY priority DESC, enqueued_at, key) AS rn
+            FROM crawl_queue WHERE state = 'pending' AND kind IN ({", ".join("?" * len(kinds))}))
+        WHERE rn <= ? ORDER BY kind, rn""", [*kinds, per_kind]).fetchall()
+    counts: dict[str, int] = {}
+    free: dict[str, list[Unit]] = {}
+    for kind, key, params, n in rows:
+        counts[kind] = n
+        if (kind, key) not in claimed:
+            free.setdefault(kind, []).append(Unit(kind, key, json.loads(params) if params else {}))
     in_claim: dict[str, int] = {}
     for kind, _ in claimed:
         in_claim[kind] = in_claim.get(kind, 0) + 1
-    available = {k: n - in_claim.get(k, 0) for k, n in counts.items()}
-    available = {k: n for k, n in available.items() if n > 0 and k in batch_sizes}
-    if not available:
-        return [], counts
-    full = [k for k, n in available.items() if n >= batch_sizes[k] or batch_sizes[k] == 1]
-    choices = full or (list(available) if allow_partial else [])
-    if not choices:
-        return [], counts
-    kind = max(choices, key=lambda k: (KIND_PRIORITY.get(k, 0), k))
-    size = batch_sizes[kind]
-    rows = con.execute(
-        "SELECT key, params FROM crawl_queue WHERE state = 'pending' AND kind = ? "
-        "ORDER BY priority DESC, enqueued_at, key LIMIT ?",
-        [kind, size + in_claim.get(kind, 0)],
-    ).fetchall()
-    units = [Unit(kind, k, json.loads(p) if p else {}) for k, p in rows if (kind, k) not in claimed]
-    return units[:size], counts
+    batches: list[list[Unit]] = []
+    for kind in sorted(free, key=lambda k: (-KIND_PRIORITY.get(k, 0), k)):
+        size = batch_sizes[kind]
+        units = free[kind]
+        available = counts[kind] - in_claim.get(kind, 0)
+        while units and len(batches) < max_batches:
+            if size > 1 and len(units) < size and not (allow_partial and not batches and available <= len(units)):
+                break  # a partial batch waits until nothing else is left
+            batches.append(units[:size])
+            units = units[size:]
+    return batches, counts
+
+
+def _keyed_update(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], set_sql: str, params: list,
+                  extra: dict[str, list] | None = None) -> None:
+    """One set-based UPDATE of the queue rows of ``units`` (per-unit values come from ``extra``)."""
+    if not units:
+        return
+    import pyarrow as pa
+
+    cols = {"kind": [u.kind for u in units], "key": [u.key for u in units], **(extra or {})}
+    name = "_unit_keys"
+    con.register(name, pa.table(cols))
+    try:
+        con.execute(f"UPDATE crawl_queue SET {set_sql} FROM {name} u "
+                    f"WHERE crawl_queue.kind = u.kind AND crawl_queue.key = u.key", params)
+    finally:
+        con.unregister(name)
 
 
 def finish(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], now: datetime, run_id: str) -> None:
     """Mark units done (in the transaction that wrote their results)."""
-    for u in units:
-        con.execute("UPDATE crawl_queue SET state = 'done', done_at = ?, run_id = ?, params = NULL, "
-                    "attempts = attempts + 1, last_error = NULL WHERE kind = ? AND key = ?",
-                    [now, run_id, u.kind, u.key])
+    _keyed_update(con, units, "state = 'done', done_at = ?, run_id = ?, params = NULL, "
+                  "attempts = crawl_queue.attempts + 1, last_error = NULL", [now, run_id])
 
 
-def advance(con: duckdb.DuckDBPyConnection, unit: Unit, params: dict, run_id: str) -> None:
-    """Keep a paged unit pending with the offset of its next page (committed with this page's data)."""
-    con.execute("UPDATE crawl_queue SET params = ?, run_id = ?, last_error = NULL WHERE kind = ? AND key = ?",
-                [json.dumps(params), run_id, unit.kind, unit.key])
+def advance(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], params: Sequence[dict], run_id: str) -> None:
+    """Keep paged units pending with the offset of their next page (committed with this page's data)."""
+    _keyed_update(con, units, "params = u.next_params, run_id = ?, last_error = NULL", [run_id],
+                  {"next_params": [json.dumps(p) for p in params]})
 
 
 def fail(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], error: str, now: datetime, run_id: str, *,
          final: bool) -> None:
     """Record a failed attempt; after MAX_UNIT_ATTEMPTS (or a final answer such as 404) state 'failed'."""
-    for u in units:
-        con.execute(
-            "UPDATE crawl_queue SET attempts = attempts + 1, last_error = ?, run_id = ?, "
-            "state = CASE WHEN ? OR attempts + 1 >= ? THEN 'failed' ELSE state END, "
-            "done_at = CASE WHEN ? OR attempts + 1 >= ? THEN ? ELSE done_at END "
-            "WHERE kind = ? AND key = ?",
-            [error[:500], run_id, final, MAX_UNIT_ATTEMPTS, final, MAX_UNIT_ATTEMPTS, now, u.kind, u.key])
+    give_up = "(? OR crawl_queue.attempts + 1 >= ?)"
+    _keyed_update(
+        con, units,
+        f"attempts = crawl_queue.attempts + 1, last_error = ?, run_id = ?, "
+        f"state = CASE WHEN {give_up} THEN 'failed' ELSE crawl_queue.state END, "
+        f"done_at = CASE WHEN {give_up} THEN ? ELSE crawl_queue.done_at END",
+        [error[:500], run_id, final, MAX_UNIT_ATTEMPTS, final, MAX_UNIT_ATTEMPTS, now])

@@ -40,6 +40,8 @@ from ._units import HANDLERS, Context, Outcome, batch_sizes
 log = logging.getLogger("genrestore.crawl")
 
 SEED_PRIORITY = 100
+COMMIT_INTERVAL = 0.3       # seconds between group commits at most
+COMMIT_MAX_OUTCOMES = 400   # commit at once when this many outcomes wait
 BATCH_GATES = {"batch_artists", "batch_tracks", "batch_albums"}
 # Silver tables written by the crawler, in an order that keeps observations before their merge.
 MERGE_ORDER = ("genres", "artists", "artist_genre_hits", "albums", "album_artists", "tracks",
@@ -105,9 +107,9 @@ def _seed_units(seeds: Sequence[Seed]) -> list[frontier.NewUnit]:
 
 def paused_until(con) -> tuple[datetime, str] | None:
     """The pause recorded by an earlier run that is still in force, with that run's id."""
-    row = con.execute(
+    row = (con.execute(
         "SELECT paused_until, run_id FROM crawl_runs WHERE paused_until > ? ORDER BY paused_until DESC LIMIT 1",
-        [utcnow()]).fetchone()
+        [utcnow()]).fetchall()[:1] or [None])[0]
     return (row[0], row[1]) if row else None
 
 
@@ -136,6 +138,11 @@ class _Crawl:
         self.stop_reason: str | None = None
         self.ctx: Context | None = None
         self.sizes: dict[str, int] = {}
+        self.commit_queue: list[tuple[Outcome, asyncio.Future]] = []
+        self.commit_wake = asyncio.Event()
+        self.commit_closed = False
+        self.ready: list[list[frontier.Unit]] = []
+        self.timing: dict[str, float] = {}  # seconds spent in picks and commits (for tuning)
 
     # ── stopping ──
     def should_stop(self) -> bool:
@@ -153,77 +160,153 @@ class _Crawl:
         return False
 
     # ── committing ──
-    def commit(self, con, out: Outcome) -> None:
+    def commit(self, con, outs: Sequence[Outcome]) -> None:
+        """Write the outcomes of several units in one transaction (group commit).
+
+        Each unit's rows, raw response and queue update land together, so the all-or-nothing
+        property holds per unit; grouping only amortizes the cost of a DuckDB commit.
+        """
         now = utcnow()
         caps = self.ctx.caps
-        record_responses(con, [out.response] if out.response is not None else [], self.run_id, caps.source)
-        record_rejects(con, out.rejects, now)
-        if out.capability_off:
-            setattr(caps, out.capability_off, False)
+        record_responses(con, [o.response for o in outs if o.response is not None], self.run_id, caps.source)
+        record_rejects(con, [r for o in outs for r in o.rejects], now)
+        if any(o.capability_off for o in outs):
             save_capabilities(con, caps, self.client.api_url, self.settings.client_id or "", now)
-        if out.failed is not None:
-            if out.capability_off not in BATCH_GATES:  # batch members go back to the queue untouched
+        ok = [o for o in outs if o.failed is None]
+        rows: dict[str, list] = {}
+        for out in ok:
+            for table, r in out.rows.items():
+                rows.setdefault(table, []).extend(r)
+        observe_artists(con, rows.get("artists", []), now)
+        observe_tracks(con, rows.get("tracks", []), now)
+        for table in MERGE_ORDER:
+            merge(con, table, rows.get(table, []), now)
+        frontier.enqueue(con, [u for o in ok for u in o.enqueue], now)
+        paged = [o for o in ok if o.next_params is not None]
+        frontier.advance(con, [o.units[0] for o in paged], [o.next_params for o in paged], self.run_id)
+        done, missing = [], []
+        for out in ok:
+            if out.next_params is None:
+                gone = {u.ident for u in out.missing}
+                done += [u for u in out.units if u.ident not in gone]
+                missing += out.missing
+        frontier.finish(con, done, now, self.run_id)
+        frontier.fail(con, missing, "the API answered null for this id", now, self.run_id, final=True)
+        for out in outs:
+            # A refused batch call sends its members back untouched: they are fetched one by one.
+            if out.failed is not None and out.capability_off not in BATCH_GATES:
                 frontier.fail(con, out.units, out.failed, now, self.run_id, final=out.final)
-        else:
-            rows = out.rows
-            observe_artists(con, rows.get("artists", []), now)
-            observe_tracks(con, rows.get("tracks", []), now)
-            for table in MERGE_ORDER:
-                merge(con, table, rows.get(table, []), now)
-            frontier.enqueue(con, out.enqueue, now)
-            if out.next_params is not None:
-                frontier.advance(con, out.units[0], out.next_params, self.run_id)
-            else:
-                missing = {u.ident for u in out.missing}
-                frontier.finish(con, [u for u in out.units if u.ident not in missing], now, self.run_id)
-                if out.missing:
-                    frontier.fail(con, out.missing, "the API answered null for this id", now, self.run_id,
-                                  final=True)
         stats = self.client.stats
         con.execute("UPDATE crawl_runs SET requests = ?, responses_429 = ?, errors = ?, entities = ? "
                     "WHERE run_id = ?", [stats.requests, stats.responses_429, self.errors,
                                          json.dumps(self.entities, sort_keys=True), self.run_id])
 
+    async def committer(self) -> None:
+        """Commit whatever outcomes are waiting, in one transaction, again and again until closed."""
+        last = 0.0
+        while True:
+            await self.commit_wake.wait()
+            self.commit_wake.clear()
+            # Every DuckDB statement costs milliseconds whatever its size, so commit at most every
+            # COMMIT_INTERVAL seconds: bigger transactions, the same all-or-nothing per unit.
+            wait = COMMIT_INTERVAL - (time.monotonic() - last)
+            if wait > 0 and not self.commit_closed and len(self.commit_queue) < COMMIT_MAX_OUTCOMES:
+                await asyncio.sleep(wait)
+            last = time.monotonic()
+            batch, self.commit_queue = self.commit_queue, []
+            if batch:
+                try:
+                    t0 = time.perf_counter()
+                    await self.writer.run_async(lambda con: self.commit(con, [o for o, _ in batch]))
+                    self.timing["commit"] = self.timing.get("commit", 0) + time.perf_counter() - t0
+                    self.timing["commits"] = self.timing.get("commits", 0) + 1
+                except BaseException as exc:  # the units stay pending; the run stops
+                    for _, fut in batch:
+                        if not fut.done():
+                            fut.set_exception(exc)
+                else:
+                    for _, fut in batch:
+                        if not fut.done():
+                            fut.set_result(None)
+            if self.commit_closed and not self.commit_queue:
+                return
+
+    def _enqueue_commit(self, out: Outcome) -> asyncio.Future:
+        fut = asyncio.get_running_loop().create_future()
+        self.commit_queue.append((out, fut))
+        self.commit_wake.set()
+        return fut
+
     # ── the worker ──
-    async def worker(self) -> None:
+    async def _next(self) -> list[frontier.Unit] | None:
+        """The next batch to fetch; None when the frontier is exhausted or the run must stop."""
         while True:
             async with self.pick_lock:
                 if self.should_stop():
-                    return
-                partial = self.in_flight == 0
-                claimed = set(self.claimed)
-                units, self.pending = await self.writer.run_async(
-                    lambda con: frontier.pick(con, self.sizes, claimed, allow_partial=partial))
-                if not units:
-                    if partial:
-                        return  # nothing pending and nothing in flight: the frontier is exhausted
-                    self.changed.clear()
-                else:
+                    return None
+                if not self.ready:
+                    partial = self.in_flight == 0
+                    claimed = set(self.claimed)
+                    t0 = time.perf_counter()
+                    self.ready, self.pending = await self.writer.run_async(
+                        lambda con: frontier.pick(con, self.sizes, claimed, allow_partial=partial,
+                                                  max_batches=2 * self.settings.crawl.concurrency))
+                    self.timing["pick"] = self.timing.get("pick", 0) + time.perf_counter() - t0
+                    self.timing["picks"] = self.timing.get("picks", 0) + 1
+                    if not self.ready and partial and self.in_flight == 0:
+                        return None  # nothing pending, nothing in flight: the frontier is exhausted
+                if self.ready:
+                    units = self.ready.pop(0)
                     self.claimed.update(u.ident for u in units)
                     self.in_flight += 1
-            if not units:
-                try:
-                    await asyncio.wait_for(self.changed.wait(), timeout=0.5)
-                except asyncio.TimeoutError:
-                    pass
-                continue
+                    return units
+                self.changed.clear()
             try:
-                await self._run_unit(units)
-            finally:
-                self.in_flight -= 1
-                self.claimed.difference_update(u.ident for u in units)
-                self.changed.set()
+                await asyncio.wait_for(self.changed.wait(), timeout=0.5)
+            except asyncio.TimeoutError:
+                pass
 
-    async def _run_unit(self, units: list[frontier.Unit]) -> None:
+    async def worker(self) -> None:
+        while True:
+            units = await self._next()
+            if units is None:
+                return
+            out = None
+            try:
+                out = await self._fetch(units)
+            finally:
+                if out is None:
+                    self._release(units)
+            if out is not None:
+                # Hand the outcome to the committer and fetch on; the units stay claimed (and count
+                # as in flight) until their transaction has committed.
+                fut = self._enqueue_commit(out)
+                fut.add_done_callback(lambda f, units=units: self._committed(f, units))
+                if len(self.commit_queue) > COMMIT_MAX_OUTCOMES:
+                    await asyncio.wait([fut])  # back-pressure when commits fall behind
+
+    def _release(self, units: list[frontier.Unit]) -> None:
+        self.in_flight -= 1
+        self.claimed.difference_update(u.ident for u in units)
+        if not self.in_flight:
+            self.ready = []  # re-plan: partial batches may go now
+        self.changed.set()
+
+    def _committed(self, fut: asyncio.Future, units: list[frontier.Unit]) -> None:
+        if not fut.cancelled() and fut.exception() is not None:
+            self.fatal = self.fatal or fut.exception()
+        self._release(units)
+
+    async def _fetch(self, units: list[frontier.Unit]) -> Outcome | None:
         kind = units[0].kind
         try:
             out = await HANDLERS[kind](units, self.ctx)
         except CrawlPaused as exc:
             self.paused = self.paused or exc
-            return
+            return None
         except AuthError as exc:
             self.fatal = self.fatal or exc
-            return
+            return None
         except RequestFailed as exc:
             out = Outcome(units, failed=str(exc), final=False)
         if out.failed is not None:
@@ -232,11 +315,12 @@ class _Crawl:
             self.units_done += len(units) - len(out.missing)
             for table, rows in out.rows.items():
                 self.entities[table] = self.entities.get(table, 0) + len(rows)
-        if out.capability_off:
+        if out.capability_off and getattr(self.ctx.caps, out.capability_off):
             log.warning("capability %s is off for these credentials (%s)", out.capability_off, out.failed)
-        await self.writer.run_async(lambda con: self.commit(con, out))
-        if out.capability_off:
+            setattr(self.ctx.caps, out.capability_off, False)  # at once: no other request may use it
             self.sizes = batch_sizes(self.ctx.caps)
+            self.ready = []
+        return out
 
 
 async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_requests: int | None = None,
@@ -302,8 +386,14 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
 
             display = LiveDisplay(crawl, settings)
             display.start()
+        committer = asyncio.create_task(crawl.committer())
         workers = [asyncio.create_task(crawl.worker()) for _ in range(settings.crawl.concurrency)]
-        await asyncio.gather(*workers)
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            crawl.commit_closed = True
+            crawl.commit_wake.set()
+            await committer
         if crawl.fatal is not None:
             raise crawl.fatal
         if crawl.paused is not None:
@@ -343,10 +433,11 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
                 "errors = ?, entities = ?, paused_until = ?, message = ? WHERE run_id = ?",
                 [utcnow(), result.status, result.mode, result.requests, result.responses_429, result.errors,
                  json.dumps(result.entities, sort_keys=True), result.paused_until, result.message[:1000], run_id])
-            result.pending = con.execute("SELECT count(*) FROM crawl_queue WHERE state = 'pending'").fetchone()[0]
+            result.pending = con.execute("SELECT count(*) FROM crawl_queue WHERE state = 'pending'").fetchall()[0][0]
         writer.run(finish)
-        log.info("crawl %s %s: %d requests, %d x 429, %d units", run_id, result.status, result.requests,
-                 result.responses_429, result.units_done)
+        log.info("crawl %s %s: %d requests, %d x 429, %d units; %s", run_id, result.status, result.requests,
+                 result.responses_429, result.units_done,
+                 ", ".join(f"{k} {v:.1f}" for k, v in sorted(crawl.timing.items())))
     return result
 
 

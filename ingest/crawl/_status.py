@@ -29,11 +29,11 @@ def crawl_status(con: duckdb.DuckDBPyConnection, *, runs: int = 5) -> CrawlStatu
     for row in con.execute(f"SELECT {', '.join(cols)} FROM crawl_runs ORDER BY started_at DESC LIMIT ?",
                            [runs]).fetchall():
         status.runs.append(dict(zip(cols, row)))
-    row = con.execute("SELECT max(paused_until) FROM crawl_runs").fetchone()
+    row = (con.execute("SELECT max(paused_until) FROM crawl_runs").fetchall()[:1] or [None])[0]
     if row and row[0] is not None and row[0] > utcnow():
         status.paused_until = row[0]
-    row = con.execute("SELECT probed_at, api_url, mode, details FROM capabilities ORDER BY probed_at DESC LIMIT 1"
-                      ).fetchone()
+    row = (con.execute("SELECT probed_at, api_url, mode, details FROM capabilities ORDER BY probed_at DESC LIMIT 1"
+                      ).fetchall()[:1] or [None])[0]
     if row:
         import json
 

@@ -97,7 +97,6 @@ def observe_artists(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any
     name = f"_obs_{next(_counter)}"
     con.register(name, data)
     try:
-        before = con.execute("SELECT count(*) FROM artist_observations").fetchone()[0]
         con.execute(f"""
             INSERT INTO artist_observations (artist_id, observed_at, popularity, followers, genres, source)
             SELECT i.artist_id, ?, i.popularity, i.followers, i.genres, i.source
@@ -107,7 +106,7 @@ def observe_artists(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any
                OR (a.popularity, a.followers, a.genres) IS DISTINCT FROM
                   (COALESCE(i.popularity, a.popularity), COALESCE(i.followers, a.followers), COALESCE(i.genres, a.genres))
             ON CONFLICT DO NOTHING""", [now])
-        return con.execute("SELECT count(*) FROM artist_observations").fetchone()[0] - before
+        return len(rows)
     finally:
         con.unregister(name)
 

@@ -129,9 +129,9 @@ def save_capabilities(con: duckdb.DuckDBPyConnection, caps: Capabilities, api_ur
 def load_capabilities(con: duckdb.DuckDBPyConnection, api_url: str, client_id: str,
                       max_age: timedelta = timedelta(hours=24)) -> Capabilities | None:
     """The latest probe of these credentials at this URL, if younger than ``max_age``."""
-    row = con.execute(
+    row = (con.execute(
         "SELECT details FROM capabilities WHERE api_url = ? AND client_hash = ? AND probed_at >= ? "
         "ORDER BY probed_at DESC LIMIT 1",
         [api_url, client_hash(client_id), utcnow() - max_age],
-    ).fetchone()
+    ).fetchall()[:1] or [None])[0]
     return Capabilities.from_json(row[0]) if row else None
