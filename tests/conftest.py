@@ -60,3 +60,32 @@ def cli(tmp_path):
         return run_cli(*args, **kw)
 
     return call
+
+
+@pytest.fixture(scope="session")
+def musicoset_warehouse(tmp_path_factory) -> Path:
+    """A warehouse file with the real MusicOSet imported (once per test session); skips without data.
+
+    Closed after the import: open it with ``warehouse.Writer`` to write or
+    ``warehouse.connect_readonly`` to read. Treat it as shared and read-only; copy it to modify it.
+    """
+    d = real_data_dir()
+    if not (d / "musicoset").is_dir():
+        pytest.skip(f"real data sets not found at {d} (set GENRESTORE_DATA)")
+    from warehouse import Writer
+    from ingest.datasets import import_musicoset
+
+    path = tmp_path_factory.mktemp("musicoset_warehouse") / "warehouse.duckdb"
+    with Writer(path, command="tests: musicoset_warehouse") as writer:
+        import_musicoset(writer, d / "musicoset", progress=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def musicoset_snapshot(musicoset_warehouse, tmp_path_factory):
+    """A published snapshot (``warehouse.SnapshotInfo``) of :func:`musicoset_warehouse`."""
+    from warehouse import Writer, create_snapshot
+
+    snapshots = tmp_path_factory.mktemp("musicoset_snapshots")
+    with Writer(musicoset_warehouse, command="tests: musicoset_snapshot") as writer:
+        return create_snapshot(writer, snapshots)

@@ -49,8 +49,8 @@ def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
-    """Apply every migration not yet recorded; return the ones applied now."""
+def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> list[Migration]:
+    """Apply every migration not yet recorded (default: all shipped ones); return those applied now."""
     con.execute(
         """CREATE TABLE IF NOT EXISTS schema_migrations (
                version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
@@ -61,7 +61,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[Migration]:
     )
     done = applied_versions(con)
     applied = []
-    for mig in available_migrations():
+    for mig in available_migrations() if migrations is None else sorted(migrations, key=lambda m: m.version):
         if mig.version in done:
             continue
         con.execute("BEGIN TRANSACTION")

@@ -35,6 +35,21 @@ def resolve_readable(settings, snapshot_id: str | None = None, live: bool = Fals
     return Path(get_snapshot(settings.snapshots_path, snapshot_id).path)
 
 
+def open_readable(settings, snapshot_id: str | None = None, live: bool = False) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the latest (or given) snapshot, or the idle live file.
+
+    If the latest snapshot is pruned between choosing it and opening it, the new latest is opened.
+    """
+    for attempt in range(3):
+        path = resolve_readable(settings, snapshot_id, live)
+        try:
+            return connect_readonly(path)
+        except SnapshotNotFound:
+            if snapshot_id is not None or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
 def connect_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
     """A read-only DuckDB connection to a warehouse file (a snapshot or the idle live file)."""
     try:
@@ -84,10 +99,13 @@ class QueryResult:
     arrow: Any
 
 
-def run_query(path: str | Path, query: str) -> QueryResult:
-    """Run read-only SQL against a warehouse file; the last statement's result is returned."""
+def run_query(target: str | Path | duckdb.DuckDBPyConnection, query: str) -> QueryResult:
+    """Run read-only SQL against a warehouse file (or an open read-only connection, which is closed).
+
+    The last statement's result is returned.
+    """
     statements = check_read_only(query)
-    con = connect_readonly(path)
+    con = target if isinstance(target, duckdb.DuckDBPyConnection) else connect_readonly(target)
     try:
         for st in statements[:-1]:
             con.execute(st)

@@ -1,0 +1,27 @@
+"""Importers for public data-set dumps: MusicOSet, music_genre, spotify_songs, FMA genres.
+
+Each import is one transaction through the single :class:`warehouse.Writer`, idempotent (a second
+import of the same file changes nothing), validates rows with vectorised casts and records bad
+rows in ``rejects``; a file that cannot be used raises :class:`warehouse.errors.ImportFailed` and
+leaves the warehouse as it was.
+"""
+
+from ._all import IMPORTERS, LAYOUT, available_datasets, default_path, import_all
+from ._fma import import_fma_genres
+from ._music_genre import import_music_genre
+from ._musicoset import import_musicoset
+from ._report import ImportReport
+from ._spotify_songs import import_spotify_songs
+
+__all__ = [
+    "IMPORTERS",
+    "LAYOUT",
+    "ImportReport",
+    "available_datasets",
+    "default_path",
+    "import_all",
+    "import_fma_genres",
+    "import_music_genre",
+    "import_musicoset",
+    "import_spotify_songs",
+]

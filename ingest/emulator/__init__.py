@@ -1,0 +1,22 @@
+"""A local Spotify Web API for demos, tests and benchmarks.
+
+- Catalogs: `build_synthetic_catalog(out_dir, artists, seed)`, `build_musicoset_catalog(data_dir, out_dir)`
+  write a directory of Parquet tables plus manifest.json; `load_catalog(dir)` reads one into memory.
+- Server: `create_app(catalog, mode=..., rate=..., faults=...)` is the ASGI app; `serve(dir, port=...)`
+  runs it on uvicorn bound to 127.0.0.1.
+- Tests: `ingest.emulator.testing.running_emulator(...)` runs it in a subprocess on a free port.
+"""
+
+from ._app import MODES, create_app
+from ._catalog import Catalog, load_catalog
+from ._faults import FaultSpec, parse_faults
+from ._files import TABLES, CatalogError, read_manifest
+from ._limits import RateLimiter
+from ._musicoset import build_musicoset_catalog
+from ._server import serve
+from ._synthetic import build_synthetic_catalog
+
+__all__ = [
+    "MODES", "TABLES", "Catalog", "CatalogError", "FaultSpec", "RateLimiter", "build_musicoset_catalog",
+    "build_synthetic_catalog", "create_app", "load_catalog", "parse_faults", "read_manifest", "serve",
+]

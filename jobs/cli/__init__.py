@@ -49,6 +49,8 @@ def _root(
 
 def _register() -> None:
     from . import _warehouse_cmds  # noqa: F401  (config, schema, snapshot, sql)
+    from . import _import_cmds  # noqa: F401  (import musicoset|music-genre|spotify-songs|fma-genres|all)
+    from . import _emulator_cmds  # noqa: F401  (catalog build, emulator serve)
 
 
 _register()

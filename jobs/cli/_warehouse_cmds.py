@@ -132,8 +132,8 @@ def sql(
     if query is None:
         query = sys.stdin.read()
     settings = settings_of(ctx)
-    path = warehouse.resolve_readable(settings, snapshot, live)
-    result = warehouse.run_query(path, query)
+    warehouse.check_read_only(query)  # refuse writes before opening anything
+    result = warehouse.run_query(warehouse.open_readable(settings, snapshot, live), query)
     if fmt == "table":
         if output is not None:
             raise UsageError("--output needs --format csv, json or parquet")

@@ -1,0 +1,93 @@
+"""The single-writer lock, across real processes."""
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from tests.conftest import REPO
+from warehouse import Writer, WriterLockedError, content_hash, insert_rows, read_holder, upsert
+
+HOLD = textwrap.dedent(
+    """
+    import sys, time
+    from warehouse import Writer
+    with Writer(sys.argv[1], command="holder-process --test") as w:
+        with w.transaction() as con:
+            con.execute("INSERT INTO genres VALUES ('held', 'test', now())")
+        print("locked", flush=True)
+        time.sleep(60)
+    """
+)
+
+
+def _start_holder(path):
+    proc = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(path)], stdout=subprocess.PIPE, text=True,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+    )
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_second_writer_fails_fast_naming_the_holder(tmp_path):
+    path = tmp_path / "wh.duckdb"
+    holder = _start_holder(path)
+    try:
+        start = time.monotonic()
+        with pytest.raises(WriterLockedError) as info:
+            Writer(path).open()
+        assert time.monotonic() - start < 2
+        assert f"pid {holder.pid}" in str(info.value)
+        assert "holder-process --test" in str(info.value)
+        assert read_holder(path)["pid"] == holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+    # The kernel dropped the lock with the process (even on SIGKILL); the data it committed is intact.
+    assert read_holder(path) is None
+    with Writer(path) as w:
+        assert w.con.execute("SELECT genre FROM genres").fetchall() == [("held",)]
+
+
+def test_second_writer_via_cli_exits_1_with_one_line(tmp_path, cli):
+    path = tmp_path / "var" / "warehouse.duckdb"
+    holder = _start_holder(path)
+    try:
+        res = cli("snapshot", "create")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert res.returncode == 1
+    assert f"pid {holder.pid}" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_transaction_rolls_back_on_error(tmp_path):
+    with Writer(tmp_path / "wh.duckdb") as w:
+        with pytest.raises(RuntimeError):
+            with w.transaction() as con:
+                con.execute("INSERT INTO genres VALUES ('x', 'test', now())")
+                raise RuntimeError("boom")
+        assert w.con.execute("SELECT count(*) FROM genres").fetchone()[0] == 0
+        # Work queued for the writer thread runs in its own transaction too.
+        assert w.submit(lambda c: insert_rows(c, "genres", [{"genre": "y", "source": "t"}])).result() == 1
+        assert w.con.execute("SELECT genre FROM genres").fetchall() == [("y",)]
+
+
+def test_upsert_is_idempotent_and_updates_changed_rows(tmp_path):
+    rows = [
+        {"artist_id": "a", "name": "A", "genres": ["rock"], "popularity": 1, "source": "t"},
+        {"artist_id": "b", "name": "B", "genres": None, "popularity": None, "source": "t"},
+        {"artist_id": "a", "name": "A2", "genres": [], "popularity": 2, "source": "t"},  # last wins
+    ]
+    with Writer(tmp_path / "wh.duckdb") as w:
+        with w.transaction() as con:
+            upsert(con, "artists", rows, ["artist_id"])
+        before = content_hash(w.con, tables=["artists"])
+        with w.transaction() as con:
+            upsert(con, "artists", rows, ["artist_id"])
+        assert content_hash(w.con, tables=["artists"]) == before
+        got = w.con.execute("SELECT artist_id, name, genres, popularity FROM artists ORDER BY 1").fetchall()
+        assert got == [("a", "A2", [], 2), ("b", "B", None, None)]
