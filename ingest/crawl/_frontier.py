@@ -18,7 +18,7 @@ import duckdb
 # Order of preference when several kinds have work: full batches first (cheapest per entity),
 # then discovery pages. Higher runs first.
 KIND_PRIORITY = {
-    "refresh": 90, "artist": 80, "album": 75, "track": 70, "audio_features": 65,
+    "refresh": 90, "artist": 80, "album": 75, "tracks_batch": 70, "features_batch": 65,
     "search_genre": 50, "search_artists": 50, "playlist_search": 50, "playlist": 48,
     "playlist_items": 45, "artist_albums": 40, "album_tracks": 40,
 }
@@ -90,6 +90,37 @@ def requeue(con: duckdb.DuckDBPyConnection, kind: str, keys: Sequence[str], now:
     return len(keys)
 
 
+def add_details(con: duckdb.DuckDBPyConnection, kind: str, ids: Sequence[str], size: int, now: datetime) -> int:
+    """Append track ids to the open batch of ``kind``; every batch that reaches ``size`` ids becomes
+    a pending unit. The open batch (state 'open') is committed with the data that produced it."""
+    if not ids:
+        return 0
+    import hashlib
+
+    row = con.execute("SELECT key, params FROM crawl_queue WHERE kind = ? AND state = 'open'", [kind]).fetchall()
+    held = json.loads(row[0][1])["ids"] if row else []
+    if row:
+        con.execute("DELETE FROM crawl_queue WHERE kind = ? AND state = 'open'", [kind])
+    pool = list(dict.fromkeys([*held, *ids]))
+    chunks = [pool[i:i + size] for i in range(0, len(pool), size)]
+    rows = []
+    for chunk in chunks:
+        state = "pending" if len(chunk) == size else "open"
+        key = hashlib.sha1(",".join(chunk).encode()).hexdigest()[:20]
+        rows.append([kind, key, json.dumps({"ids": chunk}), state, 0, 0, now])
+    con.executemany("INSERT INTO crawl_queue (kind, key, params, state, priority, attempts, enqueued_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
+    return len(rows)
+
+
+def close_open_batches(con: duckdb.DuckDBPyConnection) -> int:
+    """Nothing else to do: open (partial) detail batches become pending."""
+    n = con.execute("SELECT count(*) FROM crawl_queue WHERE state = 'open'").fetchall()[0][0]
+    if n:
+        con.execute("UPDATE crawl_queue SET state = 'pending' WHERE state = 'open'")
+    return n
+
+
 def pick(con: duckdb.DuckDBPyConnection, batch_sizes: dict[str, int], claimed: set[tuple[str, str]],
          *, allow_partial: bool, max_batches: int = 16) -> tuple[list[list[Unit]], dict[str, int]]:
     """The next work, as up to ``max_batches`` requests' worth of units, best kinds first.
@@ -101,6 +132,14 @@ def pick(con: duckdb.DuckDBPyConnection, batch_sizes: dict[str, int], claimed: s
     kinds = list(batch_sizes)
     if not kinds:
         return [], {}
+    batches, counts = _pick(con, batch_sizes, claimed, allow_partial=allow_partial, max_batches=max_batches)
+    if not batches and allow_partial and close_open_batches(con):
+        batches, counts = _pick(con, batch_sizes, claimed, allow_partial=allow_partial, max_batches=max_batches)
+    return batches, counts
+
+
+def _pick(con, batch_sizes, claimed, *, allow_partial, max_batches):
+    kinds = list(batch_sizes)
     per_kind = max(batch_sizes.values()) * max_batches + len(claimed)
     rows = con.execute(f"""
         SELECT kind, key, params, n FROM (

@@ -35,14 +35,15 @@ from ingest.spotify._client import utcnow
 
 from . import _frontier as frontier
 from ._store import SILVER, merge, observe_artists, observe_tracks, record_rejects, record_responses
-from ._units import HANDLERS, Context, Outcome, batch_sizes
+from ._units import DETAIL_BATCH, HANDLERS, Context, Outcome, batch_sizes
 
 log = logging.getLogger("genrestore.crawl")
 
 SEED_PRIORITY = 100
-COMMIT_INTERVAL = 0.3       # seconds between group commits at most
+COMMIT_INTERVAL = 1.0       # seconds between group commits at most
 COMMIT_MAX_OUTCOMES = 400   # commit at once when this many outcomes wait
 BATCH_GATES = {"batch_artists", "batch_tracks", "batch_albums"}
+SINGLE_FALLBACK = {"artist", "refresh", "album"}  # kinds that fall back to single GETs
 # Silver tables written by the crawler, in an order that keeps observations before their merge.
 MERGE_ORDER = ("genres", "artists", "artist_genre_hits", "albums", "album_artists", "tracks",
                "track_artists", "audio_features", "playlists", "playlist_items")
@@ -182,6 +183,8 @@ class _Crawl:
         for table in MERGE_ORDER:
             merge(con, table, rows.get(table, []), now)
         frontier.enqueue(con, [u for o in ok for u in o.enqueue], now)
+        for kind, size in DETAIL_BATCH.items():
+            frontier.add_details(con, kind, [i for o in ok for i in o.details.get(kind, ())], size, now)
         paged = [o for o in ok if o.next_params is not None]
         frontier.advance(con, [o.units[0] for o in paged], [o.next_params for o in paged], self.run_id)
         done, missing = [], []
@@ -194,7 +197,8 @@ class _Crawl:
         frontier.fail(con, missing, "the API answered null for this id", now, self.run_id, final=True)
         for out in outs:
             # A refused batch call sends its members back untouched: they are fetched one by one.
-            if out.failed is not None and out.capability_off not in BATCH_GATES:
+            if out.failed is not None and not (out.capability_off in BATCH_GATES
+                                               and out.units[0].kind in SINGLE_FALLBACK):
                 frontier.fail(con, out.units, out.failed, now, self.run_id, final=out.final)
         stats = self.client.stats
         con.execute("UPDATE crawl_runs SET requests = ?, responses_429 = ?, errors = ?, entities = ? "
@@ -250,7 +254,7 @@ class _Crawl:
                     t0 = time.perf_counter()
                     self.ready, self.pending = await self.writer.run_async(
                         lambda con: frontier.pick(con, self.sizes, claimed, allow_partial=partial,
-                                                  max_batches=2 * self.settings.crawl.concurrency))
+                                                  max_batches=8 * self.settings.crawl.concurrency))
                     self.timing["pick"] = self.timing.get("pick", 0) + time.perf_counter() - t0
                     self.timing["picks"] = self.timing.get("picks", 0) + 1
                     if not self.ready and partial and self.in_flight == 0:

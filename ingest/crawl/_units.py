@@ -41,6 +41,7 @@ from ._frontier import NewUnit, Unit
 SEARCH_OFFSET_CAP = 1000   # offset + limit beyond this answers 400 (docs §4.2)
 PLAYLIST_SEARCH_MAX = 100  # playlists looked at per search word
 INCLUDE_GROUPS = "album,single,compilation,appears_on"
+DETAIL_BATCH = {"tracks_batch": 50, "features_batch": 100}  # ids per detail request (docs §3.6)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Outcome:
     missing: list[Unit] = field(default_factory=list)  # batch members the API answered null for
     rejects: list[dict[str, Any]] = field(default_factory=list)
     capability_off: str | None = None   # a capability the answer proved missing
+    details: dict[str, list[str]] = field(default_factory=dict)  # track ids for detail batches
 
     def add(self, table: str, rows: list[dict[str, Any]] | dict[str, Any]) -> None:
         self.rows.setdefault(table, []).extend(rows if isinstance(rows, list) else [rows])
@@ -121,10 +123,11 @@ def _simple_album(out: Outcome, ctx: Context, rec: SimpleAlbum, *, fetch: bool =
 
 
 def _track_children(out: Outcome, ctx: Context, track_id: str, *, full_track: bool) -> None:
+    # Per-track details go into shared batches (one queue row per request, not per track).
     if ctx.caps.batch_tracks and not full_track:
-        out.enqueue.append(NewUnit("track", track_id))
+        out.details.setdefault("tracks_batch", []).append(track_id)
     if ctx.caps.audio_features:
-        out.enqueue.append(NewUnit("audio_features", track_id))
+        out.details.setdefault("features_batch", []).append(track_id)
 
 
 def _simple_tracks(out: Outcome, ctx: Context, items, album_id: str, url: str) -> None:
@@ -151,8 +154,11 @@ def _full_album(out: Outcome, ctx: Context, rec: AlbumRecord, url: str, raw: dic
         out.enqueue.append(NewUnit("album_tracks", rec.id, {"offset": len(items)}))
 
 
-def _full_track(out: Outcome, ctx: Context, rec: TrackRecord) -> None:
+def _full_track(out: Outcome, ctx: Context, rec: TrackRecord, *, from_album: bool = False) -> None:
     out.add("tracks", rec.row(ctx.source))
+    if from_album:
+        # Fetched for its details after its album listing: credits and album are stored already.
+        return
     out.add("track_artists", rec.artist_rows(ctx.source))
     _credited(out, ctx, [a.id for a in rec.artists])
     if rec.album is not None:
@@ -287,33 +293,24 @@ async def album_tracks(units: list[Unit], ctx: Context) -> Outcome:
     return out
 
 
-async def tracks(units: list[Unit], ctx: Context) -> Outcome:
+async def tracks_batch(units: list[Unit], ctx: Context) -> Outcome:
+    """Full track objects (popularity, ISRC) for up to 50 tracks first seen in album listings."""
     out = Outcome(units)
-    if len(units) == 1 and not ctx.caps.batch_tracks:
-        out.response = resp = await ctx.client.track(units[0].key)
-        if not resp.ok:
-            return _http_failure(out, resp, ctx)
-        items = [resp.data]
-    else:
-        out.response = resp = await ctx.client.tracks([u.key for u in units])
-        if not resp.ok:
-            return _http_failure(out, resp, ctx)
-        items = resp.data.get("tracks") or []
-    got = set()
-    for item in items:
+    out.response = resp = await ctx.client.tracks(units[0].params["ids"])
+    if not resp.ok:
+        return _http_failure(out, resp, ctx)
+    for item in resp.data.get("tracks") or []:
         if item is None:
-            continue
+            continue  # unknown id: an answer, nothing to store
         rec = _parse(TrackRecord, item, out, resp.url)
         if rec is not None:
-            got.add(rec.id)
-            _full_track(out, ctx, rec)
-    out.missing = [u for u in units if u.key not in got]
+            _full_track(out, ctx, rec, from_album=True)
     return out
 
 
 async def audio_features(units: list[Unit], ctx: Context) -> Outcome:
     out = Outcome(units)
-    out.response = resp = await ctx.client.audio_features([u.key for u in units])
+    out.response = resp = await ctx.client.audio_features(units[0].params["ids"])
     if not resp.ok:
         return _http_failure(out, resp, ctx)
     for item in resp.data.get("audio_features") or []:
@@ -401,8 +398,8 @@ async def playlist_items(units: list[Unit], ctx: Context) -> Outcome:
 
 HANDLERS: dict[str, Callable] = {
     "search_genre": search_artists, "search_artists": search_artists, "artist": artists, "refresh": artists,
-    "artist_albums": artist_albums, "album": albums, "album_tracks": album_tracks, "track": tracks,
-    "audio_features": audio_features, "playlist_search": playlist_search, "playlist": playlist,
+    "artist_albums": artist_albums, "album": albums, "album_tracks": album_tracks,
+    "tracks_batch": tracks_batch, "features_batch": audio_features, "playlist_search": playlist_search, "playlist": playlist,
     "playlist_items": playlist_items,
 }
 
@@ -416,9 +413,9 @@ def batch_sizes(caps: Capabilities) -> dict[str, int]:
         "album": 20 if caps.batch_albums else 1,
     }
     if caps.batch_tracks:
-        sizes["track"] = 50
+        sizes["tracks_batch"] = 1   # one unit holds DETAIL_BATCH["tracks_batch"] ids
     if caps.audio_features:
-        sizes["audio_features"] = 100
+        sizes["features_batch"] = 1
     if caps.playlist_items:
         sizes["playlist_items"] = 1
     return sizes

@@ -51,6 +51,7 @@ def _register() -> None:
     from . import _warehouse_cmds  # noqa: F401  (config, schema, snapshot, sql)
     from . import _import_cmds  # noqa: F401  (import musicoset|music-genre|spotify-songs|fma-genres|all)
     from . import _emulator_cmds  # noqa: F401  (catalog build, emulator serve)
+    from . import _crawl_cmds  # noqa: F401  (crawl, crawl plan, crawl status)
 
 
 _register()
