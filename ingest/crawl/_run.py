@@ -35,7 +35,7 @@ from ingest.spotify._client import utcnow
 
 from . import _frontier as frontier
 from ._store import SILVER, merge, observe_artists, observe_tracks, record_rejects, record_responses
-from ._units import DETAIL_BATCH, HANDLERS, Context, Outcome, batch_sizes
+from ._units import DETAIL_BATCH, FILL, HANDLERS, Context, Outcome, batch_sizes
 
 log = logging.getLogger("genrestore.crawl")
 
@@ -182,6 +182,7 @@ class _Crawl:
         observe_tracks(con, rows.get("tracks", []), now)
         for table in MERGE_ORDER:
             merge(con, table, rows.get(table, []), now)
+            merge(con, table, rows.get(table + FILL, []), now, fill=True)
         frontier.enqueue(con, [u for o in ok for u in o.enqueue], now)
         for kind, size in DETAIL_BATCH.items():
             frontier.add_details(con, kind, [i for o in ok for i in o.details.get(kind, ())], size, now)
@@ -318,6 +319,7 @@ class _Crawl:
         else:
             self.units_done += len(units) - len(out.missing)
             for table, rows in out.rows.items():
+                table = table.removesuffix(FILL)
                 self.entities[table] = self.entities.get(table, 0) + len(rows)
         if out.capability_off and getattr(self.ctx.caps, out.capability_off):
             log.warning("capability %s is off for these credentials (%s)", out.capability_off, out.failed)

@@ -48,8 +48,13 @@ def _arrow(rows: Sequence[dict[str, Any]]) -> pa.Table:
     return pa.table(arrays)
 
 
-def merge(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]], now: datetime) -> int:
-    """Insert ``rows`` or fill in the stored rows with the same key; NULLs never erase values."""
+def merge(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]], now: datetime, *,
+          fill: bool = False) -> int:
+    """Insert ``rows`` or update the stored rows with the same key; NULLs never erase values.
+
+    ``fill``: the rows come from a simplified object (an album in a discography page, a track in an
+    album listing), so they only fill columns that are NULL; a full object's values always win.
+    Either way the result does not depend on which shape arrived first."""
     if not rows:
         return 0
     key, first_seen, updated = SILVER[table]
@@ -69,11 +74,13 @@ def merge(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, A
         dedup = (f"SELECT {', '.join(cols)} FROM {name} "
                  f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _ord DESC) = 1")
         if values:
-            sets = [f"{c} = COALESCE(EXCLUDED.{c}, {table}.{c})" for c in values]
+            first, second = (f"{table}.{{c}}", "EXCLUDED.{c}") if fill else ("EXCLUDED.{c}", f"{table}.{{c}}")
+            merged = {c: f"COALESCE({first.format(c=c)}, {second.format(c=c)})" for c in values}
+            sets = [f"{c} = {merged[c]}" for c in values]
             if updated:
                 sets.append("updated_at = EXCLUDED.updated_at")
             old = ", ".join(f"{table}.{c}" for c in values)
-            new = ", ".join(f"COALESCE(EXCLUDED.{c}, {table}.{c})" for c in values)
+            new = ", ".join(merged[c] for c in values)
             conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)} WHERE ({old}) IS DISTINCT FROM ({new})"
         else:
             conflict = f"ON CONFLICT ({keys}) DO NOTHING"

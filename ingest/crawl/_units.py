@@ -41,6 +41,7 @@ from ._frontier import NewUnit, Unit
 SEARCH_OFFSET_CAP = 1000   # offset + limit beyond this answers 400 (docs §4.2)
 PLAYLIST_SEARCH_MAX = 100  # playlists looked at per search word
 INCLUDE_GROUPS = "album,single,compilation,appears_on"
+FILL = ":fill"  # suffix of a row list whose rows only fill NULLs (simplified objects)
 DETAIL_BATCH = {"tracks_batch": 50, "features_batch": 100}  # ids per detail request (docs §3.6)
 
 
@@ -116,7 +117,7 @@ def _credited(out: Outcome, ctx: Context, artist_ids) -> None:
 
 
 def _simple_album(out: Outcome, ctx: Context, rec: SimpleAlbum, *, fetch: bool = True) -> None:
-    out.add("albums", SimpleAlbum.row(rec, ctx.source))
+    out.add("albums" + FILL, SimpleAlbum.row(rec, ctx.source))
     out.add("album_artists", rec.artist_rows(ctx.source))
     if fetch:
         out.enqueue.append(NewUnit("album", rec.id))
@@ -137,7 +138,7 @@ def _simple_tracks(out: Outcome, ctx: Context, items, album_id: str, url: str) -
         rec = _parse(SimpleTrack, item, out, url)
         if rec is None:
             continue
-        out.add("tracks", rec.row(ctx.source, album_id))
+        out.add("tracks" + FILL, rec.row(ctx.source, album_id))
         out.add("track_artists", rec.artist_rows(ctx.source))
         _credited(out, ctx, [a.id for a in rec.artists])
         _track_children(out, ctx, rec.id, full_track=False)

@@ -11,7 +11,7 @@ import duckdb
 import httpx
 import polars as pl
 
-from warehouse import content_hash, load_settings
+from warehouse import content_hash, load_settings, table_fingerprints
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,8 +29,9 @@ def crawl_settings(var_dir: Path, emu, **crawl):
                          client_id=emu.client_id, client_secret=emu.client_secret, crawl=crawl)
 
 
-def silver_hash(con: duckdb.DuckDBPyConnection) -> str:
-    """warehouse.content_hash of the silver tables, without when-it-was-written columns."""
+def silver_hash(con: duckdb.DuckDBPyConnection, *, per_table: bool = False):
+    """warehouse.content_hash of the silver tables, without when-it-was-written columns
+    (``per_table``: the (rows, hash) fingerprint of each table instead, to see which one differs)."""
     con.execute("ATTACH ':memory:' AS cmp")
     try:
         for t in SILVER:
@@ -38,6 +39,8 @@ def silver_hash(con: duckdb.DuckDBPyConnection) -> str:
                 "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
                 "ORDER BY column_index", [t]).fetchall() if r[0] not in TIMESTAMPS]
             con.execute(f"CREATE TABLE cmp.{t} AS SELECT {', '.join(cols)} FROM {t}")
+        if per_table:
+            return table_fingerprints(con, "cmp", SILVER)
         return content_hash(con, database="cmp", tables=SILVER)
     finally:
         con.execute("DETACH cmp")

@@ -57,7 +57,7 @@ def reference(small_catalog, small_seeds, tmp_path_factory):
         with Writer(settings.warehouse_file) as w:
             result = run_crawl(settings, w, seeds=small_seeds, progress=False)
             assert result.status == "completed", result
-            return {"hash": silver_hash(w.con), "artists": w.con.execute("SELECT count(*) FROM artists").fetchall()[0][0],
+            return {"hash": silver_hash(w.con), "tables": silver_hash(w.con, per_table=True), "artists": w.con.execute("SELECT count(*) FROM artists").fetchall()[0][0],
                     "tracks": w.con.execute("SELECT count(*) FROM tracks").fetchall()[0][0],
                     "seconds": result.seconds, "requests": result.requests}
 
@@ -92,23 +92,26 @@ def test_crawl_reaches_99_percent_of_reachable_artists_and_a_second_run_fetches_
 def test_sigkill_at_five_random_moments_then_resume_ends_identical(small_catalog, small_seeds, reference, tmp_path):
     var = tmp_path / "var"
     rng = random.Random(20261122)
+    # Five random moments of the crawl, as points in its request sequence (the emulator counts).
+    moments = sorted(rng.sample(range(20, reference["requests"] - 20), 5))
     kills = 0
     with running_emulator(small_catalog) as emu:
         env = cli_env(emu)
-        for _ in range(5):
+        for moment in moments:
             proc = subprocess.Popen(crawl_cmd(var, small_seeds), env=env, stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True)
-            # Python start-up takes ~2 s; then the crawl runs for about reference["seconds"].
-            time.sleep(rng.uniform(1.5, 2.0 + reference["seconds"] * 0.8))
+            while proc.poll() is None and emu.stats()["requests"] < moment:
+                time.sleep(0.01)
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 kills += 1
             proc.communicate(timeout=60)
         final = subprocess.run(crawl_cmd(var, small_seeds), env=env, capture_output=True, text=True, timeout=300)
         assert final.returncode == 0, final.stderr
-    assert kills >= 3  # most kills must have hit a running crawl
+    assert kills == 5
     con = duckdb.connect(str(var / "warehouse.duckdb"))
     try:
+        assert silver_hash(con, per_table=True) == reference["tables"]
         assert silver_hash(con) == reference["hash"]
         assert duplicate_keys(con) == {}
         # Committed work is never fetched again: each successful URL appears once in bronze.
@@ -130,6 +133,7 @@ def test_faults_do_not_change_the_final_content(small_catalog, small_seeds, refe
         with Writer(settings.warehouse_file) as w:
             result = asyncio.run(crawl_async(settings, w, seeds=small_seeds, progress=False, transport=transport))
             assert result.status == "completed"
+            assert silver_hash(w.con, per_table=True) == reference["tables"]
             assert silver_hash(w.con) == reference["hash"]
             failed = w.con.execute("SELECT count(*) FROM crawl_queue WHERE state <> 'done'").fetchall()[0][0]
             assert failed == 0
