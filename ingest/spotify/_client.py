@@ -201,11 +201,15 @@ class SpotifyClient:
                 resp = await self._http.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
                 text = resp.text
             except httpx.TimeoutException as exc:
+                self.limiter.on_error()
                 raise TransportError(f"timed out: {endpoint} ({type(exc).__name__})", url=url) from None
             except httpx.TransportError as exc:
+                self.limiter.on_error()
                 raise TransportError(f"connection failed: {endpoint} ({type(exc).__name__})", url=url) from None
             finally:
                 self.limiter.release()
+            if resp.status_code != 429:
+                self.limiter.on_success()
         self.stats.requests += 1
         self.stats.by_status[resp.status_code] += 1
         self.stats.by_endpoint[endpoint] += 1

@@ -2,7 +2,10 @@
 
 - A rolling-window budget: at most ``budget`` requests start in any ``window`` seconds (the shape of
   Spotify's limit), so a burst never exceeds what the server counts.
-- A global pause: a 429 stops *all* requests until the largest Retry-After seen has passed.
+- Pacing: requests start at least window/budget seconds apart, so a budget above the real limit
+  overshoots by one request, not by a burst.
+- A global pause: a 429 stops *all* requests until the largest Retry-After seen has passed; then
+  a single request probes (half-open circuit breaker) before the others follow.
 - AIMD: after a 429 the budget drops to a fraction of what was answered in the last window (the
   server's real limit is at most that; halved when we started less than a window ago); it grows back by one request per quiet window, and only
   slowly past the level where the last 429 happened, so a limit that rose is found again without
@@ -56,6 +59,8 @@ class RateLimiter:
         self.responses_429 = 0
         self.total_acquired = 0
         self.in_flight = 0
+        self._half_open = False   # after a 429: one probe request at a time until one passes
+        self._probe_out = False
 
     # ── bookkeeping ──
     def _expire(self, now: float) -> None:
@@ -94,14 +99,36 @@ class RateLimiter:
                 if now < self._paused_until:
                     await self._sleep(self._paused_until - now)
                     continue
+                if self._half_open and self._probe_out:
+                    await self._sleep(0.02)  # after a 429 one request probes; the rest wait for it
+                    continue
                 self._expire(now)
                 self._grow(now)
-                if len(self._sent) < max(1, math.floor(self.budget)):
+                budget = max(1, math.floor(self.budget))
+                # Spread requests over the window rather than bursting: a burst above the real
+                # limit would put many requests in flight before the first 429 comes back, and
+                # every call made while limited lengthens the penalty.
+                spacing = self.window / budget
+                if self._sent and now < self._sent[-1] + spacing:
+                    await self._sleep(self._sent[-1] + spacing - now)
+                    continue
+                if len(self._sent) < budget:
                     self._sent.append(now)
                     self.total_acquired += 1
                     self.in_flight += 1
+                    if self._half_open:
+                        self._probe_out = True
                     return
                 await self._sleep(max(0.001, self._sent[0] + self.window + self.margin - now))
+
+    def on_success(self) -> None:
+        """A non-429 answer: the probe after a pause passed, everyone may go again."""
+        self._half_open = False
+        self._probe_out = False
+
+    def on_error(self) -> None:
+        """No answer at all (timeout, connection error): let another request probe."""
+        self._probe_out = False
 
     def release(self) -> None:
         """The request that :meth:`acquire` admitted has been answered (or failed)."""
@@ -113,6 +140,7 @@ class RateLimiter:
         self.responses_429 += 1
         fresh = now >= self._paused_until
         self._paused_until = max(self._paused_until, now + max(retry_after, 0.0))
+        self._half_open, self._probe_out = True, False
         if fresh:
             self._expire(now)
             # Requests answered so far in this window (this one included) bound what the server allows;

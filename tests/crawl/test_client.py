@@ -158,7 +158,11 @@ def test_limiter_never_exceeds_the_rolling_window_budget():
 
 def test_limiter_aimd_drops_to_the_observed_level_then_creeps_back():
     now = [0.0]
-    lim = RateLimiter(100, 10, clock=lambda: now[0], margin=0.0)
+
+    async def fake_sleep(seconds):
+        now[0] += seconds
+
+    lim = RateLimiter(100, 10, clock=lambda: now[0], margin=0.0, sleep=fake_sleep)
 
     async def fill(n):
         for _ in range(n):
@@ -166,17 +170,54 @@ def test_limiter_aimd_drops_to_the_observed_level_then_creeps_back():
             lim.release()
 
     now[0] = 10.0  # a full window after the limiter started: what it sent is all the server counted
-    asyncio.run(fill(40))
+    asyncio.run(fill(40))  # paced: 40 requests 0.1 s apart
+    assert now[0] == pytest.approx(13.9)
     lim.on_429(2)
     assert lim.budget == pytest.approx(40 * lim.decrease)  # the level the server refused at, lowered
     assert lim.paused_for == pytest.approx(2)
     dropped = lim.budget
-    now[0] = 12 + 10 * 3  # three quiet windows after the pause
+    now[0] = 15.9 + 10 * 3  # three quiet windows after the pause
     lim._grow(now[0])
     assert dropped < lim.budget <= dropped + 3
     now[0] += 10 * 40
     lim._grow(now[0])
     assert lim.budget < 100  # near the failing level growth is four times slower
+
+
+def test_limiter_paces_requests_and_probes_alone_after_a_429():
+    now = [0.0]
+
+    async def fake_sleep(seconds):
+        now[0] += seconds
+        await asyncio.sleep(0)
+
+    lim = RateLimiter(10, 1.0, clock=lambda: now[0], margin=0.0, sleep=fake_sleep)
+
+    async def go():
+        starts = []
+        for _ in range(3):
+            await lim.acquire()
+            lim.release()
+            lim.on_success()
+            starts.append(now[0])
+        assert starts == pytest.approx([0.0, 0.1, 0.2])  # window / budget apart, never a burst
+        await lim.acquire()
+        lim.release()
+        lim.on_429(1.0)
+        await lim.acquire()  # the probe, after the pause
+        assert now[0] >= 1.3 - 1e-9
+        probe_started = now[0]
+        waiter = asyncio.ensure_future(lim.acquire())
+        await asyncio.sleep(0)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not waiter.done()  # nobody follows the probe before it is answered
+        lim.release()
+        lim.on_success()
+        await waiter
+        assert now[0] > probe_started
+
+    asyncio.run(go())
 
 
 def test_limiter_halves_at_most_when_a_429_comes_without_history():
