@@ -35,7 +35,7 @@ from ._support import (
 
 pytestmark = pytest.mark.slow
 
-SMALL = 150  # artists in the catalog of the tests that are not about scale
+SMALL = 100  # artists in the catalog of the tests that are not about scale
 
 
 @pytest.fixture(scope="module")
