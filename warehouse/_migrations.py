@@ -43,7 +43,7 @@ def available_migrations() -> list[Migration]:
 def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND database_name = current_database()"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not exists:
         return set()
     return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}

@@ -108,7 +108,7 @@ def run_query(target: str | Path | duckdb.DuckDBPyConnection, query: str) -> Que
     con = target if isinstance(target, duckdb.DuckDBPyConnection) else connect_readonly(target)
     try:
         for st in statements[:-1]:
-            con.execute(st)
+            con.execute(st).fetchall()  # finish each result: DuckDB 2.0 refuses new work over an open one
         rel = con.sql(statements[-1])
         table = fetch_arrow(rel) if rel is not None else None
     except duckdb.Error as exc:

@@ -26,7 +26,7 @@ class TableDoc:
 
 
 def describe(con: duckdb.DuckDBPyConnection, table: str | None = None) -> list[TableDoc]:
-    db = con.execute("SELECT current_database()").fetchone()[0]
+    db = con.execute("SELECT current_database()").fetchall()[0][0]
     rels = con.execute(
         """SELECT table_name, 'table', comment FROM duckdb_tables() WHERE database_name = ? AND NOT temporary
            UNION ALL

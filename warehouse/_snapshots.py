@@ -56,7 +56,7 @@ def _fsync_file(path: Path) -> None:
 
 
 def base_tables(con: duckdb.DuckDBPyConnection, database: str | None = None) -> list[str]:
-    db = database or con.execute("SELECT current_database()").fetchone()[0]
+    db = database or con.execute("SELECT current_database()").fetchall()[0][0]
     return [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND NOT temporary ORDER BY table_name",
         [db],
@@ -66,12 +66,12 @@ def base_tables(con: duckdb.DuckDBPyConnection, database: str | None = None) -> 
 def table_fingerprints(con: duckdb.DuckDBPyConnection, database: str | None = None,
                        tables: list[str] | None = None) -> dict[str, tuple[int, int]]:
     """(row count, order-independent sum of row hashes) per table."""
-    db = database or con.execute("SELECT current_database()").fetchone()[0]
+    db = database or con.execute("SELECT current_database()").fetchall()[0][0]
     out = {}
     for t in tables if tables is not None else base_tables(con, db):
         n, h = con.execute(
             f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) FROM "{db}".main."{t}" t'
-        ).fetchone()
+        ).fetchall()[0]
         out[t] = (int(n), int(h))
     return out
 
@@ -104,7 +104,7 @@ def create_snapshot(writer: Writer, snapshots_dir: str | Path) -> SnapshotInfo:
     con = writer.con
     with writer._mutex:  # no write may interleave with the copy
         con.execute("CHECKPOINT")
-        live = con.execute("SELECT current_database()").fetchone()[0]
+        live = con.execute("SELECT current_database()").fetchall()[0][0]
         con.execute(f"ATTACH '{tmp}' AS _snap")
         try:
             con.execute(f'COPY FROM DATABASE "{live}" TO _snap')

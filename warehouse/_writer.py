@@ -42,7 +42,9 @@ class Writer:
         self._lock.acquire()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # DuckDB's own progress bar would scribble over ours on long statements.
             self.con = duckdb.connect(str(self.path))
+            self.con.execute("SET enable_progress_bar = false")
             migrate(self.con)
         except duckdb.Error as exc:
             self._lock.release()

@@ -8,38 +8,34 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import re
 import secrets
 import time
 from pathlib import Path
 from typing import Callable
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl
 
 import orjson
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from ._catalog import Catalog, load_catalog
+from ._endpoints import ApiError, CatalogEndpoints
+from ._fastpath import FastPath
 from ._faults import FaultInjector, parse_faults
 from ._limits import RateLimiter
 from ._objects import ObjectBuilder
-from ._search import TYPES, SearchIndex
+from ._search import SearchIndex
 
 MODES = ("extended", "development")
-_ID = re.compile(r"^[0-9A-Za-z]{22}$")
 JSON = "application/json; charset=utf-8"
-GROUPS = ("album", "single", "appears_on", "compilation")
-OTHER_SEARCH_TYPES = ("show", "episode", "audiobook")
 TOKEN_MESSAGE = "Missing/invalid/expired access token"  # one message for all 401s since July 2026
+PREMIUM_MESSAGE = ("Active premium subscription required for the owner of the app. When the subscription "
+                   "status changes, it can take a few hours before requests are allowed again.")  # docs §1
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 class TruncatedResponse:
@@ -62,14 +58,14 @@ def _error(status: int, message: str, headers: dict | None = None, reason: str |
     return Response(orjson.dumps({"error": err}), status, headers=headers, media_type=JSON)
 
 
-class Emulator:
+class Emulator(CatalogEndpoints):
     """All server state: catalog, object builders, search, limiter, faults, tokens, statistics."""
 
     def __init__(self, catalog: Catalog, *, mode: str = "extended", dev_genres: bool = False,
                  rate: int | None = None, daily_quota: int | None = None, faults=None, seed: int = 0,
                  client_id: str = "genrestore-emulator", client_secret: str = "emulator-secret",
                  token_ttl: int = 3600, offset_cap: int = 1000, window_seconds: float = 30.0,
-                 penalty_step: float = 1.0) -> None:
+                 penalty_step: float = 1.0, premium_lapsed: bool = False) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.catalog = catalog
@@ -80,6 +76,7 @@ class Emulator:
         self.client_secret = client_secret
         self.token_ttl = int(token_ttl)
         self.offset_cap = offset_cap
+        self.premium_lapsed = premium_lapsed
         self.fault_spec = parse_faults(faults)
         self.faults = FaultInjector(self.fault_spec, seed)
         self.limiter = RateLimiter(rate, window_seconds=window_seconds, daily_quota=daily_quota,
@@ -123,6 +120,7 @@ class Emulator:
             "faults": dict(sorted(self.faults.counts.items())),
             "fault_spec": self.fault_spec.as_dict(),
             "tokens_issued": self.tokens_issued,
+            "premium_lapsed": self.premium_lapsed,
             "catalog": self.catalog.counts,
             "uptime_s": round(time.time() - self.started, 3),
         }
@@ -194,6 +192,9 @@ class Emulator:
         if client is None:
             self.record(endpoint, 401)
             return _error(401, TOKEN_MESSAGE)
+        if self.premium_lapsed and not self.extended:
+            self.record(endpoint, 403)
+            return _error(403, PREMIUM_MESSAGE)
         limited = self.limiter.check(client)
         if limited is not None:
             self.record(endpoint, 429)
@@ -208,6 +209,13 @@ class Emulator:
             await asyncio.sleep(self.fault_spec.latency_s)
         elif kind == "hang":
             await asyncio.sleep(self.fault_spec.hang_s)
+        elif kind == "bare429":
+            self.record(endpoint, 429)
+            self.rate_limited += 1
+            return _error(429, "API rate limit exceeded")  # and no Retry-After header
+        elif kind == "spurious401":
+            self.record(endpoint, 401)
+            return _error(401, TOKEN_MESSAGE)
         elif kind == "5xx":
             status = (500, 502, 503)[min(2, int(sub * 3))]
             self.record(endpoint, status)
@@ -229,247 +237,27 @@ class Emulator:
             return TruncatedResponse(body)  # type: ignore[return-value]
         return Response(body, 200, media_type=JSON)
 
-    # ── parameter helpers ──
-    @staticmethod
-    def _int(request: Request, name: str, default: int) -> int:
-        raw = request.query_params.get(name)
-        if raw is None or raw == "":
-            return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise ApiError(400, f"Invalid {name}") from None
-
-    def _limit(self, request: Request, default: int, maximum: int) -> int:
-        limit = self._int(request, "limit", default)
-        if not 1 <= limit <= maximum:
-            raise ApiError(400, "Invalid limit")
-        return limit
-
-    def _offset(self, request: Request, cap: int | None = None) -> int:
-        offset = self._int(request, "offset", 0)
-        if offset < 0:
-            raise ApiError(400, "Invalid offset")
-        if cap is not None and offset > cap:
-            raise ApiError(400, "Bad request.")
-        return offset
-
-    @staticmethod
-    def _valid_id(value: str) -> str:
-        if not _ID.match(value):
-            raise ApiError(400, "invalid id")
-        return value
-
-    def _ids(self, request: Request, cap: int) -> list[str]:
-        raw = request.query_params.get("ids")
-        if not raw:
-            raise ApiError(400, "invalid id")
-        ids = [x.strip() for x in raw.split(",")]
-        if len(ids) > cap:
-            raise ApiError(400, "Too many ids requested")
-        return [self._valid_id(x) for x in ids]
-
-    def _forbid_in_dev(self) -> None:
-        if not self.extended:
-            raise ApiError(403, "Forbidden")
-
-    @staticmethod
-    def _lookup(index: dict[str, int], value: str) -> int:
-        if not _ID.match(value):
-            raise ApiError(400, "invalid id")
-        i = index.get(value)
-        if i is None:
-            raise ApiError(404, "Resource not found")
-        return i
-
-    @staticmethod
-    def page(b: ObjectBuilder, path: str, params: dict, offset: int, limit: int, total: int, items: list) -> dict:
-        """An offset paging object with absolute href/next/previous that keep the original query."""
-
-        def url(off: int) -> str:
-            q = {k: v for k, v in params.items() if k not in ("offset", "limit")}
-            q.update(offset=off, limit=limit)
-            return f"{b.base}{path}?{urlencode(q, quote_via=quote)}"
-
-        return {"href": url(offset), "items": items, "limit": limit,
-                "next": url(offset + limit) if offset + limit < total else None,
-                "offset": offset, "previous": url(max(0, offset - limit)) if offset > 0 else None,
-                "total": total}
-
-    # ── endpoints (synchronous: lookups and slices only) ──
-    def h_search(self, request: Request, b: ObjectBuilder, nulls: bool) -> dict:
-        qp = request.query_params
-        q = qp.get("q")
-        if not q or not q.strip():
-            raise ApiError(400, "No search query")
-        types_raw = qp.get("type")
-        if not types_raw:
-            raise ApiError(400, "Missing parameter type")
-        types = [t.strip() for t in types_raw.split(",") if t.strip()]
-        if not types or any(t not in TYPES + OTHER_SEARCH_TYPES for t in types):
-            raise ApiError(400, "Bad search type field")
-        limit = self._limit(request, 20 if self.extended else 5, 50 if self.extended else 10)
-        offset = self._offset(request, self.offset_cap)
-        params = dict(qp.multi_items())
-        out = {}
-        for t in types:
-            hits = self.search_index.search(q, t) if t in TYPES else []
-            window = hits[offset: offset + limit]
-            if t == "artist":
-                items = [b.artist(i) for i in window]
-            elif t == "track":
-                items = [b.track(i) for i in window]
-            elif t == "album":
-                items = [b.simple_album(i) for i in window]
-            elif t == "playlist":
-                items = [b.simple_playlist(i) for i in window]
-                if nulls and items:
-                    items[len(items) // 2] = None  # Spotify puts null entries into playlist search pages
-            else:
-                items = []
-            out[t + "s"] = self.page(b, "/search", params, offset, limit, len(hits), items)
-        return out
-
-    def h_artist(self, request, b, nulls) -> dict:
-        return b.artist(self._lookup(self.catalog.artist_index, request.path_params["id"]))
-
-    def h_artists(self, request, b, nulls) -> dict:
-        self._forbid_in_dev()
-        idx = self.catalog.artist_index
-        return {"artists": [b.artist(idx[x]) if x in idx else None for x in self._ids(request, 50)]}
-
-    def h_artist_albums(self, request, b, nulls) -> dict:
-        a = self._lookup(self.catalog.artist_index, request.path_params["id"])
-        groups_raw = request.query_params.get("include_groups")
-        groups = set(GROUPS)
-        if groups_raw:
-            groups = {g.strip() for g in groups_raw.split(",") if g.strip()}
-            if not groups <= set(GROUPS):
-                raise ApiError(400, "Invalid include_groups")
-        limit = self._limit(request, 20 if self.extended else 5, 50 if self.extended else 10)
-        offset = self._offset(request)
-        entries = [e for e in self.catalog.artist_albums[a] if e[1] in groups]
-        items = [b.simple_album(al, group) for al, group in entries[offset: offset + limit]]
-        return self.page(b, f"/artists/{self.catalog.artist_id[a]}/albums", dict(request.query_params.multi_items()),
-                         offset, limit, len(entries), items)
-
-    def h_top_tracks(self, request, b, nulls) -> dict:
-        self._forbid_in_dev()
-        a = self._lookup(self.catalog.artist_index, request.path_params["id"])
-        return {"tracks": [b.track(t) for t in self.catalog.artist_tracks[a][:10]]}
-
-    def h_related(self, request, b, nulls) -> dict:
-        self._forbid_in_dev()
-        a = self._lookup(self.catalog.artist_index, request.path_params["id"])
-        related = self.related_cache.get(a)
-        if related is None:
-            related = self.related_cache[a] = self._related(a)
-        return {"artists": [b.artist(x) for x in related]}
-
-    def _related(self, a: int) -> list[int]:
-        """Up to 20 artists sharing the most genre tags (then collaborators), most popular first."""
-        c = self.catalog
-        score: dict[int, int] = {}
-        for tag in c.artist_genres[a]:
-            for other in self.search_index._genre_artists(tag):
-                if other != a:
-                    score[other] = score.get(other, 0) + 2
-        for t in c.artist_tracks[a]:
-            for other in c.track_artists[t]:
-                if other != a:
-                    score[other] = score.get(other, 0) + 1
-        pop = c.artist_popularity
-        return sorted(score, key=lambda x: (-score[x], -(pop[x] or 0), c.artist_id[x]))[:20]
-
-    def _album_tracks_page(self, b, al: int, offset: int, limit: int, params: dict) -> dict:
-        tracks = self.catalog.album_tracks[al]
-        return self.page(b, f"/albums/{self.catalog.album_id[al]}/tracks", params, offset, limit, len(tracks),
-                         [b.simple_track(t) for t in tracks[offset: offset + limit]])
-
-    def h_album(self, request, b, nulls) -> dict:
-        al = self._lookup(self.catalog.album_index, request.path_params["id"])
-        return b.album(al, self._album_tracks_page(b, al, 0, 50, {}))
-
-    def h_albums(self, request, b, nulls) -> dict:
-        self._forbid_in_dev()
-        idx = self.catalog.album_index
-        out = []
-        for x in self._ids(request, 20):
-            al = idx.get(x)
-            out.append(None if al is None else b.album(al, self._album_tracks_page(b, al, 0, 50, {})))
-        return {"albums": out}
-
-    def h_album_tracks(self, request, b, nulls) -> dict:
-        al = self._lookup(self.catalog.album_index, request.path_params["id"])
-        limit = self._limit(request, 20, 50)
-        offset = self._offset(request)
-        return self._album_tracks_page(b, al, offset, limit, dict(request.query_params.multi_items()))
-
-    def h_track(self, request, b, nulls) -> dict:
-        return b.track(self._lookup(self.catalog.track_index, request.path_params["id"]))
-
-    def h_tracks(self, request, b, nulls) -> dict:
-        self._forbid_in_dev()
-        idx = self.catalog.track_index
-        return {"tracks": [b.track(idx[x]) if x in idx else None for x in self._ids(request, 50)]}
-
-    def h_audio_feature(self, request, b, nulls) -> dict:
-        self._forbid_in_dev()
-        t = self._lookup(self.catalog.track_index, request.path_params["id"])
-        obj = b.audio_features(t)
-        if obj is None:
-            raise ApiError(404, "Resource not found")
-        return obj
-
-    def h_audio_features(self, request, b, nulls) -> dict:
-        self._forbid_in_dev()
-        idx = self.catalog.track_index
-        return {"audio_features": [b.audio_features(idx[x]) if x in idx else None for x in self._ids(request, 100)]}
-
-    def _playlist(self, request) -> int:
-        p = self._lookup(self.catalog.playlist_index, request.path_params["id"])
-        if not self.extended and self.catalog.playlist_owner_id[p] == "spotify":
-            raise ApiError(404, "Resource not found")  # Spotify-owned playlists are gone for dev apps
-        return p
-
-    def _items_page(self, b, p: int, offset: int, limit: int, params: dict, path_tail: str, *, new: bool, old: bool) -> dict:
-        items = self.catalog.playlist_items[p]
-        rows = [b.playlist_item(p, i, new_names=new, old_names=old) for i in range(offset, min(len(items), offset + limit))]
-        return self.page(b, f"/playlists/{self.catalog.playlist_id[p]}/{path_tail}", params, offset, limit, len(items), rows)
-
-    def h_playlist(self, request, b, nulls) -> dict:
-        p = self._playlist(request)
-        if not self.extended:
-            return b.playlist(p, None, None)  # metadata only: client credentials never own a playlist
-        page = self._items_page(b, p, 0, 100, {}, "items", new=True, old=True)
-        return b.playlist(p, page, page)
-
-    def _playlist_rows(self, request, b, tail: str, *, new: bool, old: bool) -> dict:
-        p = self._playlist(request)
-        self._forbid_in_dev()  # 403 unless owner/collaborator, which client credentials never are
-        limit = self._limit(request, 20, 50)
-        offset = self._offset(request)
-        return self._items_page(b, p, offset, limit, dict(request.query_params.multi_items()), tail, new=new, old=old)
-
-    def h_playlist_items(self, request, b, nulls) -> dict:
-        return self._playlist_rows(request, b, "items", new=True, old=True)
-
-    def h_playlist_tracks(self, request, b, nulls) -> dict:
-        self._forbid_in_dev()
-        return self._playlist_rows(request, b, "tracks", new=False, old=True)
-
-
 def create_app(catalog: Catalog | str | Path, *, mode: str = "extended", dev_genres: bool = False,
                rate: int | None = None, daily_quota: int | None = None, faults=None, seed: int = 0,
                client_id: str = "genrestore-emulator", client_secret: str = "emulator-secret",
                token_ttl: int = 3600, offset_cap: int = 1000, window_seconds: float = 30.0,
-               penalty_step: float = 1.0) -> Starlette:
-    """The emulator as an ASGI app. `catalog` is a loaded Catalog or a catalog directory."""
+               penalty_step: float = 1.0, premium_lapsed: bool = False) -> Starlette:
+    """The emulator as an ASGI app. `catalog` is a loaded Catalog or a catalog directory.
+
+    mode: "extended" (every endpoint and field) or "development" (2026 restrictions, docs §6.3);
+    dev_genres: keep artist genres in development mode; rate: requests per rolling window
+    (window_seconds, default 30) per client, None = unlimited; daily_quota: requests per client per
+    UTC day (429 QUOTA_EXCEEDED); faults: spec string (see parse_faults); seed: fault sequence;
+    token_ttl: expires_in of tokens; offset_cap: largest search offset; penalty_step: seconds added
+    per call made while limited (growing); premium_lapsed: development mode answers every call 403
+    with Spotify's Premium message (also switchable at run time: POST /_emulator/premium?lapsed=1).
+    """
     if not isinstance(catalog, Catalog):
         catalog = load_catalog(catalog)
     em = Emulator(catalog, mode=mode, dev_genres=dev_genres, rate=rate, daily_quota=daily_quota, faults=faults,
                   seed=seed, client_id=client_id, client_secret=client_secret, token_ttl=token_ttl,
-                  offset_cap=offset_cap, window_seconds=window_seconds, penalty_step=penalty_step)
+                  offset_cap=offset_cap, window_seconds=window_seconds, penalty_step=penalty_step,
+                  premium_lapsed=premium_lapsed)
 
     def api(template: str, handler: Callable) -> Route:
         async def endpoint(request: Request) -> Response:
@@ -492,34 +280,48 @@ def create_app(catalog: Catalog | str | Path, *, mode: str = "extended", dev_gen
         em.limiter.ban(seconds)
         return Response(orjson.dumps({"ban_seconds": seconds}), media_type=JSON)
 
+    async def premium(request: Request) -> Response:
+        em.premium_lapsed = request.query_params.get("lapsed", "1") not in ("0", "false", "no")
+        return Response(orjson.dumps({"premium_lapsed": em.premium_lapsed}), media_type=JSON)
+
     async def not_found(request: Request, exc) -> Response:
         return _error(404, "Service not found")
 
     async def method_not_allowed(request: Request, exc) -> Response:
         return _error(405, "Method not allowed")
 
+    endpoints = [
+        ("/search", em.h_search),
+        ("/artists", em.h_artists),
+        ("/artists/{id}", em.h_artist),
+        ("/artists/{id}/albums", em.h_artist_albums),
+        ("/artists/{id}/top-tracks", em.h_top_tracks),
+        ("/artists/{id}/related-artists", em.h_related),
+        ("/albums", em.h_albums),
+        ("/albums/{id}", em.h_album),
+        ("/albums/{id}/tracks", em.h_album_tracks),
+        ("/tracks", em.h_tracks),
+        ("/tracks/{id}", em.h_track),
+        ("/audio-features", em.h_audio_features),
+        ("/audio-features/{id}", em.h_audio_feature),
+        ("/playlists/{id}", em.h_playlist),
+        ("/playlists/{id}/items", em.h_playlist_items),
+        ("/playlists/{id}/tracks", em.h_playlist_tracks),
+    ]
+    fast_routes = {}
+    for template, handler in endpoints:
+        parts = template[1:].split("/")
+        fast_routes[(parts[0], len(parts), parts[2] if len(parts) == 3 else None)] = (template, handler)
     routes = [
         Route("/api/token", em.token, methods=["POST"]),
-        api("/search", em.h_search),
-        api("/artists", em.h_artists),
-        api("/artists/{id}", em.h_artist),
-        api("/artists/{id}/albums", em.h_artist_albums),
-        api("/artists/{id}/top-tracks", em.h_top_tracks),
-        api("/artists/{id}/related-artists", em.h_related),
-        api("/albums", em.h_albums),
-        api("/albums/{id}", em.h_album),
-        api("/albums/{id}/tracks", em.h_album_tracks),
-        api("/tracks", em.h_tracks),
-        api("/tracks/{id}", em.h_track),
-        api("/audio-features", em.h_audio_features),
-        api("/audio-features/{id}", em.h_audio_feature),
-        api("/playlists/{id}", em.h_playlist),
-        api("/playlists/{id}/items", em.h_playlist_items),
-        api("/playlists/{id}/tracks", em.h_playlist_tracks),
+        # The same endpoints as Starlette routes: reached only when the fast path declines (e.g. HEAD).
+        *[api(template, handler) for template, handler in endpoints],
         Route("/_emulator/stats", stats, methods=["GET"]),
         Route("/_emulator/reset", reset, methods=["POST"]),
         Route("/_emulator/ban", ban, methods=["POST"]),
+        Route("/_emulator/premium", premium, methods=["POST"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed},
+                    middleware=[Middleware(FastPath, emulator=em, routes=fast_routes)])
     app.state.emulator = em
     return app

@@ -34,6 +34,29 @@ def _with_idx(frame: pl.DataFrame, col: str, ids: list[str], name: str) -> pl.Da
     return frame.join(lookup, on=col, how="inner")
 
 
+class AudioFeatureTable:
+    """Audio features kept as columns (numpy where there are no nulls: a Python float per value would
+    cost ~32 bytes, a dict per track ~1 KB); get(t) builds the row as plain Python values."""
+
+    def __init__(self, columns: dict, row_of_track: dict[int, int]) -> None:
+        self.columns = columns
+        self.names = list(columns)
+        self.row_of_track = row_of_track
+
+    def __len__(self) -> int:
+        return len(self.row_of_track)
+
+    def get(self, track: int) -> dict | None:
+        row = self.row_of_track.get(track)
+        if row is None:
+            return None
+        out = {}
+        for name in self.names:
+            value = self.columns[name][row]
+            out[name] = value.item() if hasattr(value, "item") else value
+        return out
+
+
 @dataclass
 class Catalog:
     """Columns of each entity as Python lists, plus the relations between entities."""
@@ -73,7 +96,7 @@ class Catalog:
     track_popularity: list[int | None]
     track_isrc: list[str | None]
     track_artists: list[list[int]]
-    audio_features: dict[int, dict]
+    audio_features: AudioFeatureTable
     # playlists
     playlist_id: list[str]
     playlist_name: list[str]
@@ -168,8 +191,8 @@ def load_catalog(catalog_dir: str | Path) -> Catalog:
 
     af = _with_idx(t["audio_features"], "track_id", t_ids, "t")
     af_cols = [c for c in t["audio_features"].columns if c != "track_id"]
-    audio = {row[-1]: dict(zip(af_cols, row[:-1]))
-             for row in af.select([*af_cols, "t"]).iter_rows()}
+    audio = AudioFeatureTable({c: af[c].to_numpy() if af[c].null_count() == 0 else af[c].to_list() for c in af_cols},
+                              dict(zip(af["t"].to_list(), range(af.height))))
 
     pls = t["playlists"]
     p_ids = pls["playlist_id"].to_list()

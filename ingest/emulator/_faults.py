@@ -8,6 +8,8 @@ gives per-request probabilities for each fault kind, plus settings:
   latency    sleep `latency_s` seconds (default 1.5), then answer normally
   malformed  200 with a body that is not JSON
   truncated  200 whose body stops half-way and the connection closes (Content-Length not met)
+  spurious401  401 on a valid token (reported since July 2026; a retry after refresh succeeds)
+  bare429    429 without a Retry-After header (reported in 2026 write-ups, docs §5.2)
   nulls      a null entry is put into search result pages (as Spotify does for playlists)
   token_ttl  tokens really expire after this many seconds although expires_in says otherwise
   hang_s, latency_s  durations for hang and latency
@@ -23,7 +25,7 @@ from dataclasses import dataclass, fields
 
 from warehouse.errors import UsageError
 
-KINDS = ("5xx", "hang", "malformed", "truncated", "latency")
+KINDS = ("5xx", "hang", "malformed", "truncated", "latency", "spurious401", "bare429")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class FaultSpec:
     malformed: float = 0.0
     truncated: float = 0.0
     latency: float = 0.0
+    spurious401: float = 0.0
+    bare429: float = 0.0
     nulls: float = 0.0
     token_ttl: float | None = None
     hang_s: float = 30.0
@@ -69,7 +73,7 @@ def parse_faults(spec: str | dict | FaultSpec | None) -> FaultSpec:
             value = float(raw)
         except (TypeError, ValueError):
             raise UsageError(f"fault {key} needs a number, got {raw!r}") from None
-        if name in ("p_5xx", "hang", "malformed", "truncated", "latency", "nulls") and not 0 <= value <= 1:
+        if name in ("p_5xx", "hang", "malformed", "truncated", "latency", "spurious401", "bare429", "nulls") and not 0 <= value <= 1:
             raise UsageError(f"fault {key} is a probability in [0, 1], got {value}")
         if value < 0:
             raise UsageError(f"fault {key} must be >= 0")

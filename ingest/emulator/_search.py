@@ -91,6 +91,18 @@ class SearchIndex:
         self._genre: dict[str, list[int]] | None = None
         self._artist_names: _TextIndex | None = None
 
+    def warm(self) -> None:
+        """Build every index now, so no request pays for it (a first track search on a catalog of
+        millions of tracks would otherwise stall the event loop for seconds)."""
+        for kind in ("artist", "album", "track", "playlist"):
+            self._text_index(kind)
+            self._order(kind)
+        self._text_index("track_name")
+        self._text_index("album_name")
+        self._genre_artists("")
+        if self._artist_names is None:
+            self._artist_names = _TextIndex([tokens(n) for n in self.c.artist_name])
+
     # ── lazily built structures ──
     def _text_index(self, kind: str) -> _TextIndex:
         idx = self._text.get(kind)

@@ -37,6 +37,7 @@ def serve(catalog_dir: str | Path, *, host: str = "127.0.0.1", port: int = 0, an
 
     catalog = load_catalog(catalog_dir)
     app = create_app(catalog, **app_options)
+    app.state.emulator.search_index.warm()
     sock = bind_socket(host, port)
     real_port = sock.getsockname()[1]
     logging.getLogger("uvicorn.error").addFilter(_QuietTruncation())
@@ -73,6 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("--offset-cap", type=int, default=1000)
     s.add_argument("--window-seconds", type=float, default=30.0)
     s.add_argument("--penalty-step", type=float, default=1.0)
+    s.add_argument("--premium-lapsed", action="store_true")
     a = p.parse_args(argv)
 
     def announce(url: str) -> None:
@@ -81,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
     serve(a.catalog, host=a.host, port=a.port, announce=announce, mode=a.mode, dev_genres=a.dev_genres,
           rate=a.rate, daily_quota=a.daily_quota, faults=a.faults, seed=a.seed, client_id=a.client_id,
           client_secret=a.client_secret, token_ttl=a.token_ttl, offset_cap=a.offset_cap,
-          window_seconds=a.window_seconds, penalty_step=a.penalty_step)
+          window_seconds=a.window_seconds, penalty_step=a.penalty_step, premium_lapsed=a.premium_lapsed)
 
 
 if __name__ == "__main__":

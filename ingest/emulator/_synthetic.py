@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from . import _words as W
 from ._files import write_catalog
@@ -30,14 +31,16 @@ CROSS_FAMILY_TAG_P = 0.08
 FEATURE_P = 0.10
 
 
-def _ids(rng: np.random.Generator, n: int) -> np.ndarray:
-    """n random base-62 ids of 22 characters (Spotify's id shape)."""
+def _ids(rng: np.random.Generator, n: int) -> pl.Series:
+    """n random base-62 ids of 22 characters (Spotify's id shape), built straight into Arrow buffers."""
     codes = _ALPHABET[rng.integers(0, 62, size=(n, 22))]
-    return np.frombuffer(codes.tobytes(), dtype="S22").astype(str)
+    offsets = np.arange(0, 22 * (n + 1), 22, dtype=np.int64)
+    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(codes.tobytes()))
+    return pl.from_arrow(arr).cast(pl.Utf8)
 
 
 def _pick(words: list[str] | tuple[str, ...], idx: np.ndarray) -> pl.Series:
-    return pl.Series(np.asarray(words, dtype=object)[idx].astype(str))
+    return pl.Series(list(words), dtype=pl.Utf8).gather(idx)
 
 
 def _family_tags(rng: np.random.Generator) -> list[list[str]]:
@@ -140,7 +143,7 @@ def generate_synthetic_frames(artists: int, seed: int) -> dict[str, pl.DataFrame
     slot_tag = np.minimum(slot_tag, fam_start[slot_family] + fam_len[slot_family] - 1)
     tag_series = pl.Series(np.asarray(tag_names, dtype=object)[slot_tag].astype(str))
     artist_genres_df = (
-        pl.DataFrame({"artist_id": artist_ids[slot_artist], "genre": tag_series})
+        pl.DataFrame({"artist_id": artist_ids.gather(slot_artist), "genre": tag_series})
         .unique(maintain_order=True)
         .sort(["artist_id", "genre"])
         .with_columns(position=pl.int_range(pl.len()).over("artist_id").cast(pl.Int32))
@@ -179,9 +182,9 @@ def generate_synthetic_frames(artists: int, seed: int) -> dict[str, pl.DataFrame
         "total_tracks": n_trk.astype(np.int32),
         "label": _pick(W.LABELS, rng.integers(0, len(W.LABELS), na)),
         "popularity": np.clip(popularity[alb_artist] + np.round(rng.normal(-8, 10, na)), 0, 100).astype(np.int32),
-        "upc": pl.Series(np.char.zfill((rng.integers(0, 10**12, na)).astype(str), 12)),
+        "upc": pl.Series(rng.integers(0, 10**12, na)).cast(pl.Utf8).str.zfill(12),
     })
-    album_artists_df = pl.DataFrame({"album_id": album_ids, "artist_id": artist_ids[alb_artist],
+    album_artists_df = pl.DataFrame({"album_id": album_ids, "artist_id": artist_ids.gather(alb_artist),
                                      "position": np.zeros(na, dtype=np.int32)})
 
     # ── tracks ──
@@ -203,14 +206,14 @@ def generate_synthetic_frames(artists: int, seed: int) -> dict[str, pl.DataFrame
         .alias("name"))["name"]
     fam_center_dur = rng.uniform(170_000, 290_000, N_FAMILIES)
     duration = np.clip(rng.normal(fam_center_dur[family[trk_artist]], 45_000), 30_000, 1_200_000).astype(np.int32)
-    isrc = np.char.add(np.char.add("QZ", _ids(rng, nt).astype("U3")).astype("U5"),
-                       np.char.zfill(np.arange(nt).astype(str), 7))
+    isrc = pl.DataFrame({"p": _ids(rng, nt).str.slice(0, 3), "n": np.arange(nt)}).select(
+        pl.concat_str([pl.lit("QZ"), pl.col("p"), pl.col("n").cast(pl.Utf8).str.zfill(7)]).str.to_uppercase())
     tracks_df = pl.DataFrame({
-        "track_id": track_ids, "name": trk_names, "album_id": album_ids[trk_album],
+        "track_id": track_ids, "name": trk_names, "album_id": album_ids.gather(trk_album),
         "disc_number": np.ones(nt, dtype=np.int32), "track_number": trk_no, "duration_ms": duration,
         "explicit": rng.random(nt) < np.array([0.05, 0.1, 0.3, 0.05, 0.05])[rng.integers(0, 5, nt)],
         "popularity": np.clip(popularity[trk_artist] + np.round(rng.normal(-10, 12, nt)), 0, 100).astype(np.int32),
-        "isrc": pl.Series(isrc.astype(str)).str.to_uppercase(),
+        "isrc": isrc.to_series(),
     })
 
     # ── collaborations: featured artists, mostly from the main artist's family ──
@@ -225,9 +228,9 @@ def generate_synthetic_frames(artists: int, seed: int) -> dict[str, pl.DataFrame
     featured = np.where(same, pick_same, pick_any)
     keep = featured != trk_artist[feat]
     track_artists_df = pl.concat([
-        pl.DataFrame({"track_id": track_ids, "artist_id": artist_ids[trk_artist],
+        pl.DataFrame({"track_id": track_ids, "artist_id": artist_ids.gather(trk_artist),
                       "position": np.zeros(nt, dtype=np.int32)}),
-        pl.DataFrame({"track_id": track_ids[feat[keep]], "artist_id": artist_ids[featured[keep]],
+        pl.DataFrame({"track_id": track_ids.gather(feat[keep]), "artist_id": artist_ids.gather(featured[keep]),
                       "position": np.ones(int(keep.sum()), dtype=np.int32)}),
     ])
 
@@ -255,44 +258,52 @@ def generate_synthetic_frames(artists: int, seed: int) -> dict[str, pl.DataFrame
                "loudness", "mode", "speechiness", "tempo", "time_signature", "valence", "duration_ms"])
 
     # ── playlists: one editorial playlist per family, one user playlist per common tag ──
+    # Sampling artists first, then one of each artist's tracks, keeps this cheap at any size: an
+    # artist's tracks are contiguous (albums are generated artist by artist, tracks album by album).
     planted_artists = pl.DataFrame({"artist_id": artist_ids, "family": family.astype(np.int32)})
-    main_tracks = pl.DataFrame({"track_id": track_ids, "artist_id": artist_ids[trk_artist],
-                                "popularity": tracks_df["popularity"]})
+    trk_per_artist = np.bincount(trk_artist, minlength=n)
+    trk_first = np.cumsum(trk_per_artist) - trk_per_artist
     tag_counts = artist_genres_df.group_by("genre").len().filter(pl.col("len") >= 5).sort(["len", "genre"], descending=[True, False])
     common_tags = tag_counts["genre"].head(150).to_list()
     fam_names = [W.GENRE_BASES[f] for f in range(N_FAMILIES)]
     pl_meta = (
-        [{"key": f"family:{f}", "name": f"This Is {fam_names[f].title()}",
-          "description": f"The essential {fam_names[f]} tracks.", "owner_id": "spotify", "owner_name": "Spotify"}
-         for f in range(N_FAMILIES)]
-        + [{"key": f"tag:{t}", "name": f"{t} mix" if i % 2 else f"Best of {t}",
-            "description": f"A {t} playlist.", "owner_id": f"user{i % 97:02d}", "owner_name": f"Listener {i % 97}"}
+        [{"name": f"This Is {fam_names[f].title()}", "description": f"The essential {fam_names[f]} tracks.",
+          "owner_id": "spotify", "owner_name": "Spotify"} for f in range(N_FAMILIES)]
+        + [{"name": f"{t} mix" if i % 2 else f"Best of {t}", "description": f"A {t} playlist.",
+            "owner_id": f"user{i % 97:02d}", "owner_name": f"Listener {i % 97}"}
            for i, t in enumerate(common_tags)]
     )
-    meta_df = pl.DataFrame(pl_meta)
+    tag_artists = (pl.DataFrame({"a": slot_artist, "genre": tag_series}).unique()
+                   .filter(pl.col("genre").is_in(common_tags)).sort(["genre", "a"])
+                   .group_by("genre", maintain_order=True).agg("a"))
+    members = dict(zip(tag_artists["genre"].to_list(), tag_artists["a"].to_list()))
+    pools = [by_family[fam_first[f]: fam_first[f] + fam_count[f]] for f in range(N_FAMILIES)]
+    pools += [np.asarray(members.get(t, []), dtype=np.int64) for t in common_tags]
+    item_pl, item_trk = [], []
+    for p, pool in enumerate(pools):
+        chosen = rng.choice(pool, size=min(60, len(pool)), replace=False) if len(pool) else pool
+        item_pl.append(np.full(len(chosen), p))
+        item_trk.append(trk_first[chosen] + (rng.random(len(chosen)) * trk_per_artist[chosen]).astype(np.int64))
+    item_pl_idx = np.concatenate(item_pl)
+    item_trk_idx = np.concatenate(item_trk)
     pl_rng_ids = _ids(rng, len(pl_meta))
-    editorial = meta_df["owner_id"] == "spotify"
-    playlist_ids = np.where(editorial.to_numpy(), np.char.add("37i9dQZF1", pl_rng_ids.astype("U13")), pl_rng_ids)
-    meta_df = meta_df.with_columns(playlist_id=pl.Series(playlist_ids.astype(str)))
-    fam_members = (planted_artists.with_columns(key=pl.format("family:{}", pl.col("family")))
-                   .join(main_tracks, on="artist_id").select(["key", "track_id", "popularity"]))
-    tag_members = (artist_genres_df.filter(pl.col("genre").is_in(common_tags))
-                   .with_columns(key=pl.format("tag:{}", pl.col("genre")))
-                   .join(main_tracks, on="artist_id").select(["key", "track_id", "popularity"]))
-    items = (
-        pl.concat([fam_members, tag_members])
-        .with_columns(r=pl.concat_str(["key", "track_id"]).hash(seed) % 1_000_003)
-        .sort(["key", "r"])
-        .group_by("key", maintain_order=True).head(60)
-        .join(meta_df.select(["key", "playlist_id"]), on="key")
-        .with_columns(position=pl.int_range(pl.len()).over("playlist_id").cast(pl.Int32))
-    )
-    items = items.with_columns(added_at=pl.format("2025-{}-{}T12:00:00Z",
-                                                  (pl.col("r") % 12 + 1).cast(pl.Utf8).str.zfill(2),
-                                                  (pl.col("r") % 28 + 1).cast(pl.Utf8).str.zfill(2)))
-    playlist_items_df = items.select(["playlist_id", "position", "track_id", "added_at"])
-    playlists_df = meta_df.with_columns(
-        snapshot_id=pl.col("playlist_id").hash(seed).cast(pl.Utf8),
+    editorial = np.array([m["owner_id"] == "spotify" for m in pl_meta])
+    playlist_ids = pl.DataFrame({"r": pl_rng_ids, "e": editorial}).select(
+        pl.when(pl.col("e")).then(pl.lit("37i9dQZF1") + pl.col("r").str.slice(0, 13)).otherwise(pl.col("r")))
+    playlist_ids = playlist_ids.to_series()
+    month = rng.integers(1, 13, len(item_trk_idx))
+    day = rng.integers(1, 29, len(item_trk_idx))
+    playlist_items_df = pl.DataFrame({
+        "playlist_id": playlist_ids.gather(item_pl_idx), "track_id": track_ids.gather(item_trk_idx),
+        "m": month, "d": day,
+    }).with_columns(
+        position=pl.int_range(pl.len()).over("playlist_id").cast(pl.Int32),
+        added_at=pl.format("2025-{}-{}T12:00:00Z", pl.col("m").cast(pl.Utf8).str.zfill(2),
+                           pl.col("d").cast(pl.Utf8).str.zfill(2)),
+    ).select(["playlist_id", "position", "track_id", "added_at"])
+    playlists_df = pl.DataFrame(pl_meta).with_columns(
+        playlist_id=playlist_ids,
+        snapshot_id=pl.Series(_ids(rng, len(pl_meta))),
         public=pl.lit(True), collaborative=pl.lit(False),
     ).select(["playlist_id", "name", "description", "owner_id", "owner_name", "snapshot_id", "public", "collaborative"])
 

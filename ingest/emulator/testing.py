@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -64,6 +65,11 @@ class RunningEmulator:
         return self._call("POST", f"/_emulator/ban?seconds={seconds}")
 
 
+    def premium_lapsed(self, lapsed: bool = True) -> dict:
+        """Development mode: every API call answers 403 with Spotify's Premium message (False restores)."""
+        return self._call("POST", f"/_emulator/premium?lapsed={int(lapsed)}")
+
+
 def _options_to_args(options: dict) -> list[str]:
     args: list[str] = []
     for key, value in options.items():
@@ -83,7 +89,7 @@ def running_emulator(catalog_dir: str | Path, *, startup_timeout: float = 60.0,
     """Start `python -m ingest.emulator serve` on a free port; yield a RunningEmulator; stop it on exit.
 
     Options are those of create_app (mode, dev_genres, rate, daily_quota, faults, seed, client_id,
-    client_secret, token_ttl, offset_cap, window_seconds, penalty_step).
+    client_secret, token_ttl, offset_cap, window_seconds, penalty_step, premium_lapsed).
     """
     client_id = create_app_options.get("client_id", "genrestore-emulator")
     client_secret = create_app_options.pop("client_secret", "emulator-secret")
@@ -92,8 +98,11 @@ def running_emulator(catalog_dir: str | Path, *, startup_timeout: float = 60.0,
     env["GENRESTORE_EMULATOR_SECRET"] = client_secret  # not on the command line, where `ps` shows it
     cmd = [sys.executable, "-m", "ingest.emulator", "serve", "--catalog", str(catalog_dir), "--port", "0",
            *_options_to_args(create_app_options)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    # stderr goes to a file, never a pipe: a long faulty run must not block on a full pipe buffer.
+    errlog = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errlog, text=True, env=env,
                             start_new_session=True)
+    proc.errlog = errlog  # type: ignore[attr-defined]
     try:
         base = _wait_ready(proc, startup_timeout)
         emu = RunningEmulator(base, client_id, client_secret, proc)
@@ -104,7 +113,7 @@ def running_emulator(catalog_dir: str | Path, *, startup_timeout: float = 60.0,
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"emulator did not become ready: {proc.stderr.read() if proc.poll() is not None else 'timeout'}")
+                    raise RuntimeError(f"emulator did not become ready: {_stderr(proc) or 'timeout'}")
                 time.sleep(0.05)
         yield emu
     finally:
@@ -114,20 +123,33 @@ def running_emulator(catalog_dir: str | Path, *, startup_timeout: float = 60.0,
 def _wait_ready(proc: subprocess.Popen, timeout: float) -> str:
     result: dict = {}
 
+    ready = threading.Event()
+
     def read() -> None:
-        for line in proc.stdout:  # type: ignore[union-attr]
-            if line.startswith("READY "):
+        for line in proc.stdout:  # type: ignore[union-attr]  # keeps draining after READY
+            if line.startswith("READY ") and "url" not in result:
                 result["url"] = line.split(None, 1)[1].strip()
-                return
+                ready.set()
+        ready.set()
 
     reader = threading.Thread(target=read, daemon=True)
+    proc.reader = reader  # type: ignore[attr-defined]
     reader.start()
-    reader.join(timeout)
+    ready.wait(timeout)
     if "url" not in result:
+        err = _stderr(proc)
         _stop(proc)
-        err = proc.stderr.read() if proc.stderr else ""
         raise RuntimeError(f"emulator failed to start (exit {proc.returncode}): {err.strip()[-2000:]}")
     return result["url"]
+
+
+def _stderr(proc: subprocess.Popen) -> str:
+    log = getattr(proc, "errlog", None)
+    if log is None or log.closed:
+        return ""
+    log.flush()
+    log.seek(0)
+    return log.read()
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -138,9 +160,14 @@ def _stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-    for stream in (proc.stdout, proc.stderr):
-        if stream:
-            stream.close()
+    reader = getattr(proc, "reader", None)
+    if reader is not None:
+        reader.join(timeout=5)  # it ends at EOF, now that the process is gone
+    if proc.stdout and (reader is None or not reader.is_alive()):
+        proc.stdout.close()
+    log = getattr(proc, "errlog", None)
+    if log is not None:
+        log.close()
 
 
 def synthetic_catalog(tmp_dir: str | Path, artists: int = 2000, seed: int = 7) -> Path:

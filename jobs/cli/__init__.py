@@ -57,27 +57,41 @@ def _register() -> None:
 _register()
 
 
+def _click_flavours():
+    """Exception classes of click and of typer's vendored copy (typer >= 0.29 raises its own)."""
+    import click
+
+    usage, aborts = [click.ClickException], [click.exceptions.Abort]
+    try:
+        import typer
+        from typer._click import exceptions as vendored
+
+        usage.append(vendored.ClickException)
+        aborts.append(typer.Abort)
+    except ImportError:  # older typer uses click itself
+        pass
+    return tuple(usage), tuple(aborts)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes print one line and exit non-zero, never a traceback."""
+    usage_errors, aborts = _click_flavours()
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns typer.Exit's code instead of exiting with it.
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except GenrestoreError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
+    except usage_errors as exc:  # bad option values, unknown commands: click's own one-line messages
+        exc.show()
+        sys.exit(exc.exit_code)
+    except aborts:
+        sys.exit(130)
 
 
 if __name__ == "__main__":

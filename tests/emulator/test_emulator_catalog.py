@@ -21,6 +21,9 @@ from ingest.emulator import TABLES, build_musicoset_catalog, build_synthetic_cat
 from ingest.emulator._synthetic import generate_synthetic_frames
 from ingest.emulator.testing import running_emulator, spotipy_client
 
+# spotipy warns that Spotify deprecated some endpoints; exercising them is the point here.
+pytestmark = pytest.mark.filterwarnings("ignore:You're using:DeprecationWarning")
+
 
 @pytest.fixture(scope="module")
 def synthetic5k():
@@ -168,3 +171,10 @@ def test_load_catalog_rejects_a_non_catalog(tmp_path):
 
     with pytest.raises(CatalogError):
         load_catalog(tmp_path)
+
+
+def test_musicoset_builder_names_the_missing_directory(tmp_path):
+    from ingest.emulator import CatalogError
+
+    with pytest.raises(CatalogError, match="musicoset"):
+        build_musicoset_catalog(tmp_path / "missing", tmp_path / "out")

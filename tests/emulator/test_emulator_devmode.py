@@ -9,6 +9,9 @@ from spotipy.exceptions import SpotifyException
 
 from ingest.emulator.testing import running_emulator, spotipy_client
 
+# spotipy warns that Spotify deprecated some endpoints; exercising them is the point here.
+pytestmark = pytest.mark.filterwarnings("ignore:You're using:DeprecationWarning")
+
 
 def _status(call) -> int:
     with pytest.raises(SpotifyException) as err:
@@ -74,3 +77,15 @@ def test_genre_search_still_works_and_dev_genres_switch(sp_dev, catalog_dir, tab
         sp = spotipy_client(emu)
         artist = sp.artist(hits["items"][0]["id"])
         assert genre in artist["genres"] and "popularity" not in artist
+
+
+def test_premium_lapse_switch_answers_403_with_spotify_message(dev_emu, sp_dev, tables):
+    artist_id = tables["artists"]["artist_id"][0]
+    try:
+        dev_emu.premium_lapsed(True)
+        with pytest.raises(SpotifyException) as err:
+            sp_dev.artist(artist_id)
+        assert err.value.http_status == 403 and "Active premium subscription required" in err.value.msg
+    finally:
+        dev_emu.premium_lapsed(False)
+    assert sp_dev.artist(artist_id)["id"] == artist_id

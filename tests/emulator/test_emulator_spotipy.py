@@ -9,6 +9,9 @@ from spotipy.exceptions import SpotifyException, SpotifyOauthError
 
 from ingest.emulator.testing import spotipy_client
 
+# spotipy warns that Spotify deprecated some endpoints; exercising them is the point here.
+pytestmark = pytest.mark.filterwarnings("ignore:You're using:DeprecationWarning")
+
 UNKNOWN_ID = "0000000000000000000000"
 
 

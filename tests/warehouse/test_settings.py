@@ -51,3 +51,10 @@ def test_config_show_cli(cli):
     assert bad.returncode == 2
     assert "snapshot_keep" in bad.stderr and "Traceback" not in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_usage_errors_are_one_line_without_traceback(cli):
+    for args in (["snapshot", "prune", "--keep", "0"], ["no-such-command"], ["sql", "--format"]):
+        res = cli(*args)
+        assert res.returncode == 2, (args, res.stderr)
+        assert "Traceback" not in res.stderr, (args, res.stderr)

@@ -48,6 +48,8 @@ def test_formats_and_stdin(published, cli, tmp_path):
     assert pq.read_table(tmp_path / "out.parquet").num_rows == 3
     res = cli("sql", "SELECT count(*) AS n FROM artists")
     assert res.returncode == 0 and "3" in res.stdout
+    res = cli("sql", "-f", "json", "SELECT 1 AS first; SELECT 2 AS last")  # the last statement's result
+    assert json.loads(res.stdout) == [{"last": 2}], res.stderr
 
 
 def test_refusal_and_sql_errors_exit_1_without_traceback(published, cli):
