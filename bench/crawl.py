@@ -63,7 +63,7 @@ def target_tracks(catalog: Path, genres: list[str]) -> list[str]:
     ag = pl.read_parquet(catalog / "artist_genres.parquet")
     ta = pl.read_parquet(catalog / "track_artists.parquet")
     artists = ag.filter(pl.col("genre").is_in(genres))["artist_id"].unique()
-    tracks = ta.filter(pl.col("artist_id").is_in(artists))["track_id"].unique().sort().to_list()
+    tracks = ta.filter(pl.col("artist_id").is_in(artists.to_list()))["track_id"].unique().sort().to_list()
     random.Random(7).shuffle(tracks)
     return tracks
 

@@ -341,6 +341,7 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
     if pause is not None:
         raise CrawlPaused(pause[0], 0.0, f"crawling is paused until {pause[0]:%Y-%m-%d %H:%M:%S} UTC "
                                          f"(the API asked run {pause[1]} to back off); not starting before then")
+    client = SpotifyClient.from_settings(settings, transport=transport)  # no credentials: fails here
     run_id = f"crawl-{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
 
     def start(con):
@@ -353,7 +354,6 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
     writer.run(start)
 
     result = CrawlResult(run_id, "failed")
-    client = SpotifyClient.from_settings(settings, transport=transport)
     deadline = started + max_minutes * 60 if max_minutes is not None else None
     crawl = _Crawl(settings, writer, client, run_id, max_requests=max_requests, deadline=deadline,
                    stop_event=stop_event)
