@@ -1,14 +1,15 @@
 """Benchmark the crawler against a peer written as the seed projects did it.
 
-Both crawl the same target — the tracks of the MusicOSet catalog reachable from a few genre
-seeds — through the emulator in extended mode, each for the same wall time under the same
-rolling-window rate limit (a fresh emulator each, so neither inherits the other's penalties):
+Both crawl the same target — the MusicOSet tracks credited to the artists of the three most
+common genres — through the emulator in extended mode, under the same rolling-window rate limit
+(a fresh emulator each, so neither inherits the other's penalties), for at most the same time:
 
-- genrestore: ``run_crawl`` with genre seeds (it finds the tracks itself: search, discographies,
-  album batches, 50-track and 100-feature batches), budget = the emulator's limit.
-- peer: spotipy, sequential, handed the target track ids for free; per track one GET /tracks/{id},
-  one GET /audio-features/{id} and one GET /artists/{id} per artist not seen before; on a 429 it
-  sleeps Retry-After and tries again.
+- genrestore: ``crawl_async`` seeded with the target's ``track:ID``s (50-track batches, 100-id
+  audio-feature batches, 50-artist batches, 20-album batches), budget = the emulator's limit;
+  it stops when every target track is done. Requests spent on expansion (albums, artists'
+  discographies) count against it.
+- peer: spotipy, sequential; per track one GET /tracks/{id}, one GET /audio-features/{id} and one
+  GET /artists/{id} per artist not seen before; on a 429 it sleeps Retry-After and tries again.
 
 A track counts as done when the warehouse (or the peer) holds its full object and its audio
 features. Printed per crawler: requests per done track, done tracks per minute, share of 429s,
@@ -68,7 +69,7 @@ def target_tracks(catalog: Path, genres: list[str]) -> list[str]:
     return tracks
 
 
-def run_genrestore(catalog: Path, genres: list[str], seconds: float, rate: int, window: float, tmp: Path) -> dict:
+def run_genrestore(catalog: Path, tracks: list[str], seconds: float, rate: int, window: float, tmp: Path) -> dict:
     from ingest.spotify._client import SpotifyClient
 
     events: list[tuple[float, int]] = []
@@ -87,13 +88,29 @@ def run_genrestore(catalog: Path, genres: list[str], seconds: float, rate: int, 
                 events.append((time.monotonic(), resp.status_code))
                 return resp
 
+        done_sql = ("SELECT count(*) FROM bench_target b JOIN tracks t USING (track_id) "
+                    "JOIN audio_features f USING (track_id) WHERE t.popularity IS NOT NULL")
         with Writer(settings.warehouse_file) as w:
+            w.run(lambda con: con.execute("CREATE TABLE bench_target AS SELECT unnest(?::VARCHAR[]) AS track_id",
+                                          [tracks]))
+            stop = threading.Event()
+            finished: dict[str, float] = {}
+
+            def monitor() -> None:
+                # The target is done when every target track has its full object and features.
+                while not stop.is_set():
+                    time.sleep(1.0)
+                    if w.submit(lambda con: con.execute(done_sql).fetchall()[0][0]).result() >= len(tracks):
+                        finished["at"] = time.monotonic()
+                        stop.set()
+
+            threading.Thread(target=monitor, daemon=True).start()
             t0 = time.monotonic()
-            result = asyncio.run(crawl_async(settings, w, seeds=",".join(f"genre:{g}" for g in genres),
+            result = asyncio.run(crawl_async(settings, w, seeds=[f"track:{t}" for t in tracks], stop_event=stop,
                                              max_minutes=seconds / 60, progress=False, transport=Recording()))
+            stop.set()
             elapsed = time.monotonic() - t0
-            done = w.con.execute("SELECT count(*) FROM tracks t JOIN audio_features f USING (track_id) "
-                                 "WHERE t.popularity IS NOT NULL").fetchall()[0][0]
+            done = w.con.execute(done_sql).fetchall()[0][0]
             tracks_any = w.con.execute("SELECT count(*) FROM tracks").fetchall()[0][0]
         stats = emu.stats()
     api = [(t - t0, s) for t, s in events]
@@ -159,7 +176,7 @@ def main() -> None:
     print(f"catalog: {label}; seeds {genres}; {len(tracks):,} target tracks; limit {args.rate} requests per "
           f"{args.window:g} s; {args.seconds:g} s per crawler; load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
-        ours = run_genrestore(catalog, genres, args.seconds, args.rate, args.window, Path(tmp))
+        ours = run_genrestore(catalog, tracks, args.seconds, args.rate, args.window, Path(tmp))
     peer = run_peer(catalog, tracks, args.seconds, args.rate, args.window)
     rows = []
     for r in (ours, peer):

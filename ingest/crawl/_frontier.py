@@ -15,13 +15,14 @@ from typing import Any, Iterable, Sequence
 
 import duckdb
 
-# Order of preference when several kinds have work: full batches first (cheapest per entity),
-# then discovery pages. Higher runs first.
+# Order of preference when several kinds have work (higher first): full batches (cheapest per
+# entity), then discographies and listings, then searches.
 KIND_PRIORITY = {
-    "refresh": 90, "artist": 80, "album": 75, "tracks_batch": 70, "features_batch": 65,
-    "search_genre": 50, "search_artists": 50, "playlist_search": 50, "playlist": 48,
-    "playlist_items": 45, "artist_albums": 40, "album_tracks": 40,
+    "refresh": 90, "artist": 80, "album": 75, "seed_tracks": 72, "tracks_batch": 70, "features_batch": 65,
+    "album_tracks": 60, "artist_albums": 58, "playlist_items": 56, "playlist": 54,
+    "search_genre": 50, "search_artists": 50, "playlist_search": 50,
 }
+# Searches come last: they only widen the frontier, while discographies and batches yield rows.
 KINDS = tuple(KIND_PRIORITY)
 MAX_UNIT_ATTEMPTS = 3
 

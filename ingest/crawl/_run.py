@@ -84,8 +84,8 @@ def parse_seeds(seeds: str | Iterable[str] | None) -> list[Seed]:
             continue
         prefix, sep, value = item.partition(":")
         value = value.strip()
-        if not sep or not value or prefix not in ("genre", "artist", "playlist", "query"):
-            raise UsageError(f"bad seed {item!r}: use genre:NAME, artist:ID, playlist:ID or query:WORDS")
+        if not sep or not value or prefix not in ("genre", "artist", "playlist", "query", "track"):
+            raise UsageError(f"bad seed {item!r}: use genre:NAME, artist:ID, playlist:ID, track:ID or query:WORDS")
         out.append(Seed(prefix, value))
     return out
 
@@ -100,6 +100,8 @@ def _seed_units(seeds: Sequence[Seed]) -> list[frontier.NewUnit]:
             units.append(frontier.NewUnit("artist_albums", s.key, priority=SEED_PRIORITY))
         elif s.kind == "playlist":
             units.append(frontier.NewUnit("playlist", s.key, priority=SEED_PRIORITY))
+        elif s.kind == "track":
+            continue  # batched by add_details (seed_tracks)
         else:
             units.append(frontier.NewUnit("search_artists", s.key, priority=SEED_PRIORITY))
             units.append(frontier.NewUnit("playlist_search", s.key, priority=SEED_PRIORITY))
@@ -377,6 +379,12 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
         def seed(con):
             con.execute("UPDATE crawl_runs SET mode = ? WHERE run_id = ?", [caps.mode, run_id])
             frontier.enqueue(con, _seed_units(seed_list), now, skip_known_artists=False)
+            track_ids = [s.key for s in seed_list if s.kind == "track"]
+            if track_ids:
+                # Seeded tracks not fetched before go out in full batches of 50.
+                known = {r[0] for r in con.execute("SELECT track_id FROM tracks WHERE popularity IS NOT NULL "
+                                                   "OR isrc IS NOT NULL").fetchall()}
+                frontier.add_details(con, "seed_tracks", [t for t in track_ids if t not in known], 50, now)
             if refresh_older_than is not None:
                 cutoff = now - refresh_older_than
                 keys = [r[0] for r in con.execute("""

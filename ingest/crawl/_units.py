@@ -42,7 +42,7 @@ SEARCH_OFFSET_CAP = 1000   # offset + limit beyond this answers 400 (docs §4.2)
 PLAYLIST_SEARCH_MAX = 100  # playlists looked at per search word
 INCLUDE_GROUPS = "album,single,compilation,appears_on"
 FILL = ":fill"  # suffix of a row list whose rows only fill NULLs (simplified objects)
-DETAIL_BATCH = {"tracks_batch": 50, "features_batch": 100}  # ids per detail request (docs §3.6)
+DETAIL_BATCH = {"tracks_batch": 50, "seed_tracks": 50, "features_batch": 100}  # ids per detail request (docs §3.6)
 
 
 @dataclass
@@ -295,7 +295,9 @@ async def album_tracks(units: list[Unit], ctx: Context) -> Outcome:
 
 
 async def tracks_batch(units: list[Unit], ctx: Context) -> Outcome:
-    """Full track objects (popularity, ISRC) for up to 50 tracks first seen in album listings."""
+    """Full track objects (popularity, ISRC) for up to 50 tracks: first seen in album listings
+    (``tracks_batch``: only the details are new) or given as seeds (``seed_tracks``: everything is)."""
+    seeded = units[0].kind == "seed_tracks"
     out = Outcome(units)
     out.response = resp = await ctx.client.tracks(units[0].params["ids"])
     if not resp.ok:
@@ -305,7 +307,7 @@ async def tracks_batch(units: list[Unit], ctx: Context) -> Outcome:
             continue  # unknown id: an answer, nothing to store
         rec = _parse(TrackRecord, item, out, resp.url)
         if rec is not None:
-            _full_track(out, ctx, rec, from_album=True)
+            _full_track(out, ctx, rec, from_album=not seeded)
     return out
 
 
@@ -400,7 +402,7 @@ async def playlist_items(units: list[Unit], ctx: Context) -> Outcome:
 HANDLERS: dict[str, Callable] = {
     "search_genre": search_artists, "search_artists": search_artists, "artist": artists, "refresh": artists,
     "artist_albums": artist_albums, "album": albums, "album_tracks": album_tracks,
-    "tracks_batch": tracks_batch, "features_batch": audio_features, "playlist_search": playlist_search, "playlist": playlist,
+    "tracks_batch": tracks_batch, "seed_tracks": tracks_batch, "features_batch": audio_features, "playlist_search": playlist_search, "playlist": playlist,
     "playlist_items": playlist_items,
 }
 
@@ -415,6 +417,7 @@ def batch_sizes(caps: Capabilities) -> dict[str, int]:
     }
     if caps.batch_tracks:
         sizes["tracks_batch"] = 1   # one unit holds DETAIL_BATCH["tracks_batch"] ids
+        sizes["seed_tracks"] = 1
     if caps.audio_features:
         sizes["features_batch"] = 1
     if caps.playlist_items:

@@ -26,7 +26,8 @@ def crawl(
     seeds: Optional[str] = typer.Option(
         None, "--seeds",
         help="Comma-separated seeds: genre:NAME (genre snowball), artist:ID (discography), playlist:ID "
-        "(playlist items), query:WORDS (artist and playlist search). Omit to resume the frontier."),
+        "(playlist items), track:ID (fetched in batches of 50, then its artists and album), query:WORDS "
+        "(artist and playlist search). Omit to resume the frontier."),
     max_requests: Optional[int] = typer.Option(None, "--max-requests", min=1,
                                                help="Stop taking new work after this many API requests."),
     max_minutes: Optional[float] = typer.Option(None, "--max-minutes", min=0,
