@@ -385,6 +385,8 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
                 known = {r[0] for r in con.execute("SELECT track_id FROM tracks WHERE popularity IS NOT NULL "
                                                    "OR isrc IS NOT NULL").fetchall()}
                 frontier.add_details(con, "seed_tracks", [t for t in track_ids if t not in known], 50, now)
+                # All seeds are known now: the last, partial batch need not wait for more.
+                con.execute("UPDATE crawl_queue SET state = 'pending' WHERE kind = 'seed_tracks' AND state = 'open'")
             if refresh_older_than is not None:
                 cutoff = now - refresh_older_than
                 keys = [r[0] for r in con.execute("""

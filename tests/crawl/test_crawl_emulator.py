@@ -190,6 +190,7 @@ def test_long_retry_after_ends_the_run_and_the_next_run_refuses(small_catalog, s
         proc = subprocess.run(crawl_cmd(tmp_path / "var", small_seeds), env=env, capture_output=True, text=True,
                               timeout=120)
     assert proc.returncode == 1 and "paused until" in proc.stderr and "Traceback" not in proc.stderr
+    assert emu.client_secret not in proc.stderr + proc.stdout
 
 
 def test_development_mode_completes_with_fallbacks_and_never_calls_removed_endpoints(small_catalog, small_seeds, tmp_path):
