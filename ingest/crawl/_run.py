@@ -364,7 +364,7 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
         caps = None if reprobe else writer.run(
             lambda con: load_capabilities(con, client.api_url, settings.client_id or ""))
         if caps is None:
-            caps = await probe_capabilities(client)
+            caps = await probe_capabilities(client, genres=[s.key for s in seed_list if s.kind == "genre"])
             responses = getattr(caps, "_responses", [])
 
             def store(con):

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
+from typing import Sequence
 
 import duckdb
 
@@ -69,8 +70,11 @@ def _items(resp: ApiResponse, key: str) -> list[dict]:
     return [i for i in (items or []) if isinstance(i, dict) and i.get("id")]
 
 
-async def probe_capabilities(client: SpotifyClient) -> Capabilities:
-    """Probe endpoints and fields with at most 9 requests; see docs/spotify-web-api.md §8.1."""
+async def probe_capabilities(client: SpotifyClient, *, genres: Sequence[str] = ()) -> Capabilities:
+    """Probe endpoints and fields with at most 9 requests; see docs/spotify-web-api.md §8.1.
+
+    ``genres``: tags known to exist (the crawl's genre seeds), tried for the genre filter when the
+    probed artist objects carry none."""
     caps = Capabilities()
     responses: list[ApiResponse] = []
 
@@ -108,7 +112,7 @@ async def probe_capabilities(client: SpotifyClient) -> Capabilities:
     if album_ids:
         r = await call("batch_albums", client.albums(album_ids[:2]))
         caps.batch_albums = r.ok
-    genre = next((g for a in artists for g in (a.get("genres") or [])), PROBE_GENRE)
+    genre = next((g for a in artists for g in (a.get("genres") or [])), None) or next(iter(genres), PROBE_GENRE)
     r = await call("genre_filter", client.search(f'genre:"{genre}"', "artist", limit=1))
     total = (r.data or {}).get("artists", {}).get("total") if r.ok and isinstance(r.data, dict) else None
     caps.genre_filter = bool(total)

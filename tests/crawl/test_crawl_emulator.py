@@ -125,7 +125,7 @@ def test_sigkill_at_five_random_moments_then_resume_ends_identical(small_catalog
 
 
 def test_faults_do_not_change_the_final_content(small_catalog, small_seeds, reference, tmp_path, caplog):
-    faults = "5xx=0.05,hang=0.02,malformed=0.01,token_ttl=20,hang_s=5"
+    faults = "5xx=0.05,hang=0.02,malformed=0.01,token_ttl=4,hang_s=5"
     transport = RecordingTransport()
     caplog.set_level(logging.DEBUG)
     with running_emulator(small_catalog, faults=faults, seed=3) as emu:
