@@ -1,0 +1,56 @@
+"""Feature views, the genre taxonomy, artist labels and splits: a snapshot → what models learn from.
+
+Everything is built from ONE published snapshot (attached read-only) and written into the live
+warehouse through the single :class:`warehouse.Writer`, keyed by ``snapshot_id``.
+"""
+
+from ._build import BuildReport, TaxonomyBuild, build_all, build_labels, build_taxonomy, read_artist_genres
+from ._labels import label_frame, multi_hot, prevalence_gaps, stratified_split
+from ._materialize import ViewBuild, build_views
+from ._registry import FeatureView, get_view, list_views
+from ._synthetic import write_synthetic_catalog
+from ._taxonomy import Family, GenreTaxonomy, KScan, TaxonomyError
+from ._taxonomy_store import (
+    TaxonomyDiff,
+    TaxonomyVersion,
+    dendrogram_data,
+    diff_versions,
+    latest_version,
+    load_taxonomy,
+    load_version,
+)
+from ._training import TrainingData, UnlabeledData, training_data, unlabeled_data
+
+__all__ = [
+    "BuildReport",
+    "Family",
+    "FeatureView",
+    "GenreTaxonomy",
+    "KScan",
+    "TaxonomyBuild",
+    "TaxonomyDiff",
+    "TaxonomyError",
+    "TaxonomyVersion",
+    "TrainingData",
+    "UnlabeledData",
+    "ViewBuild",
+    "build_all",
+    "build_labels",
+    "build_taxonomy",
+    "build_views",
+    "dendrogram_data",
+    "diff_versions",
+    "get_view",
+    "label_frame",
+    "latest_version",
+    "list_views",
+    "load_taxonomy",
+    "load_version",
+    "multi_hot",
+    "prevalence_gaps",
+    "read_artist_genres",
+    "stratified_split",
+    "training_data",
+    "unlabeled_data",
+    "write_synthetic_catalog",
+]

@@ -1,0 +1,57 @@
+"""Jobs: the scheduled work that ties genrestore together, its run history, reports and the demo.
+
+- :func:`run_job` runs one job (crawl, refresh, snapshot, build, retrain, report, prune, cycle)
+  holding the warehouse writer lock, and records it in ``job_runs``.
+- :func:`run_scheduler` is the APScheduler daemon behind ``genrestore scheduler``.
+- :func:`write_report` writes the nightly HTML + JSON report.
+- :func:`run_demo` is ``make demo``: emulator → crawl → snapshot → build → retrain → report.
+"""
+
+from ._definitions import CYCLE_STEPS, JOBS, JobContext, JobOption, JobOutcome, JobSpec
+from ._runner import get_job, list_jobs, record_missed, run_job
+from ._runs import STATUSES, JobRunRecord, job_history
+from ._scheduler import (
+    SchedulerLock,
+    SchedulerLockedError,
+    effective_schedules,
+    grace_seconds,
+    run_scheduler,
+)
+
+
+def write_report(*args, **kwargs):
+    """Write the report (see :func:`jobs._report.write_report`); imported lazily (matplotlib)."""
+    from ._report import write_report as _write
+
+    return _write(*args, **kwargs)
+
+
+def run_demo(*args, **kwargs):
+    """The embedded default (see :func:`jobs._demo.run_demo`)."""
+    from ._demo import run_demo as _run
+
+    return _run(*args, **kwargs)
+
+
+__all__ = [
+    "CYCLE_STEPS",
+    "JOBS",
+    "STATUSES",
+    "JobContext",
+    "JobOption",
+    "JobOutcome",
+    "JobRunRecord",
+    "JobSpec",
+    "SchedulerLock",
+    "SchedulerLockedError",
+    "effective_schedules",
+    "get_job",
+    "grace_seconds",
+    "job_history",
+    "list_jobs",
+    "record_missed",
+    "run_demo",
+    "run_job",
+    "run_scheduler",
+    "write_report",
+]

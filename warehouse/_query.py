@@ -67,6 +67,13 @@ def sqlalchemy_engine(path: str | Path):
     return create_engine(f"duckdb:///{Path(path)}", connect_args={"read_only": True})
 
 
+def first_row(cursor) -> tuple | None:
+    """The first row of an executed statement, or None; unlike ``fetchone`` it finishes the result,
+    which DuckDB 2.0 requires before the connection runs anything else."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
+
+
 def fetch_arrow(rel) -> Any:
     """The pending result as an Arrow table (the method name changed in DuckDB 2.0)."""
     fetch = getattr(rel, "to_arrow_table", None) or rel.fetch_arrow_table

@@ -52,6 +52,12 @@ class JobSchedule(BaseModel):
     interval_seconds: float | None = Field(None, gt=0)
     cron: str | None = None
     enabled: bool = True
+    misfire_grace_seconds: float | None = Field(
+        None, gt=0, description="How late a missed run may still start (default chosen per job by jobs)."
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Keyword options for the job, e.g. max_minutes for crawl."
+    )
 
 
 def _default_schedules() -> dict[str, JobSchedule]:

@@ -49,9 +49,12 @@ def _root(
 
 def _register() -> None:
     from . import _warehouse_cmds  # noqa: F401  (config, schema, snapshot, sql)
+    from . import _features_cmds  # noqa: F401  (features, taxonomy)
     from . import _import_cmds  # noqa: F401  (import musicoset|music-genre|spotify-songs|fma-genres|all)
     from . import _emulator_cmds  # noqa: F401  (catalog build, emulator serve)
     from . import _crawl_cmds  # noqa: F401  (crawl, crawl plan, crawl status)
+    from . import _modeling_cmds  # noqa: F401  (train, models, predict, reproduce)
+    from . import _jobs_cmds  # noqa: F401  (jobs, scheduler, report, demo)
 
 
 _register()

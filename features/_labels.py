@@ -1,0 +1,87 @@
+"""Artist labels (multi-hot genre families) and the stored artist-disjoint split.
+
+Labels: an artist's families are the families of its genre tags. ``state`` keeps three cases
+apart: ``tagged`` (has tags), ``untagged`` (known to have none, genres = []) and ``unknown``
+(genres NULL: not fetched, or not given to these credentials).
+
+Split (tagged artists only, one row per artist, so artist-disjoint by construction):
+``MultilabelStratifiedShuffleSplit`` holds out ~20% as test, then ``MultilabelStratifiedKFold``
+cuts the rest into 5 CV folds, both iterative stratification (Sechidis et al. 2011) on the
+artist × family matrix from the ``iterative-stratification`` package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+TEST_SIZE = 0.2
+N_FOLDS = 5
+
+
+@dataclass(frozen=True)
+class SplitReport:
+    n_train: int
+    n_test: int
+    max_prevalence_gap: float  # largest |family prevalence in a fold - overall|, in points
+
+
+def label_frame(artist_genres: pl.DataFrame, taxonomy) -> pl.DataFrame:
+    """(artist_id, state, families, n_tags) for every artist of ``artist_genres``."""
+    genres = artist_genres.get_column("genres").to_list()
+    fams = taxonomy.transform(genres)
+    state, n_tags, families = [], [], []
+    for g, f in zip(genres, fams):
+        tags = [t for t in g if t is not None and str(t).strip()] if g is not None else None
+        if tags is None:
+            state.append("unknown"); n_tags.append(None); families.append(None)
+        elif not tags:
+            state.append("untagged"); n_tags.append(0); families.append(None)
+        else:
+            state.append("tagged"); n_tags.append(len(tags)); families.append(f)
+    return pl.DataFrame({
+        "artist_id": artist_genres.get_column("artist_id"),
+        "state": state,
+        "families": pl.Series("families", families, dtype=pl.List(pl.Int32)),
+        "n_tags": pl.Series("n_tags", n_tags, dtype=pl.Int32),
+    })
+
+
+def multi_hot(families: list[list[int]], family_ids: list[int]) -> np.ndarray:
+    """n × k 0/1 matrix with columns in ``family_ids`` order."""
+    col = {f: j for j, f in enumerate(family_ids)}
+    Y = np.zeros((len(families), len(family_ids)), dtype=np.int8)
+    for i, fams in enumerate(families):
+        for f in fams or ():
+            j = col.get(f)
+            if j is not None:
+                Y[i, j] = 1
+    return Y
+
+
+def stratified_split(artist_ids: list[str], Y: np.ndarray, seed: int = 0) -> pl.DataFrame:
+    """(artist_id, fold, cv_fold): ~20% test, 5 CV folds on the rest, stratified on ``Y``."""
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold, MultilabelStratifiedShuffleSplit
+
+    n = len(artist_ids)
+    fold = np.array(["train"] * n, dtype=object)
+    cv = np.full(n, -1, dtype=np.int32)
+    if n < 2 * N_FOLDS:
+        raise ValueError(f"{n} labelled artists are too few for a test set and {N_FOLDS} folds")
+    X_dummy = np.zeros((n, 1))
+    sss = MultilabelStratifiedShuffleSplit(n_splits=1, test_size=TEST_SIZE, random_state=seed)
+    train_idx, test_idx = next(sss.split(X_dummy, Y))
+    fold[test_idx] = "test"
+    kf = MultilabelStratifiedKFold(n_splits=N_FOLDS, shuffle=True, random_state=seed)
+    for f, (_, val) in enumerate(kf.split(X_dummy[train_idx], Y[train_idx])):
+        cv[train_idx[val]] = f
+    return pl.DataFrame({"artist_id": artist_ids, "fold": fold.tolist(), "cv_fold": cv})
+
+
+def prevalence_gaps(Y: np.ndarray, fold: np.ndarray, cv_fold: np.ndarray) -> np.ndarray:
+    """|prevalence in each of the 6 parts (test, cv 0-4) - overall| per family, in points."""
+    overall = Y.mean(axis=0)
+    parts = [fold == "test"] + [cv_fold == f for f in range(N_FOLDS)]
+    return np.array([np.abs(Y[p].mean(axis=0) - overall) * 100 for p in parts if p.any()])

@@ -1,0 +1,138 @@
+"""Predictions for artists without genres, and the nightly retrain step.
+
+The artist-families champion scores every artist of a snapshot whose genres are empty
+(``untagged``) or unknown (``unknown``) and writes one row per artist and family into
+``predictions``: the probability and whether the family is assigned after the per-family
+thresholds and the at-least-one-family rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import joblib
+import numpy as np
+import polars as pl
+
+from warehouse import UsageError, insert_rows
+
+from ._registry import (Comparison, ModelRecord, PromotionRefused, _now, champion_of, promote,
+                        resolve_snapshot_id, train)
+from ._tasks import _numeric_matrix
+
+TASK = "artist-families"
+
+
+def _reasons(con, snapshot_id: str, artist_ids: list[str], given=None) -> list[str]:
+    """'untagged' (genres = []) or 'unknown' (genres NULL) per artist."""
+    if given is not None:
+        return [str(r) for r in given]
+    has_labels = con.execute(
+        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'artist_labels' AND column_name = 'state' "
+        "AND database_name = current_database()").fetchall()[0][0]
+    ids = pl.DataFrame({"artist_id": artist_ids})
+    con.register("_predict_ids", ids.to_arrow())
+    try:
+        if has_labels:
+            snap_col = con.execute(
+                "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'artist_labels' AND column_name = 'snapshot_id' "
+                "AND database_name = current_database()").fetchall()[0][0]
+            where = "AND l.snapshot_id = ?" if snap_col else ""
+            rows = con.execute(
+                f"SELECT i.artist_id, l.state FROM _predict_ids i LEFT JOIN artist_labels l "
+                f"ON l.artist_id = i.artist_id {where}", [snapshot_id] if snap_col else []).fetchall()
+        else:
+            rows = con.execute(
+                "SELECT i.artist_id, CASE WHEN a.genres IS NULL THEN 'unknown' WHEN len(a.genres) = 0 THEN 'untagged' "
+                "ELSE 'tagged' END FROM _predict_ids i LEFT JOIN artists a ON a.artist_id = i.artist_id").fetchall()
+    finally:
+        con.unregister("_predict_ids")
+    state = dict(rows)
+    return [state.get(a) or "unknown" for a in artist_ids]
+
+
+def predict(writer, settings, snapshot_id: str | None = None) -> int:
+    """Score the snapshot's untagged/unknown artists with the artist-families champion; return rows written."""
+    import features
+
+    snap = resolve_snapshot_id(settings, snapshot_id)
+    if snap is None:
+        raise UsageError("no snapshot published yet; run `genrestore snapshot create` and build features first")
+    with writer.transaction() as con:
+        champ = champion_of(con, TASK, "warehouse")
+        if champ is None:
+            raise UsageError("no artist-families champion yet; run `genrestore train --task artist-families` first")
+        art = joblib.load(champ["artifact_path"])
+        ud = features.unlabeled_data(con, snap)
+        artist_ids = [str(a) for a in ud.artist_ids]
+        reasons = _reasons(con, snap, artist_ids, getattr(ud, "reason", None) if hasattr(ud, "reason") else getattr(ud, "state", None))
+    if artist_ids:
+        X = _align(ud.X, art["feature_names"])
+        est = art["estimator"]
+        P = est.predict_proba(X)
+        D = est.predict(X)
+    else:
+        P = D = np.zeros((0, len(art["label_ids"])))
+    k = len(art["label_ids"])
+    n = len(artist_ids)
+    created = _now()
+    rows = pl.DataFrame({
+        "snapshot_id": [snap] * (n * k),
+        "model_id": [champ["model_id"]] * (n * k),
+        "artist_id": np.repeat(np.asarray(artist_ids, dtype=object), k).tolist() if n else [],
+        "family_id": np.tile(np.asarray(art["label_ids"], dtype=object), n).tolist() if n else [],
+        "family_name": np.tile(np.asarray(art["label_names"], dtype=object), n).tolist() if n else [],
+        "probability": P.reshape(-1).astype(float),
+        "predicted": D.reshape(-1).astype(bool),
+        "reason": np.repeat(np.asarray(reasons, dtype=object), k).tolist() if n else [],
+        "created_at": [created] * (n * k),
+    }, schema={"snapshot_id": pl.Utf8, "model_id": pl.Utf8, "artist_id": pl.Utf8, "family_id": pl.Utf8,
+               "family_name": pl.Utf8, "probability": pl.Float64, "predicted": pl.Boolean, "reason": pl.Utf8,
+               "created_at": pl.Datetime("us")})
+    with writer.transaction() as con:
+        con.execute("DELETE FROM predictions WHERE snapshot_id = ? AND model_id = ?", [snap, champ["model_id"]])
+        insert_rows(con, "predictions", rows)
+    return rows.height
+
+
+def _align(Xdf: pl.DataFrame, names: list[str]) -> np.ndarray:
+    missing = [n for n in names if n not in Xdf.columns]
+    if missing:  # a view dropped a column since training: score with it missing (NaN), trees cope
+        Xdf = Xdf.with_columns([pl.lit(None, dtype=pl.Float64).alias(n) for n in missing])
+    return _numeric_matrix(Xdf.select(names))
+
+
+@dataclass
+class RetrainResult:
+    snapshot_id: str
+    challenger: ModelRecord
+    comparison: Comparison | None
+    promoted: bool
+    decision: str
+    champion_id: str
+    predictions: int
+
+
+def retrain(writer, settings, snapshot_id: str | None = None, *, n_jobs: int | None = None,
+            params: dict | None = None) -> RetrainResult:
+    """The scheduled job: train a LightGBM challenger, compare with the champion, promote or not, predict.
+
+    ``params`` overrides LightGBM settings (e.g. ``{"n_estimators": 100}`` for a quick run).
+    """
+    snap = resolve_snapshot_id(settings, snapshot_id)
+    record = train(writer, settings, TASK, snap, n_jobs=n_jobs, params=params)
+    if record.status == "champion":
+        comparison, promoted, decision = None, True, record.decision or "first model"
+    else:
+        try:
+            comparison = promote(writer, record.model_id)
+            promoted = True
+        except PromotionRefused as refused:
+            comparison, promoted = refused.comparison, False
+            decision = str(refused)
+        else:
+            decision = "promoted: " + (comparison.describe() if comparison else "no champion")
+    with writer.transaction() as con:
+        champ = champion_of(con, TASK, "warehouse")
+    count = predict(writer, settings, snap)
+    return RetrainResult(snap, record, comparison, promoted, decision, champ["model_id"], count)

@@ -1,0 +1,41 @@
+"""`genrestore demo` as a user runs it: a real subprocess, emulator included, twice in a row."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from tests.jobs.test_e2e_scheduler import FULL_CYCLE, HAVE_CRAWL
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not HAVE_CRAWL, reason="ingest.crawl / ingest.emulator not on this branch yet")]
+
+
+def test_demo_runs_end_to_end_and_again(cli, tmp_path):
+    args = ("demo", "--synthetic", "--artists", "200", "--crawl-minutes", "0.05")
+    first = cli(*args, timeout=300)
+    out = first.stdout
+    assert "genrestore demo" in out and "synthetic (200 artists)" in out, first.stderr[-2000:]
+    assert "query it:  genrestore sql" in out and "report" in out
+    if FULL_CYCLE:
+        assert first.returncode == 0, out + first.stderr[-2000:]
+    second = cli(*args, timeout=300)
+    if FULL_CYCLE:
+        assert second.returncode == 0, second.stdout + second.stderr[-2000:]
+    con = duckdb.connect(str(tmp_path / "var" / "warehouse.duckdb"), read_only=True)
+    try:
+        runs = con.execute("SELECT job, status FROM job_runs WHERE trigger = 'demo' ORDER BY started_at").fetchall()
+        crawls = con.execute("SELECT requests FROM crawl_runs ORDER BY started_at").fetchall()
+        artists = con.execute("SELECT count(*) FROM artists").fetchall()[0][0]
+        reports = con.execute("SELECT json_path FROM reports ORDER BY created_at").fetchall()
+    finally:
+        con.close()
+    jobs_run = [j for j, _ in runs]
+    assert jobs_run == ["crawl", "snapshot", "build", "retrain", "report"] * 2
+    assert {s for j, s in runs if j in ("crawl", "snapshot", "report")} == {"succeeded"}
+    assert len(crawls) == 2 and all(r[0] > 0 for r in crawls)  # the re-run crawled on from the frontier
+    assert artists > 0
+    second_report = json.loads(open(reports[-1][0]).read())
+    assert second_report["previous_snapshot"] is not None  # the re-run compared with the first run

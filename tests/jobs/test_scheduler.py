@@ -1,0 +1,98 @@
+"""The scheduler as a real process: runs jobs on schedule, one at a time, refuses a second instance,
+exits 0 on SIGTERM, keeps its schedules across restarts."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO, real_data_dir
+
+
+def start_scheduler(cwd: Path, env: dict, log: Path) -> subprocess.Popen:
+    full = {k: v for k, v in os.environ.items() if not k.startswith(("GENRESTORE_", "SPOTIFY_"))}
+    full.update({"PYTHONPATH": str(REPO), "GENRESTORE_DATA": str(real_data_dir())}, **env)
+    return subprocess.Popen([sys.executable, "-m", "jobs", "scheduler"], cwd=cwd, env=full,
+                            stdout=subprocess.DEVNULL, stderr=open(log, "w"))
+
+
+def wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = predicate()
+        if got:
+            return got
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def stop(proc: subprocess.Popen, timeout: float = 60) -> int:
+    proc.send_signal(signal.SIGTERM)
+    return proc.wait(timeout=timeout)
+
+
+def job_runs(var: Path) -> list[tuple]:
+    con = duckdb.connect(str(var / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute("SELECT job, status, trigger FROM job_runs ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_scheduler_runs_jobs_refuses_a_second_instance_and_restarts(tmp_path, cli):
+    env = {
+        "GENRESTORE_SCHEDULES__SNAPSHOT__INTERVAL_SECONDS": "1",
+        "GENRESTORE_SCHEDULES__PRUNE__INTERVAL_SECONDS": "2",
+        "GENRESTORE_SCHEDULES__PRUNE__OPTIONS__KEEP": "2",
+        "GENRESTORE_SCHEDULES__REPORT__ENABLED": "false",
+    }
+    log = tmp_path / "sched1.log"
+    proc = start_scheduler(tmp_path, env, log)
+    try:
+        wait_for(lambda: re.search(r"job prune succeeded .*removed [1-9]", log.read_text()), 60,
+                 "a scheduled prune that removed a snapshot")
+        second = subprocess.run(
+            [sys.executable, "-m", "jobs", "scheduler"], cwd=tmp_path, capture_output=True, text=True, timeout=30,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        assert second.returncode == 1
+        assert f"a scheduler already runs on var: pid {proc.pid}" in second.stderr
+        assert "Traceback" not in second.stderr
+    finally:
+        code = stop(proc)
+    text = log.read_text()
+    assert code == 0, text
+    assert "scheduler stopped" in text
+    assert "scheduled report" not in text  # disabled by configuration
+    assert "grace 21600s" in text  # per-job grace time, not APScheduler's 1 s
+    runs = job_runs(tmp_path / "var")
+    assert {(j, s, t) for j, s, t in runs} >= {("snapshot", "succeeded", "scheduled"), ("prune", "succeeded", "scheduled")}
+    assert all(s != "running" for _, s, _ in runs)
+    snaps = sorted((tmp_path / "var" / "snapshots").glob("*.json"))
+    published = sum(1 for j, s, _ in runs if (j, s) == ("snapshot", "succeeded"))
+    assert len(snaps) < published  # the scheduled prune removed the older ones
+
+    # Restart: unchanged schedules are kept from the job store, a changed one is replaced.
+    log2 = tmp_path / "sched2.log"
+    env2 = {**env, "GENRESTORE_SCHEDULES__PRUNE__INTERVAL_SECONDS": "3"}
+    proc = start_scheduler(tmp_path, env2, log2)
+    try:
+        wait_for(lambda: "job snapshot succeeded" in log2.read_text(), 60, "a snapshot after restart")
+    finally:
+        code = stop(proc)
+    text2 = log2.read_text()
+    assert code == 0, text2
+    assert "kept snapshot: interval[0:00:01]" in text2
+    assert "kept refresh: cron" in text2
+    assert "scheduled prune: interval[0:00:03]" in text2
+    assert len(job_runs(tmp_path / "var")) > len(runs)
+    assert (tmp_path / "var" / "scheduler.sqlite").exists()

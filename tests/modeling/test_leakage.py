@@ -1,0 +1,93 @@
+"""Leakage guard: preprocessing statistics must come from the training rows only.
+
+The test set is deliberately shifted (other mean and spread), so any scaler or imputer that saw
+test rows has statistics different from the training rows' and the guard must say so.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from modeling import LeakageError, TaskData, assert_fit_on_train, fit_and_score, make_estimator
+
+
+def shifted(n_train=300, n_test=120, k=4, seed=0):
+    rng = np.random.default_rng(seed)
+    X_tr = rng.normal(0, 1, (n_train, k))
+    X_te = rng.normal(3, 2, (n_test, k))  # a different distribution: leaks are visible
+    X_tr[rng.random(X_tr.shape) < 0.1] = np.nan
+    X_te[rng.random(X_te.shape) < 0.1] = np.nan
+    X = np.vstack([X_tr, X_te])
+    y = (np.nan_to_num(X[:, 0]) + rng.normal(0, 0.5, len(X)) > np.nanmedian(X[:, 0])).astype(int)
+    train = np.r_[np.ones(n_train, bool), np.zeros(n_test, bool)]
+    return X, y, train
+
+
+class LeakyLogistic(BaseEstimator):
+    """A deliberately wrong model: its scaler and imputer are fit on ALL rows (train + test)."""
+
+    def __init__(self, all_rows=None):
+        self.all_rows = all_rows
+
+    def fit(self, X, y, cv_fold=None):
+        pre = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+        pre.fit(self.all_rows)  # the leak
+        self.pipeline_ = Pipeline([("pre", pre), ("lr", LogisticRegression())])
+        self.pipeline_.steps[-1][1].fit(pre.transform(X), y)
+        return self
+
+
+@pytest.mark.parametrize("kind,name", [("multiclass", "logistic"), ("multiclass", "random-forest"),
+                                       ("regression", "logistic"), ("multilabel", "logistic"),
+                                       ("multilabel", "random-forest")])
+def test_our_pipelines_learn_statistics_from_training_rows_only(kind, name):
+    X, y, train = shifted()
+    target = np.column_stack([y, 1 - y, y]) if kind == "multilabel" else (X[:, 1] if kind == "regression" else y)
+    if kind == "regression":
+        target = np.nan_to_num(target)
+    est = make_estimator(kind, name, n_jobs=1)
+    est.fit(X[train], target[train], np.arange(train.sum()) % 3)
+    checked = assert_fit_on_train(est, X[train])
+    assert checked >= 1  # the guard really looked at an imputer/scaler
+    with pytest.raises(LeakageError):  # and the same model does not pass as if fit on all rows
+        assert_fit_on_train(est, X)
+
+
+def test_scaler_statistics_equal_training_rows_statistics():
+    X, y, train = shifted()
+    est = make_estimator("multiclass", "logistic", n_jobs=1).fit(X[train], y[train])
+    pre = est.pipeline_.named_steps["pre"]
+    num = pre.named_transformers_["num"]
+    imputed = num.named_steps["impute"].transform(X[train])
+    np.testing.assert_allclose(num.named_steps["scale"].mean_, imputed.mean(axis=0))
+    np.testing.assert_allclose(num.named_steps["impute"].statistics_, np.nanmedian(X[train], axis=0))
+
+
+def test_guard_catches_a_scaler_fit_on_all_rows():
+    X, y, train = shifted()
+    leaky = LeakyLogistic(all_rows=X).fit(X[train], y[train])
+    with pytest.raises(LeakageError, match="outside the training set"):
+        assert_fit_on_train(leaky, X[train])
+
+
+def test_training_path_refuses_a_leaky_estimator(monkeypatch):
+    """fit_and_score runs the guard after every fit, so a leaky estimator never reaches the registry."""
+    X, y, train = shifted()
+    data = TaskData(task="track-genre", kind="multiclass", dataset="music_genre", X=X, feature_names=list("abcd"),
+                    categorical=[], y=y, label_names=["0", "1"], label_ids=["0", "1"],
+                    ids=np.arange(len(X)).astype(str), groups=np.arange(len(X)).astype(str), train=train,
+                    cv_fold=np.where(train, np.arange(len(X)) % 5, -1), split_id="random-80-20:seed0")
+    import modeling._registry as registry
+
+    monkeypatch.setattr(registry, "make_estimator", lambda *a, **k: LeakyLogistic(all_rows=X))
+    with pytest.raises(LeakageError):
+        fit_and_score(data, "logistic", n_boot=10)
+    monkeypatch.undo()
+    *_, metrics, interval, _pl, _s = fit_and_score(data, "logistic", n_boot=10, n_jobs=1)
+    assert 0.0 <= metrics["accuracy"] <= 1.0 and interval.low <= interval.value <= interval.high
