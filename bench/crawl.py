@@ -133,8 +133,11 @@ def run_genrestore(catalog: Path, tracks: list[str], seconds: float, rate: int, 
 
 
 def run_peer(catalog: Path, tracks: list[str], seconds: float, rate: int, window: float) -> dict:
+    import logging
+
     from spotipy.exceptions import SpotifyException
 
+    logging.getLogger("spotipy").setLevel(logging.CRITICAL)  # it logs every 429 it raises
     requests = r429 = done = 0
     with running_emulator(catalog, rate=rate, window_seconds=window) as emu:
         sp = spotipy_client(emu, raw_errors=True)
