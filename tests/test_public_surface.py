@@ -4,7 +4,7 @@ import importlib
 
 import pytest
 
-PACKAGES = ["warehouse", "ingest.datasets", "ingest.emulator", "features", "modeling", "jobs"]
+PACKAGES = ["warehouse", "ingest.spotify", "ingest.crawl", "ingest.datasets", "ingest.emulator", "features", "modeling", "jobs"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -23,7 +23,6 @@ import httpx
 from warehouse import Settings, UsageError, Writer
 from ingest.spotify import (
     AuthError,
-    Capabilities,
     CrawlPaused,
     RequestFailed,
     SpotifyClient,
@@ -34,7 +33,7 @@ from ingest.spotify import (
 from ingest.spotify._client import utcnow
 
 from . import _frontier as frontier
-from ._store import SILVER, merge, observe_artists, observe_tracks, record_rejects, record_responses
+from ._store import merge, observe_artists, observe_tracks, record_rejects, record_responses
 from ._units import DETAIL_BATCH, FILL, HANDLERS, Context, Outcome, batch_sizes
 
 log = logging.getLogger("genrestore.crawl")
