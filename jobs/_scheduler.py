@@ -16,18 +16,16 @@
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
 import os
 import signal
-import sys
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import timezone
 from pathlib import Path
 
 from warehouse import ConfigError, GenrestoreError, JobSchedule, Settings
+from warehouse._lock import ProcessLock, describe_holder
 from warehouse.settings import _default_schedules
 
 from ._definitions import JOBS
@@ -42,48 +40,12 @@ class SchedulerLockedError(GenrestoreError):
     """Another scheduler already runs on this var/ directory."""
 
 
-class SchedulerLock:
-    """An exclusive flock on ``var/scheduler.lock`` holding the owner's pid and command."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._fh = None
-
-    def acquire(self) -> "SchedulerLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+")
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            try:
-                holder = json.loads(fh.read() or "{}")
-            except json.JSONDecodeError:
-                holder = {}
-            fh.close()
-            raise SchedulerLockedError(
-                f"a scheduler already runs on {self.path.parent}: pid {holder.get('pid', '?')} "
-                f"({holder.get('command', 'unknown command')}, since {holder.get('since', '?')}); "
-                "stop it first (SIGTERM) or use another --var"
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(json.dumps({
-            "pid": os.getpid(),
-            "command": " ".join(["genrestore" if sys.argv[0].endswith("__main__.py") else Path(sys.argv[0]).name, *sys.argv[1:]]),
-            "since": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }))
-        fh.flush()
-        self._fh = fh
-        return self
-
-    def release(self) -> None:
-        if self._fh is not None:
-            self._fh.seek(0)
-            self._fh.truncate()
-            fcntl.flock(self._fh, fcntl.LOCK_UN)
-            self._fh.close()
-            self._fh = None
+def SchedulerLock(path: Path) -> ProcessLock:
+    """The lock that keeps a second scheduler off the same var/ directory."""
+    return ProcessLock(path, refused=lambda holder: SchedulerLockedError(
+        f"a scheduler already runs on {path.parent}: {describe_holder(holder)}; "
+        "stop it first (SIGTERM) or use another --var"
+    ))
 
 
 def effective_schedules(settings: Settings) -> dict[str, JobSchedule]:

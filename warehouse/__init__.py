@@ -4,7 +4,7 @@ Writes go through one :class:`Writer` (one process, holding the writer lock); ev
 reads opens a published snapshot with :func:`connect_readonly`.
 """
 
-from ._lock import WriterLock, read_holder
+from ._lock import ProcessLock, WriterLock, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
 from ._query import (
     QueryResult,
@@ -51,6 +51,7 @@ __all__ = [
     "GenrestoreError",
     "ImportFailed",
     "JobSchedule",
+    "ProcessLock",
     "QueryError",
     "QueryResult",
     "ReadOnlyError",
@@ -74,12 +75,14 @@ __all__ = [
     "first_row",
     "format_result",
     "get_snapshot",
+    "insert_rows",
     "list_snapshots",
     "load_settings",
     "migrate",
     "open_readable",
     "prune_snapshots",
     "read_holder",
+    "read_lock_holder",
     "resolve_readable",
     "run_query",
     "sqlalchemy_engine",

@@ -1,0 +1,12 @@
+"""Crawls of the Spotify Web API into the warehouse: frontier, strategies, the crawl loop, plans.
+See docs/crawler.md."""
+
+from ._frontier import KINDS, NewUnit, Unit
+from ._plan import ModeEstimate, plan_crawl
+from ._run import CrawlResult, Seed, crawl_async, parse_seeds, paused_until, run_crawl
+from ._status import CrawlStatus, crawl_status
+
+__all__ = [
+    "KINDS", "CrawlResult", "CrawlStatus", "ModeEstimate", "NewUnit", "Seed", "Unit", "crawl_async",
+    "crawl_status", "parse_seeds", "paused_until", "plan_crawl", "run_crawl",
+]

@@ -1,0 +1,37 @@
+"""The Spotify Web API client: spotipy tokens, httpx transport, one shared limiter, retries,
+capability probe and typed records. See docs/crawler.md."""
+
+from ._auth import TokenProvider
+from ._capabilities import Capabilities, client_hash, load_capabilities, probe_capabilities, save_capabilities
+from ._client import ApiResponse, ClientStats, SpotifyClient
+from ._errors import (
+    AuthError,
+    ClientError,
+    CrawlPaused,
+    EndpointUnavailable,
+    MalformedResponse,
+    RequestFailed,
+    ServerError,
+    SpotifyError,
+    TransportError,
+)
+from ._limiter import LimiterStats, RateLimiter
+from ._records import (
+    AlbumRecord,
+    ArtistRecord,
+    AudioFeaturesRecord,
+    PlaylistItemRecord,
+    PlaylistRecord,
+    SimpleAlbum,
+    SimpleArtist,
+    SimpleTrack,
+    TrackRecord,
+)
+
+__all__ = [
+    "AlbumRecord", "ApiResponse", "ArtistRecord", "AudioFeaturesRecord", "AuthError", "Capabilities",
+    "ClientError", "ClientStats", "CrawlPaused", "EndpointUnavailable", "LimiterStats", "MalformedResponse",
+    "PlaylistItemRecord", "PlaylistRecord", "RateLimiter", "RequestFailed", "ServerError", "SimpleAlbum",
+    "SimpleArtist", "SimpleTrack", "SpotifyClient", "SpotifyError", "TokenProvider", "TrackRecord",
+    "TransportError", "client_hash", "load_capabilities", "probe_capabilities", "save_capabilities",
+]

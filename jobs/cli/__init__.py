@@ -52,6 +52,7 @@ def _register() -> None:
     from . import _features_cmds  # noqa: F401  (features, taxonomy)
     from . import _import_cmds  # noqa: F401  (import musicoset|music-genre|spotify-songs|fma-genres|all)
     from . import _emulator_cmds  # noqa: F401  (catalog build, emulator serve)
+    from . import _crawl_cmds  # noqa: F401  (crawl, crawl plan, crawl status)
     from . import _modeling_cmds  # noqa: F401  (train, models, predict, reproduce)
     from . import _jobs_cmds  # noqa: F401  (jobs, scheduler, report, demo)
 

@@ -1,0 +1,211 @@
+"""The crawl frontier: units of work in ``crawl_queue``, picked in batches, finished with their data.
+
+A unit is ``(kind, key)`` with JSON ``params`` (the next page offset). Units are enqueued with
+``ON CONFLICT DO NOTHING``, so a unit is fetched once per crawl, ever — a second run with the
+same seeds finds nothing to do. Claims live in memory only: a killed process leaves its in-flight
+units ``pending`` and the next run fetches them (their results were never committed).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Sequence
+
+import duckdb
+
+# Order of preference when several kinds have work (higher first): full batches (cheapest per
+# entity), then discographies and listings, then searches.
+KIND_PRIORITY = {
+    "refresh": 90, "artist": 80, "album": 75, "seed_tracks": 72, "tracks_batch": 70, "features_batch": 65,
+    "album_tracks": 60, "artist_albums": 58, "playlist_items": 56, "playlist": 54,
+    "search_genre": 50, "search_artists": 50, "playlist_search": 50,
+}
+# Searches come last: they only widen the frontier, while discographies and batches yield rows.
+KINDS = tuple(KIND_PRIORITY)
+MAX_UNIT_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Unit:
+    kind: str
+    key: str
+    params: dict = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def ident(self) -> tuple[str, str]:
+        return (self.kind, self.key)
+
+
+@dataclass
+class NewUnit:
+    kind: str
+    key: str
+    params: dict | None = None
+    priority: int = 0
+
+
+def enqueue(con: duckdb.DuckDBPyConnection, units: Iterable[NewUnit], now: datetime, *,
+            skip_known_artists: bool = True) -> int:
+    """Add units not seen before (a unit already queued, done or failed is left alone); returns units offered."""
+    rows = {}
+    for u in units:
+        rows.setdefault((u.kind, u.key), {
+            "kind": u.kind, "key": u.key, "params": json.dumps(u.params) if u.params else None,
+            "state": "pending", "priority": u.priority, "attempts": 0, "enqueued_at": now,
+        })
+    if not rows:
+        return 0
+    name = "_new_units"
+    import pyarrow as pa
+
+    data = pa.Table.from_pylist(list(rows.values()))
+    con.register(name, data)
+    try:
+        # An artist already stored from a full object needs no artist fetch.
+        known = ("AND NOT (n.kind = 'artist' AND EXISTS (SELECT 1 FROM artists a WHERE a.artist_id = n.key))"
+                 if skip_known_artists else "")
+        con.execute(f"""
+            INSERT INTO crawl_queue BY NAME
+            SELECT n.kind, n.key, n.params, n.state, n.priority, n.attempts, n.enqueued_at
+            FROM {name} n WHERE TRUE {known}
+            ON CONFLICT DO NOTHING""")
+    finally:
+        con.unregister(name)
+    return len(rows)
+
+
+def requeue(con: duckdb.DuckDBPyConnection, kind: str, keys: Sequence[str], now: datetime) -> int:
+    """Make finished units pending again (refresh), adding the ones never queued."""
+    if not keys:
+        return 0
+    con.execute("CREATE TEMP TABLE IF NOT EXISTS _requeue (key VARCHAR)")
+    con.execute("DELETE FROM _requeue")
+    con.executemany("INSERT INTO _requeue VALUES (?)", [[k] for k in keys])
+    con.execute("""
+        INSERT INTO crawl_queue (kind, key, state, priority, attempts, enqueued_at)
+        SELECT ?, key, 'pending', 0, 0, ? FROM _requeue
+        ON CONFLICT (kind, key) DO UPDATE SET state = 'pending', attempts = 0, params = NULL,
+            enqueued_at = EXCLUDED.enqueued_at, last_error = NULL""", [kind, now])
+    return len(keys)
+
+
+def add_details(con: duckdb.DuckDBPyConnection, kind: str, ids: Sequence[str], size: int, now: datetime) -> int:
+    """Append track ids to the open batch of ``kind``; every batch that reaches ``size`` ids becomes
+    a pending unit. The open batch (state 'open') is committed with the data that produced it."""
+    if not ids:
+        return 0
+    import hashlib
+
+    row = con.execute("SELECT key, params FROM crawl_queue WHERE kind = ? AND state = 'open'", [kind]).fetchall()
+    held = json.loads(row[0][1])["ids"] if row else []
+    if row:
+        con.execute("DELETE FROM crawl_queue WHERE kind = ? AND state = 'open'", [kind])
+    pool = list(dict.fromkeys([*held, *ids]))
+    chunks = [pool[i:i + size] for i in range(0, len(pool), size)]
+    rows = []
+    for chunk in chunks:
+        state = "pending" if len(chunk) == size else "open"
+        key = hashlib.sha1(",".join(chunk).encode()).hexdigest()[:20]
+        rows.append([kind, key, json.dumps({"ids": chunk}), state, 0, 0, now])
+    con.executemany("INSERT INTO crawl_queue (kind, key, params, state, priority, attempts, enqueued_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
+    return len(rows)
+
+
+def close_open_batches(con: duckdb.DuckDBPyConnection) -> int:
+    """Nothing else to do: open (partial) detail batches become pending."""
+    n = con.execute("SELECT count(*) FROM crawl_queue WHERE state = 'open'").fetchall()[0][0]
+    if n:
+        con.execute("UPDATE crawl_queue SET state = 'pending' WHERE state = 'open'")
+    return n
+
+
+def pick(con: duckdb.DuckDBPyConnection, batch_sizes: dict[str, int], claimed: set[tuple[str, str]],
+         *, allow_partial: bool, max_batches: int = 16) -> tuple[list[list[Unit]], dict[str, int]]:
+    """The next work, as up to ``max_batches`` requests' worth of units, best kinds first.
+
+    One query serves many requests (DuckDB statements are not free). A batch kind is taken with
+    fewer than a full batch only when ``allow_partial`` (nothing in flight could still add to it),
+    so batch calls go out as full as the frontier allows. Units in ``claimed`` are in flight.
+    """
+    kinds = list(batch_sizes)
+    if not kinds:
+        return [], {}
+    batches, counts = _pick(con, batch_sizes, claimed, allow_partial=allow_partial, max_batches=max_batches)
+    if not batches and allow_partial and close_open_batches(con):
+        batches, counts = _pick(con, batch_sizes, claimed, allow_partial=allow_partial, max_batches=max_batches)
+    return batches, counts
+
+
+def _pick(con, batch_sizes, claimed, *, allow_partial, max_batches):
+    kinds = list(batch_sizes)
+    per_kind = max(batch_sizes.values()) * max_batches + len(claimed)
+    rows = con.execute(f"""
+        SELECT kind, key, params, n FROM (
+            SELECT kind, key, params, count(*) OVER (PARTITION BY kind) AS n,
+                   row_number() OVER (PARTITION BY kind ORDER BY priority DESC, enqueued_at, key) AS rn
+            FROM crawl_queue WHERE state = 'pending' AND kind IN ({", ".join("?" * len(kinds))}))
+        WHERE rn <= ? ORDER BY kind, rn""", [*kinds, per_kind]).fetchall()
+    counts: dict[str, int] = {}
+    free: dict[str, list[Unit]] = {}
+    for kind, key, params, n in rows:
+        counts[kind] = n
+        if (kind, key) not in claimed:
+            free.setdefault(kind, []).append(Unit(kind, key, json.loads(params) if params else {}))
+    in_claim: dict[str, int] = {}
+    for kind, _ in claimed:
+        in_claim[kind] = in_claim.get(kind, 0) + 1
+    batches: list[list[Unit]] = []
+    for kind in sorted(free, key=lambda k: (-KIND_PRIORITY.get(k, 0), k)):
+        size = batch_sizes[kind]
+        units = free[kind]
+        available = counts[kind] - in_claim.get(kind, 0)
+        while units and len(batches) < max_batches:
+            if size > 1 and len(units) < size and not (allow_partial and not batches and available <= len(units)):
+                break  # a partial batch waits until nothing else is left
+            batches.append(units[:size])
+            units = units[size:]
+    return batches, counts
+
+
+def _keyed_update(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], set_sql: str, params: list,
+                  extra: dict[str, list] | None = None) -> None:
+    """One set-based UPDATE of the queue rows of ``units`` (per-unit values come from ``extra``)."""
+    if not units:
+        return
+    import pyarrow as pa
+
+    cols = {"kind": [u.kind for u in units], "key": [u.key for u in units], **(extra or {})}
+    name = "_unit_keys"
+    con.register(name, pa.table(cols))
+    try:
+        con.execute(f"UPDATE crawl_queue SET {set_sql} FROM {name} u "
+                    f"WHERE crawl_queue.kind = u.kind AND crawl_queue.key = u.key", params)
+    finally:
+        con.unregister(name)
+
+
+def finish(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], now: datetime, run_id: str) -> None:
+    """Mark units done (in the transaction that wrote their results)."""
+    _keyed_update(con, units, "state = 'done', done_at = ?, run_id = ?, params = NULL, "
+                  "attempts = crawl_queue.attempts + 1, last_error = NULL", [now, run_id])
+
+
+def advance(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], params: Sequence[dict], run_id: str) -> None:
+    """Keep paged units pending with the offset of their next page (committed with this page's data)."""
+    _keyed_update(con, units, "params = u.next_params, run_id = ?, last_error = NULL", [run_id],
+                  {"next_params": [json.dumps(p) for p in params]})
+
+
+def fail(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], error: str, now: datetime, run_id: str, *,
+         final: bool) -> None:
+    """Record a failed attempt; after MAX_UNIT_ATTEMPTS (or a final answer such as 404) state 'failed'."""
+    give_up = "(? OR crawl_queue.attempts + 1 >= ?)"
+    _keyed_update(
+        con, units,
+        f"attempts = crawl_queue.attempts + 1, last_error = ?, run_id = ?, "
+        f"state = CASE WHEN {give_up} THEN 'failed' ELSE crawl_queue.state END, "
+        f"done_at = CASE WHEN {give_up} THEN ? ELSE crawl_queue.done_at END",
+        [error[:500], run_id, final, MAX_UNIT_ATTEMPTS, final, MAX_UNIT_ATTEMPTS, now])

@@ -1,0 +1,141 @@
+"""What these credentials can do, found with a handful of calls (docs/spotify-web-api.md §8.1).
+
+The probe spends at most 9 requests. The crawl planner reads the result and never calls an
+endpoint the probe found removed: batch gets where they exist, single GETs where not, page sizes
+that the mode accepts, and NULL (unknown) genres when artist objects carry no ``genres``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Sequence
+
+import duckdb
+
+from ._client import ApiResponse, SpotifyClient, utcnow
+
+PROBE_GENRE = "rock"
+
+
+@dataclass
+class Capabilities:
+    """The result of :func:`probe_capabilities` (one row of the ``capabilities`` table)."""
+
+    mode: str = "extended"            # extended | development
+    search_limit: int = 50            # largest page of /search
+    album_page: int = 50              # largest page of /artists/{id}/albums
+    batch_artists: bool = True        # GET /artists?ids= (50)
+    batch_tracks: bool = True         # GET /tracks?ids= (50)
+    batch_albums: bool = True         # GET /albums?ids= (20)
+    audio_features: bool = True       # GET /audio-features?ids= (100)
+    genres: bool = True               # artist objects carry `genres`
+    popularity: bool = True           # artist objects carry `popularity`
+    followers: bool = True            # artist objects carry `followers`
+    genre_filter: bool = True         # search understands genre:"..."
+    playlist_items: bool = True       # GET /playlists/{id}/items (turned off at the first 403)
+    probe_requests: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def source(self) -> str:
+        return f"spotify:{self.mode}"
+
+    def removed_endpoints(self) -> list[str]:
+        gates = {"/artists": self.batch_artists, "/tracks": self.batch_tracks, "/albums": self.batch_albums,
+                 "/audio-features": self.audio_features, "/playlists/{id}/items": self.playlist_items}
+        return sorted(e for e, ok in gates.items() if not ok)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Capabilities":
+        data = json.loads(text)
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def client_hash(client_id: str) -> str:
+    """What the warehouse stores to tell credentials apart: a sha256 prefix of the client id only."""
+    return hashlib.sha256(client_id.encode()).hexdigest()[:16]
+
+
+def _items(resp: ApiResponse, key: str) -> list[dict]:
+    if not resp.ok or not isinstance(resp.data, dict):
+        return []
+    page = resp.data.get(key)
+    items = page.get("items") if isinstance(page, dict) else None
+    return [i for i in (items or []) if isinstance(i, dict) and i.get("id")]
+
+
+async def probe_capabilities(client: SpotifyClient, *, genres: Sequence[str] = ()) -> Capabilities:
+    """Probe endpoints and fields with at most 9 requests; see docs/spotify-web-api.md §8.1.
+
+    ``genres``: tags known to exist (the crawl's genre seeds), tried for the genre filter when the
+    probed artist objects carry none."""
+    caps = Capabilities()
+    responses: list[ApiResponse] = []
+
+    async def call(name: str, coro):
+        resp = await coro
+        responses.append(resp)
+        caps.statuses[name] = resp.status
+        return resp
+
+    found = await call("search_limit_11", client.search("a", "artist,track", limit=11))
+    if found.status == 400:
+        caps.search_limit = 10
+        found = await call("search_limit_10", client.search("a", "artist,track", limit=10))
+    artists = _items(found, "artists")
+    tracks = _items(found, "tracks")
+    if artists:
+        caps.genres = any("genres" in a for a in artists)
+        caps.popularity = any(a.get("popularity") is not None for a in artists)
+        caps.followers = any(isinstance(a.get("followers"), dict) for a in artists)
+    artist_ids = [a["id"] for a in artists[:2]]
+    track_ids = [t["id"] for t in tracks[:2]]
+    album_ids = [t["album"]["id"] for t in tracks[:1] if isinstance(t.get("album"), dict) and t["album"].get("id")]
+
+    if artist_ids:
+        r = await call("batch_artists", client.artists(artist_ids))
+        caps.batch_artists = r.ok
+        r = await call("album_page_11", client.artist_albums(artist_ids[0], limit=11))
+        caps.album_page = 50 if r.ok else 10
+        album_ids = album_ids or [a["id"] for a in (r.data or {}).get("items") or [] if isinstance(a, dict)][:1]
+    if track_ids:
+        r = await call("batch_tracks", client.tracks(track_ids))
+        caps.batch_tracks = r.ok
+        r = await call("audio_features", client.audio_features(track_ids))
+        caps.audio_features = r.ok
+    if album_ids:
+        r = await call("batch_albums", client.albums(album_ids[:2]))
+        caps.batch_albums = r.ok
+    genre = next((g for a in artists for g in (a.get("genres") or [])), None) or next(iter(genres), PROBE_GENRE)
+    r = await call("genre_filter", client.search(f'genre:"{genre}"', "artist", limit=1))
+    total = (r.data or {}).get("artists", {}).get("total") if r.ok and isinstance(r.data, dict) else None
+    caps.genre_filter = bool(total)
+    caps.mode = "extended" if (caps.batch_artists and caps.search_limit == 50) else "development"
+    caps.probe_requests = len(responses)
+    caps._responses = responses  # type: ignore[attr-defined]  # for the caller's bronze layer
+    return caps
+
+
+def save_capabilities(con: duckdb.DuckDBPyConnection, caps: Capabilities, api_url: str, client_id: str,
+                      when: datetime | None = None) -> None:
+    con.execute(
+        "INSERT INTO capabilities (probed_at, api_url, client_hash, mode, details) VALUES (?, ?, ?, ?, ?)",
+        [when or utcnow(), api_url, client_hash(client_id), caps.mode, caps.to_json()],
+    )
+
+
+def load_capabilities(con: duckdb.DuckDBPyConnection, api_url: str, client_id: str,
+                      max_age: timedelta = timedelta(hours=24)) -> Capabilities | None:
+    """The latest probe of these credentials at this URL, if younger than ``max_age``."""
+    row = (con.execute(
+        "SELECT details FROM capabilities WHERE api_url = ? AND client_hash = ? AND probed_at >= ? "
+        "ORDER BY probed_at DESC LIMIT 1",
+        [api_url, client_hash(client_id), utcnow() - max_age],
+    ).fetchall()[:1] or [None])[0]
+    return Capabilities.from_json(row[0]) if row else None

@@ -1,0 +1,161 @@
+"""One rate limiter shared by every in-flight request of a process.
+
+- A rolling-window budget: at most ``budget`` requests start in any ``window`` seconds (the shape of
+  Spotify's limit), so a burst never exceeds what the server counts.
+- Pacing: requests start at least window/budget seconds apart, so a budget above the real limit
+  overshoots by one request, not by a burst.
+- A global pause: a 429 stops *all* requests until the largest Retry-After seen has passed; then
+  a single request probes (half-open circuit breaker) before the others follow.
+- AIMD: after a 429 the budget drops to a fraction of what was answered in the last window (the
+  server's real limit is at most that; halved when we started less than a window ago); it grows back by one request per quiet window, and only
+  slowly past the level where the last 429 happened, so a limit that rose is found again without
+  a 429 storm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass
+class LimiterStats:
+    budget: float
+    ceiling: int
+    sent_in_window: int
+    paused_for: float
+    responses_429: int
+
+
+class RateLimiter:
+    """Rolling-window budget with global pauses and AIMD adaptation.
+
+    :param budget: requests allowed per window (settings.crawl.budget_per_window).
+    :param window: window length in seconds (settings.crawl.window_seconds).
+    :param decrease: on a 429 the budget becomes ``decrease`` x the requests sent in the last window.
+    :param margin: seconds added to the window so clock skew between us and the server never
+        lets one request too many into the server's window.
+    """
+
+    def __init__(self, budget: int, window: float, *, decrease: float = 0.85, margin: float | None = None,
+                 clock: Callable[[], float] = time.monotonic, sleep=asyncio.sleep):
+        self.ceiling = int(budget)
+        self.window = float(window)
+        self.budget = float(budget)
+        self.decrease = decrease
+        self.margin = margin if margin is not None else min(0.25, self.window * 0.02)
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
+        self._paused_until = 0.0
+        self._lock = asyncio.Lock()
+        self._last_429_level: float | None = None
+        self._last_change = clock()
+        self._created = clock()
+        self.responses_429 = 0
+        self.total_acquired = 0
+        self.in_flight = 0
+        self._half_open = False   # after a 429: one probe request at a time until one passes
+        self._probe_out = False
+
+    # ── bookkeeping ──
+    def _expire(self, now: float) -> None:
+        horizon = now - self.window - self.margin
+        while self._sent and self._sent[0] <= horizon:
+            self._sent.popleft()
+
+    def _grow(self, now: float) -> None:
+        """Additive increase: one request per quiet window; near the last 429 level, one per four."""
+        while self.budget < self.ceiling:
+            step = self.window
+            if self._last_429_level is not None and self.budget >= self._last_429_level * 0.97:
+                step = self.window * 4
+            if now - self._last_change < step:
+                return
+            self.budget = min(float(self.ceiling), self.budget + 1)
+            self._last_change += step
+
+    @property
+    def paused_for(self) -> float:
+        return max(0.0, self._paused_until - self._clock())
+
+    def sent_in_window(self) -> int:
+        self._expire(self._clock())
+        return len(self._sent)
+
+    def stats(self) -> LimiterStats:
+        return LimiterStats(self.budget, self.ceiling, self.sent_in_window(), self.paused_for, self.responses_429)
+
+    # ── the API used by the client ──
+    async def acquire(self) -> None:
+        """Wait until a request may start (FIFO among waiters), then count it."""
+        async with self._lock:
+            while True:
+                now = self._clock()
+                if now < self._paused_until:
+                    await self._sleep(self._paused_until - now)
+                    continue
+                if self._half_open and self._probe_out:
+                    await self._sleep(0.02)  # after a 429 one request probes; the rest wait for it
+                    continue
+                self._expire(now)
+                self._grow(now)
+                budget = max(1, math.floor(self.budget))
+                # Spread requests over the window rather than bursting: a burst above the real
+                # limit would put many requests in flight before the first 429 comes back, and
+                # every call made while limited lengthens the penalty.
+                spacing = self.window / budget
+                if self._sent and now < self._sent[-1] + spacing:
+                    await self._sleep(self._sent[-1] + spacing - now)
+                    continue
+                if len(self._sent) < budget:
+                    self._sent.append(now)
+                    self.total_acquired += 1
+                    self.in_flight += 1
+                    if self._half_open:
+                        self._probe_out = True
+                    return
+                await self._sleep(max(0.001, self._sent[0] + self.window + self.margin - now))
+
+    def on_success(self) -> None:
+        """A non-429 answer: the probe after a pause passed, everyone may go again."""
+        self._half_open = False
+        self._probe_out = False
+
+    def on_error(self) -> None:
+        """No answer at all (timeout, connection error): let another request probe."""
+        self._probe_out = False
+
+    def release(self) -> None:
+        """The request that :meth:`acquire` admitted has been answered (or failed)."""
+        self.in_flight = max(0, self.in_flight - 1)
+
+    def on_429(self, retry_after: float) -> None:
+        """A 429: pause everyone for ``retry_after`` seconds; the first 429 of a burst lowers the budget."""
+        now = self._clock()
+        self.responses_429 += 1
+        fresh = now >= self._paused_until
+        self._paused_until = max(self._paused_until, now + max(retry_after, 0.0))
+        self._half_open, self._probe_out = True, False
+        if fresh:
+            self._expire(now)
+            # Requests answered so far in this window (this one included) bound what the server allows;
+            # requests still in flight may not have reached it yet.
+            level = max(1, len(self._sent) - self.in_flight)
+            if now - self._created >= self.window:
+                new = max(1.0, min(self.budget, level) * self.decrease)
+            else:
+                # Less than a window since we started: the server may still be counting an earlier
+                # process's requests, so what we sent says little about its limit. Halve instead.
+                new = max(1.0, self.budget * 0.5)
+            self.budget = min(self.budget, new)
+            self._last_429_level = self.budget / self.decrease
+        self._last_change = self._paused_until
+
+    def pause(self, seconds: float) -> None:
+        """Pause everyone without counting a 429 (e.g. a ban noticed elsewhere)."""
+        self._paused_until = max(self._paused_until, self._clock() + seconds)

@@ -1,0 +1,144 @@
+"""`crawl`, `crawl plan`, `crawl status`: the crawler from the command line."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from . import app
+from ._common import console, err_console, resolve, settings_of
+
+crawl_app = typer.Typer(
+    help="Crawl the Spotify Web API (or the emulator) into the warehouse. Without a subcommand: run a "
+    "crawl from the given seeds plus whatever the frontier still holds.",
+    invoke_without_command=True,
+)
+app.add_typer(crawl_app, name="crawl")
+
+
+@crawl_app.callback()
+def crawl(
+    ctx: typer.Context,
+    seeds: Optional[str] = typer.Option(
+        None, "--seeds",
+        help="Comma-separated seeds: genre:NAME (genre snowball), artist:ID (discography), playlist:ID "
+        "(playlist items), track:ID (fetched in batches of 50, then its artists and album), query:WORDS "
+        "(artist and playlist search). Omit to resume the frontier."),
+    max_requests: Optional[int] = typer.Option(None, "--max-requests", min=1,
+                                               help="Stop taking new work after this many API requests."),
+    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", min=0,
+                                                help="Stop taking new work after this many minutes."),
+    refresh_days: Optional[float] = typer.Option(
+        None, "--refresh-older-than", min=0,
+        help="Also re-fetch stored artists last fetched more than this many days ago (observations "
+        "record what changed)."),
+    api_url: Optional[str] = typer.Option(
+        None, "--api-url", help="Spotify-compatible API base URL, e.g. the emulator's http://127.0.0.1:PORT/v1 "
+        "(env GENRESTORE_API_URL)."),
+    token_url: Optional[str] = typer.Option(
+        None, "--token-url", help="Token endpoint; follows from --api-url unless set (env GENRESTORE_TOKEN_URL)."),
+    reprobe: bool = typer.Option(False, "--reprobe",
+                                 help="Probe the credentials' capabilities again even if a probe < 24 h old is stored."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
+                                            help="Live display on stderr (default: when stderr is a terminal)."),
+) -> None:
+    """Run a crawl: probe capabilities, then fetch, commit and expand units until the frontier is empty,
+    a limit is reached, SIGINT/SIGTERM arrives (the units in flight are finished) or the API asks for a
+    pause longer than crawl.max_retry_after (recorded; later runs refuse to start before it ends)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    import warehouse
+    from ingest.crawl import run_crawl
+
+    from ._common import is_tty
+
+    settings = resolve(ctx, api_url=api_url, token_url=token_url)
+    with warehouse.Writer(settings.warehouse_file, command="genrestore crawl") as writer:
+        result = run_crawl(
+            settings, writer, seeds=seeds, max_requests=max_requests, max_minutes=max_minutes,
+            refresh_older_than=timedelta(days=refresh_days) if refresh_days is not None else None,
+            progress=is_tty() if progress is None else progress, reprobe=reprobe,
+        )
+    entities = ", ".join(f"{k} {v:,}" for k, v in result.entities.items()) or "none"
+    share = result.responses_429 / result.requests if result.requests else 0.0
+    err_console.print(
+        f"crawl {result.run_id}: [bold]{result.status}[/] ({result.message}); mode {result.mode}; "
+        f"{result.requests:,} requests in {result.seconds:,.1f} s, {result.responses_429:,} answered 429 "
+        f"({share:.1%}), {result.errors:,} failed units; rows written: {entities}; {result.pending:,} units pending",
+        highlight=False, soft_wrap=True)
+    if result.status == "paused":
+        raise typer.Exit(3)
+
+
+@crawl_app.command("plan")
+def plan(
+    ctx: typer.Context,
+    artists: int = typer.Option(..., "--artists", min=0, help="How many artists the crawl should cover."),
+    releases: float = typer.Option(6.0, "--releases-per-artist", min=0, help="Average releases per artist."),
+    tracks: float = typer.Option(8.0, "--tracks-per-release", min=0, help="Average tracks per release."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Estimate requests and duration of a crawl in each API mode, at the configured budget
+    (crawl.budget_per_window per crawl.window_seconds)."""
+    from ingest.crawl import plan_crawl
+
+    settings = settings_of(ctx)
+    estimates = plan_crawl(artists, releases_per_artist=releases, tracks_per_release=tracks,
+                           budget_per_window=settings.crawl.budget_per_window,
+                           window_seconds=settings.crawl.window_seconds)
+    if as_json:
+        print(json.dumps([e.as_dict() for e in estimates], indent=2))
+        return
+    for e in estimates:
+        t = Table("step", "requests", title=f"{e.mode} mode", title_justify="left")
+        for step, n in e.steps.items():
+            t.add_row(step, f"{n:,}")
+        t.add_row("[bold]total[/]", f"[bold]{e.requests:,}[/]")
+        console.print(t)
+        console.print(f"≈ {timedelta(seconds=round(e.seconds))} at {settings.crawl.budget_per_window} requests "
+                      f"per {settings.crawl.window_seconds:g} s\n", highlight=False)
+
+
+@crawl_app.command("status")
+def status(
+    ctx: typer.Context,
+    runs: int = typer.Option(5, "--runs", min=1, help="How many recent runs to show."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show the frontier by kind and state, the last runs, a pause in force and the latest capability probe.
+    Reads the live warehouse, so it works only while no crawl holds the writer lock."""
+    import warehouse
+    from ingest.crawl import crawl_status
+
+    settings = settings_of(ctx)
+    with warehouse.Writer(settings.warehouse_file, command="genrestore crawl status") as writer:
+        st = crawl_status(writer.con, runs=runs)
+    if as_json:
+        print(json.dumps({"queue": st.queue, "runs": st.runs, "paused_until": st.paused_until,
+                          "capabilities": st.capabilities}, indent=2, default=str))
+        return
+    if st.paused_until is not None:
+        console.print(f"[yellow]paused until {st.paused_until:%Y-%m-%d %H:%M:%S} UTC[/] (a crawl will not start before)")
+    q = Table("kind", "pending", "done", "failed", title="frontier", title_justify="left")
+    for kind, states in sorted(st.queue.items()):
+        q.add_row(kind, *(f"{states.get(s, 0):,}" for s in ("pending", "done", "failed")))
+    console.print(q if st.queue else "frontier empty: run `genrestore crawl --seeds genre:rock`")
+    if st.runs:
+        r = Table("run", "started (UTC)", "status", "mode", "requests", "429s", "failed units", "message",
+                  title="recent runs", title_justify="left")
+        for run in st.runs:
+            r.add_row(run["run_id"], f"{run['started_at']:%Y-%m-%d %H:%M:%S}", run["status"], run["mode"] or "",
+                      f"{run['requests'] or 0:,}", f"{run['responses_429'] or 0:,}", f"{run['errors'] or 0:,}",
+                      (run["message"] or "")[:60])
+        console.print(r)
+    if st.capabilities:
+        c = st.capabilities
+        removed = [k for k in ("batch_artists", "batch_tracks", "batch_albums", "audio_features", "genres",
+                               "popularity", "genre_filter", "playlist_items") if not c.get(k)]
+        console.print(f"capabilities ({c['mode']} mode, probed {c['probed_at']:%Y-%m-%d %H:%M} UTC at {c['api_url']}): "
+                      f"search page {c.get('search_limit')}, album page {c.get('album_page')}; "
+                      f"missing: {', '.join(removed) or 'nothing'}", highlight=False)

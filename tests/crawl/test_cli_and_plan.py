@@ -1,0 +1,45 @@
+"""`crawl plan`, `crawl status`, seed parsing and the budget plan (no emulator needed)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ingest.crawl import parse_seeds, plan_crawl
+from warehouse import UsageError
+
+
+def test_plan_matches_the_worked_example_of_the_api_notes():
+    # docs/spotify-web-api.md §8.5: N = 10,000, R = 6, T = 8 → EQM 200 + 3,000 albums + 10,000
+    # discography pages + 9,600 track batches; DEV 1,000 search pages + 10,000 pages + 60,000 albums.
+    ext, dev = plan_crawl(10_000, per_track_detail=None, audio_features=False)
+    assert ext.steps["search pages"] == 200 and ext.steps["album objects (batch 20)"] == 3_000
+    assert ext.steps["discography pages (50)"] == 10_000 and ext.steps["full tracks (batch 50)"] == 9_600
+    assert dev.steps["search pages"] == 1_000 and dev.steps["album objects (single)"] == 60_000
+    assert dev.requests > 3 * ext.requests
+    assert ext.seconds == pytest.approx(ext.requests / 90 * 30)
+
+
+def test_seeds_parse_and_bad_seeds_are_usage_errors():
+    seeds = parse_seeds("genre:deep house, artist:abc ,playlist:P1,query:lo fi")
+    assert [(s.kind, s.key) for s in seeds] == [("genre", "deep house"), ("artist", "abc"),
+                                               ("playlist", "P1"), ("query", "lo fi")]
+    with pytest.raises(UsageError):
+        parse_seeds("rock")
+    with pytest.raises(UsageError):
+        parse_seeds("album:x")
+
+
+def test_cli_plan_status_and_bad_seed(cli):
+    plan = cli("crawl", "plan", "--artists", "1000", "--json")
+    assert plan.returncode == 0, plan.stderr
+    modes = {e["mode"]: e for e in json.loads(plan.stdout)}
+    assert set(modes) == {"extended", "development"} and modes["development"]["requests"] > modes["extended"]["requests"]
+    status = cli("crawl", "status", "--json")
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["queue"] == {}
+    bad = cli("crawl", "--seeds", "rock", env={"SPOTIFY_CLIENT_ID": "x", "SPOTIFY_CLIENT_SECRET": "y"})
+    assert bad.returncode == 2 and "bad seed" in bad.stderr and "Traceback" not in bad.stderr
+    helptext = cli("crawl", "--help")
+    assert "--max-requests" in helptext.stdout and "--token-url" in helptext.stdout
