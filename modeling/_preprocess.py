@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.preprocessing import OneHotEncoder, QuantileTransformer, StandardScaler
 
 from warehouse import GenrestoreError
 
@@ -35,18 +35,23 @@ def default_n_jobs() -> int:
 
 
 def make_preprocessor(n_features: int, categorical: Sequence[int] = (), *, scale: bool,
-                      impute: bool = True) -> ColumnTransformer:
+                      impute: bool = True, quantile: bool = False) -> ColumnTransformer:
     """Numeric columns: median imputation (+ missing indicators) and optional standard scaling;
     categorical columns (integer codes): one-hot, unknown codes ignored.
 
     Trees (LightGBM) handle NaN themselves, so they get ``impute=False`` and unscaled numbers.
+    ``quantile=True`` maps each numeric column to a normal distribution by its training quantiles
+    (what a neural net wants from skewed audio features); every training row is used, not a
+    random subsample, so the leakage guard can recompute the quantiles.
     """
     categorical = list(categorical)
     numeric = [i for i in range(n_features) if i not in set(categorical)]
     num_steps = []
     if impute:
         num_steps.append(("impute", SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True)))
-    if scale:
+    if quantile:
+        num_steps.append(("quantile", QuantileTransformer(output_distribution="normal", subsample=None)))
+    elif scale:
         num_steps.append(("scale", StandardScaler()))
     parts = [("num", Pipeline(num_steps) if num_steps else "passthrough", numeric)]
     if categorical:
@@ -92,6 +97,11 @@ def _check(est, X: np.ndarray, rtol: float, path: str) -> int:
             expected = np.where(std == 0, 1.0, std)
             _same(est.scale_, expected, rtol, f"{path} scale")
         return 1
+    if isinstance(est, QuantileTransformer):
+        with np.errstate(all="ignore"):
+            expected = np.nanpercentile(X, est.references_ * 100, axis=0)
+        _same(est.quantiles_, expected, rtol, f"{path} quantiles")
+        return 1
     if isinstance(est, SimpleImputer):
         with np.errstate(all="ignore"):
             if est.strategy == "median":
@@ -114,7 +124,7 @@ def _check(est, X: np.ndarray, rtol: float, path: str) -> int:
         return 1
     # Containers: our own estimators expose fitted sub-models under these names.
     n = 0
-    for attr in ("pipeline_", "preprocessor_", "estimators_", "final_"):
+    for attr in ("pipeline_", "preprocessor_", "estimators_", "final_", "mlps_"):
         sub = getattr(est, attr, None)
         if sub is None:
             continue

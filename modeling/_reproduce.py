@@ -33,9 +33,10 @@ _LGB = {
 
 # (dataset, task, split protocol, feature set, estimators, {metric: published})
 PLAN = [
-    ("music_genre", "track-genre", "random-80-20", "with-popularity", ("lightgbm", "random-forest", "logistic"),
-     {"accuracy": {"lightgbm": 0.548, "random-forest": 0.479, "logistic": 0.393},
-      "macro_f1": {"lightgbm": 0.544}, "macro_auroc": {"lightgbm": 0.93}}),
+    ("music_genre", "track-genre", "random-80-20", "with-popularity",
+     ("lightgbm+mlp", "lightgbm", "random-forest", "logistic"),
+     {"accuracy": {"lightgbm+mlp": 0.58, "lightgbm": 0.548, "random-forest": 0.479, "logistic": 0.393},
+      "macro_f1": {"lightgbm": 0.544}, "macro_auroc": {"lightgbm+mlp": 0.93}}),
     ("music_genre", "track-genre", "random-80-20", "audio-only", ("lightgbm",), {}),
     # Same split, plus per-title text cues (feat., remix, opus numbers, non-Latin script): not a
     # published feature set, reported as its own protocol.
@@ -59,6 +60,8 @@ PLAN = [
 _METRICS = {"track-genre": ("accuracy", "macro_f1", "macro_auroc"), "popularity": ("rmse", "r2"),
             "duration": ("rmse", "r2")}
 TARGETS = {
+    ("music_genre", "track-genre", "random-80-20 with-popularity", "accuracy", "lightgbm+mlp"): (">=", 0.60),
+    ("music_genre", "track-genre", "random-80-20 with-popularity", "macro_auroc", "lightgbm+mlp"): (">=", 0.935),
     ("music_genre", "track-genre", "random-80-20 with-popularity", "accuracy", "lightgbm"): (">=", 0.60),
     ("music_genre", "track-genre", "random-80-20 with-popularity", "macro_auroc", "lightgbm"): (">=", 0.935),
     ("music_genre", "track-genre", "random-80-20 with-popularity-title", "accuracy", "lightgbm"): (">=", 0.60),
@@ -98,7 +101,7 @@ def reproduce(con, *, datasets: tuple[str, ...] = ("music_genre", "spotify_songs
         for est_name in estimators:
             protocol = _protocol_name(split, feature_set)
             say(f"{dataset} {task} {protocol} {est_name}")
-            params = _LGB[dataset] if est_name == "lightgbm" else None
+            params = _LGB[dataset] if est_name.startswith("lightgbm") else None
             started = time.perf_counter()
             _est, _scores, metrics, interval, _pl, _fit_s = fit_and_score(data, est_name, params, n_boot=n_boot, n_jobs=n_jobs)
             seconds = time.perf_counter() - started

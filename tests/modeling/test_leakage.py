@@ -45,13 +45,13 @@ class LeakyLogistic(BaseEstimator):
 
 @pytest.mark.parametrize("kind,name", [("multiclass", "logistic"), ("multiclass", "random-forest"),
                                        ("regression", "logistic"), ("multilabel", "logistic"),
-                                       ("multilabel", "random-forest")])
+                                       ("multilabel", "random-forest"), ("multiclass", "lightgbm+mlp")])
 def test_our_pipelines_learn_statistics_from_training_rows_only(kind, name):
     X, y, train = shifted()
     target = np.column_stack([y, 1 - y, y]) if kind == "multilabel" else (X[:, 1] if kind == "regression" else y)
     if kind == "regression":
         target = np.nan_to_num(target)
-    est = make_estimator(kind, name, n_jobs=1)
+    est = make_estimator(kind, name, n_jobs=1, n_estimators=20, mlp_hidden=(8,), mlp_seeds=2)
     est.fit(X[train], target[train], np.arange(train.sum()) % 3)
     checked = assert_fit_on_train(est, X[train])
     assert checked >= 1  # the guard really looked at an imputer/scaler
@@ -91,3 +91,28 @@ def test_training_path_refuses_a_leaky_estimator(monkeypatch):
     monkeypatch.undo()
     *_, metrics, interval, _pl, _s = fit_and_score(data, "logistic", n_boot=10, n_jobs=1)
     assert 0.0 <= metrics["accuracy"] <= 1.0 and interval.low <= interval.value <= interval.high
+
+
+def test_blend_is_the_fixed_average_of_trees_and_nets():
+    X, y, train = shifted()
+    y3 = np.where(np.nan_to_num(X[:, 1]) > 0.5, 2, y)
+    est = make_estimator("multiclass", "lightgbm+mlp", n_jobs=1, n_estimators=30, mlp_hidden=(8,), mlp_seeds=2)
+    est.fit(X[train], y3[train], np.arange(train.sum()) % 5)
+    assert len(est.mlps_) == 2 and assert_fit_on_train(est, X[train]) >= 4  # imputers + quantile maps of both nets
+    P = est.predict_proba(X[~train])
+    trees = type(est).__mro__[1].predict_proba(est, X[~train])
+    nets = np.mean([m.predict_proba(X[~train]) for m in est.mlps_], axis=0)
+    np.testing.assert_allclose(P, 0.5 * trees + 0.5 * nets)
+    np.testing.assert_allclose(P.sum(axis=1), 1.0)
+
+
+def test_guard_catches_a_quantile_map_fit_on_all_rows():
+    from sklearn.preprocessing import QuantileTransformer
+
+    X, y, train = shifted()
+    imputed = np.nan_to_num(X)
+    leaky = Pipeline([("q", QuantileTransformer(n_quantiles=50, subsample=None).fit(imputed))])
+    with pytest.raises(LeakageError, match="quantiles"):
+        assert_fit_on_train(leaky, imputed[train])
+    honest = Pipeline([("q", QuantileTransformer(n_quantiles=50, subsample=None).fit(imputed[train]))])
+    assert assert_fit_on_train(honest, imputed[train]) == 1
