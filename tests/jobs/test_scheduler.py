@@ -3,6 +3,7 @@ exits 0 on SIGTERM, keeps its schedules across restarts."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -96,3 +97,45 @@ def test_scheduler_runs_jobs_refuses_a_second_instance_and_restarts(tmp_path, cl
     assert "scheduled prune: interval[0:00:03]" in text2
     assert len(job_runs(tmp_path / "var")) > len(runs)
     assert (tmp_path / "var" / "scheduler.sqlite").exists()
+
+
+@pytest.mark.slow
+def test_runs_missed_while_stopped_are_coalesced_and_honour_each_jobs_grace(tmp_path):
+    """Stopped across several run times: a job within its grace time runs once on restart, a job
+    whose grace time has passed is journaled as missed, once (coalesced), never dropped silently."""
+    env = {
+        "GENRESTORE_SCHEDULES__SNAPSHOT__INTERVAL_SECONDS": "4",  # default grace: 6 h
+        "GENRESTORE_SCHEDULES__PRUNE__INTERVAL_SECONDS": "4",
+        "GENRESTORE_SCHEDULES__PRUNE__MISFIRE_GRACE_SECONDS": "1",
+        "GENRESTORE_SCHEDULES__REPORT__ENABLED": "false",
+    }
+    log = tmp_path / "sched1.log"
+    proc = start_scheduler(tmp_path, env, log)
+    try:  # stop as soon as both jobs are stored, before their first run time
+        wait_for(lambda: "scheduled prune" in log.read_text() and "scheduled snapshot" in log.read_text(), 60,
+                 "both jobs stored")
+    finally:
+        assert stop(proc) == 0
+    assert not (tmp_path / "var" / "snapshots").exists() or not list((tmp_path / "var" / "snapshots").glob("*.json"))
+    time.sleep(10)  # at least two run times of each job pass while no scheduler runs
+
+    log2 = tmp_path / "sched2.log"
+    proc = start_scheduler(tmp_path, env, log2)
+    try:
+        wait_for(lambda: "job snapshot succeeded" in log2.read_text() and "missed prune" in log2.read_text(), 60,
+                 "the snapshot catch-up run and the missed prune")
+    finally:
+        assert stop(proc) == 0
+    text = log2.read_text()
+    assert "kept snapshot" in text and "kept prune" in text  # stored run times survived the restart
+    missed_lines = re.findall(r"missed (\w+) scheduled for", text)
+    assert missed_lines.count("prune") == 1, text  # two or more run times passed: one missed record
+    assert "snapshot" not in missed_lines  # within its grace time: it ran instead
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GENRESTORE_", "SPOTIFY_"))}
+    history = subprocess.run([sys.executable, "-m", "jobs", "jobs", "history", "--json"], cwd=tmp_path,
+                             capture_output=True, text=True, timeout=60, env={**clean, "PYTHONPATH": str(REPO)})
+    assert history.returncode == 0, history.stderr
+    runs = json.loads(history.stdout)
+    assert [r["status"] for r in runs if r["job"] == "prune"].count("missed") == 1
+    assert "missed" not in [r["status"] for r in runs if r["job"] == "snapshot"]
+    assert "succeeded" in [r["status"] for r in runs if r["job"] == "snapshot"]
