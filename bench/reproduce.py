@@ -36,23 +36,24 @@ def main() -> int:
     tmp = None if args.var else tempfile.TemporaryDirectory(prefix="genrestore-repro-")
     settings = warehouse.load_settings(var_dir=args.var or Path(tmp.name), data_dir=data_dir)
     started = time.perf_counter()
+    chosen = tuple(args.dataset or ("music_genre", "spotify_songs", "musicoset"))
+    tables = {"music_genre": "ds_music_genre", "spotify_songs": "ds_spotify_songs", "musicoset": "artists"}
     with warehouse.Writer(settings.warehouse_file, command="bench/reproduce.py") as writer:
         with writer.transaction() as con:
-            have = con.execute("SELECT count(*) FROM ds_music_genre").fetchall()[0][0]
-        if not have:
+            missing = [d for d in chosen if not con.execute(f"SELECT count(*) FROM {tables[d]}").fetchall()[0][0]]
+        if missing:  # importing is idempotent: what is already there stays unchanged
             from ingest.datasets import import_all
 
             import_all(writer, data_dir, progress=False)
         import features
 
         snap_id = None
-        if hasattr(features, "build_all"):
+        if "musicoset" in chosen:  # only the artist families need a snapshot with built features
             snap = warehouse.create_snapshot(writer, settings.snapshots_path)
             features.build_all(writer, snap)
             snap_id = snap.snapshot_id
         with writer.transaction() as con:
-            rows = modeling.reproduce(con, datasets=tuple(args.dataset or ("music_genre", "spotify_songs", "musicoset")),
-                                      snapshot_id=snap_id,
+            rows = modeling.reproduce(con, datasets=chosen, snapshot_id=snap_id,
                                       progress=lambda m: print(f"... {m}", file=sys.stderr, flush=True))
     if args.json:
         print(json.dumps(rows, indent=2))
