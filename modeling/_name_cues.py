@@ -46,6 +46,12 @@ def name_cues(names) -> np.ndarray:
 
 def artist_names(con, snapshot_id: str | None, artist_ids) -> list[str | None]:
     """Names of ``artist_ids`` from the snapshot file (or the connection's artists table)."""
+    return artist_column(con, snapshot_id, artist_ids, "name")
+
+
+def artist_column(con, snapshot_id: str | None, artist_ids, column: str) -> list:
+    """One ``artists`` column for ``artist_ids``, read from the snapshot file when it exists (the
+    connection's ``artists`` table otherwise); an artist not found gives None."""
     import os
 
     path = None
@@ -55,16 +61,16 @@ def artist_names(con, snapshot_id: str | None, artist_ids) -> list[str | None]:
             path = rows[0][0] if rows and os.path.exists(rows[0][0]) else None
         except Exception:
             path = None
+    query = f'SELECT artist_id, "{column}" FROM artists'
     if path is not None:
         from warehouse import connect_readonly
 
         snap = connect_readonly(path)
         try:
-            pairs = snap.execute("SELECT artist_id, name FROM artists").fetchall()
+            pairs = snap.execute(query).fetchall()
         finally:
             snap.close()
     else:
-        pairs = con.execute("SELECT artist_id, name FROM artists").fetchall()
+        pairs = con.execute(query).fetchall()
     lookup = dict(pairs)
     return [lookup.get(str(a)) for a in artist_ids]
-

@@ -66,7 +66,10 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
         ud = features.unlabeled_data(con, snap)
         artist_ids = [str(a) for a in ud.artist_ids]
         reasons = _reasons(con, snap, artist_ids, getattr(ud, "reason", None) if hasattr(ud, "reason") else getattr(ud, "state", None))
-        Xdf = _with_collab(con, snap, _with_names(con, snap, ud.X, artist_ids, art), artist_ids, art) if artist_ids else ud.X
+        Xdf = ud.X
+        if artist_ids:  # the modeling feature groups, in the order artist_families_data adds them
+            for add in (_with_names, _with_artist_type, _with_collab):
+                Xdf = add(con, snap, Xdf, artist_ids, art)
     if artist_ids:
         X = _align(Xdf, art["feature_names"])
         est = art["estimator"]
@@ -103,6 +106,16 @@ def _with_names(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: d
     if not any(n in FEATURES for n in art["feature_names"]):
         return Xdf
     block = name_cues(artist_names(con, snap, artist_ids))
+    return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(FEATURES)])
+
+
+def _with_artist_type(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: dict) -> pl.DataFrame:
+    """Add the artist-type one-hot columns when the model uses them."""
+    from ._artist_type import FEATURES, artist_type_onehot, artist_types
+
+    if not any(n in FEATURES for n in art["feature_names"]):
+        return Xdf
+    block = artist_type_onehot(artist_types(con, snap, artist_ids))
     return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(FEATURES)])
 
 

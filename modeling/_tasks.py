@@ -83,12 +83,14 @@ def kind_of(task: str) -> str:
 # ───────────────────────────── artist families ─────────────────────────────
 
 def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | None = None, *,
-                         collab: bool = True, name_cues: bool = True) -> TaskData:
+                         collab: bool = True, name_cues: bool = True, artist_type: bool = True) -> TaskData:
     """The features package's training data for a snapshot, as a TaskData.
 
     ``collab`` adds the collaborator-genre block (see :mod:`modeling._collab`), computed from the
     training split's labels only, and per CV fold with that fold's labels hidden too.
     ``name_cues`` adds stateless artist-name cues (see :mod:`modeling._name_cues`).
+    ``artist_type`` adds the one-hot artist type (:mod:`modeling._artist_type`) when the snapshot
+    has any (MusicOSet does; the Spotify API does not).
     """
     import features
 
@@ -120,6 +122,15 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | N
         data.X = np.column_stack([data.X, cues(artist_names(con, snapshot_id, ids))])
         data.feature_names = names + FEATURES
         parts.append("name cues")
+    if artist_type:
+        from ._artist_type import FEATURES as TYPE_FEATURES
+        from ._artist_type import artist_type_onehot, artist_types
+
+        types = artist_types(con, snapshot_id, ids)
+        if any(t is not None for t in types):
+            data.X = np.column_stack([data.X, artist_type_onehot(types)])
+            data.feature_names = data.feature_names + TYPE_FEATURES
+            parts.append("artist type")
     if collab:  # last: it also builds fold_X from the columns above
         from ._collab import add_collab_features, co_credit_graph
 

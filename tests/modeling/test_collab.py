@@ -103,3 +103,16 @@ def test_name_cues_are_stateless_per_name():
     assert np.isnan(X[4]).all()
     # Same name, same row, whatever else is in the batch: nothing is learned across artists.
     np.testing.assert_array_equal(name_cues(["Lil Wayne"])[0], X[0])
+
+
+def test_artist_type_is_a_fixed_one_hot_with_unknown_kept_apart():
+    from modeling._artist_type import FEATURES, artist_type_onehot
+
+    X = artist_type_onehot(["singer", "band", "'rapper'", "DJ", "duo", "orchestra", None])
+    col = {n: X[:, j] for j, n in enumerate(FEATURES)}
+    assert col["artist_type_singer"].tolist()[:6] == [1, 0, 0, 0, 0, 0]
+    assert col["artist_type_rapper"].tolist()[:6] == [0, 0, 1, 0, 0, 0]  # MusicOSet's stray quotes
+    assert col["artist_type_dj"].tolist()[:6] == [0, 0, 0, 1, 0, 0]
+    assert X[:6].sum(axis=1).tolist() == [1, 1, 1, 1, 1, 0]  # a type outside the vocabulary: zeros
+    assert np.isnan(X[6]).all()  # unknown (the API has no type) is not "none of these"
+    np.testing.assert_array_equal(artist_type_onehot(["band"])[0], X[1])
