@@ -214,14 +214,19 @@ class ForestFamilies(_MultiLabelBase):
 
 
 class LightGBMFamilies(_MultiLabelBase):
-    """One LightGBM binary model per family; rounds found by early stopping on the CV folds."""
+    """One LightGBM binary model per family; rounds found by early stopping on the CV folds.
+
+    ``n_bags`` boosters per family are averaged: bag 0 is plain gradient boosting, odd bags use
+    LightGBM's extremely randomised split thresholds (``extra_trees``), each with its own seed.
+    The two kinds err differently, so their mean ranks better than either alone.
+    """
 
     # Defaults chosen on the MusicOSet CV folds' out-of-fold macro AUPRC (training artists only):
     # 0.4339 vs 0.4328 for (lr 0.06, min_child 10, colsample 0.8, lambda 1, stop 30).
     def __init__(self, n_estimators: int = 400, learning_rate: float = 0.05, num_leaves: int = 15,
                  min_child_samples: int = 30, colsample_bytree: float = 0.5, subsample: float = 0.8,
-                 reg_lambda: float = 5.0, early_stopping_rounds: int = 50, categorical: Sequence[int] = (),
-                 n_jobs: int | None = None, random_state: int = 0):
+                 reg_lambda: float = 5.0, early_stopping_rounds: int = 50, n_bags: int = 2,
+                 categorical: Sequence[int] = (), n_jobs: int | None = None, random_state: int = 0):
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
@@ -230,54 +235,64 @@ class LightGBMFamilies(_MultiLabelBase):
         self.subsample = subsample
         self.reg_lambda = reg_lambda
         self.early_stopping_rounds = early_stopping_rounds
+        self.n_bags = n_bags
         self.categorical = categorical
         self.n_jobs = n_jobs
         self.random_state = random_state
 
-    def _booster(self, n_estimators: int) -> lgb.LGBMClassifier:
+    def _booster(self, n_estimators: int, bag: int) -> lgb.LGBMClassifier:
         return lgb.LGBMClassifier(
             n_estimators=n_estimators, learning_rate=self.learning_rate, num_leaves=self.num_leaves,
             min_child_samples=self.min_child_samples, colsample_bytree=self.colsample_bytree,
             subsample=self.subsample, subsample_freq=1, reg_lambda=self.reg_lambda,
-            n_jobs=self.n_jobs or default_n_jobs(), random_state=self.random_state, verbose=-1,
+            extra_trees=bag % 2 == 1, n_jobs=self.n_jobs or default_n_jobs(),
+            random_state=self.random_state + bag, verbose=-1,
         )
 
     def _fit_one(self, X, Y, X_val=None, Y_val=None):
+        """Per family: a constant (one class only) or a list of ``n_bags`` fitted pipelines."""
         models = []
         for j in range(Y.shape[1]):
             y = Y[:, j]
             if y.min() == y.max():
                 models.append(float(y[0]))
                 continue
-            pre = make_preprocessor(X.shape[1], self.categorical, scale=False, impute=False)
-            Xt = pre.fit_transform(X)
-            if X_val is not None:
-                booster = self._booster(self.n_estimators)
-                booster.fit(Xt, y, eval_X=(pre.transform(X_val),), eval_y=(Y_val[:, j],), eval_metric="average_precision",
-                            callbacks=[lgb.early_stopping(self.early_stopping_rounds, first_metric_only=False, verbose=False)])
-                self._best_iters.setdefault(j, []).append(booster.best_iteration_ or self.n_estimators)
-            else:
-                rounds = self._best_iters.get(j)
-                booster = self._booster(int(np.median(rounds)) if rounds else self.n_estimators // 2)
-                booster.fit(Xt, y)
-            models.append(Pipeline([("pre", pre), ("lgbm", booster)]))
+            bags = []
+            for b in range(max(1, self.n_bags)):
+                pre = make_preprocessor(X.shape[1], self.categorical, scale=False, impute=False)
+                Xt = pre.fit_transform(X)
+                if X_val is not None:
+                    booster = self._booster(self.n_estimators, b)
+                    booster.fit(Xt, y, eval_X=(pre.transform(X_val),), eval_y=(Y_val[:, j],),
+                                eval_metric="average_precision",
+                                callbacks=[lgb.early_stopping(self.early_stopping_rounds, first_metric_only=False,
+                                                              verbose=False)])
+                    self._best_iters.setdefault((j, b), []).append(booster.best_iteration_ or self.n_estimators)
+                else:
+                    rounds = self._best_iters.get((j, b))
+                    booster = self._booster(int(np.median(rounds)) if rounds else self.n_estimators // 2, b)
+                    booster.fit(Xt, y)
+                bags.append(Pipeline([("pre", pre), ("lgbm", booster)]))
+            models.append(bags)
         return models
 
     @staticmethod
     def _proba(models, X):
-        cols = [np.full(len(X), m) if isinstance(m, float) else m.predict_proba(X)[:, 1] for m in models]
+        cols = [np.full(len(X), m) if isinstance(m, float)
+                else np.mean([p.predict_proba(X)[:, 1] for p in m], axis=0) for m in models]
         return np.column_stack(cols)
 
     def fit(self, X, Y, cv_fold=None, fold_X=None):
-        self._best_iters: dict[int, list[int]] = {}
+        self._best_iters: dict[tuple[int, int], list[int]] = {}
         super().fit(X, Y, cv_fold, fold_X)
-        self.best_iterations_ = {j: int(np.median(v)) for j, v in self._best_iters.items()}
+        # {(family index, bag): median best round over the CV folds}
+        self.best_iterations_ = {k: int(np.median(v)) for k, v in self._best_iters.items()}
         del self._best_iters
         return self
 
     def _fit_final(self, X, Y):
         self.final_ = self._fit_one(X, Y)
-        self.estimators_ = [m for m in self.final_ if not isinstance(m, float)]
+        self.estimators_ = [p for m in self.final_ if not isinstance(m, float) for p in m]
 
 
 # ─────────────────────────── single label and regression ───────────────────────────

@@ -49,7 +49,10 @@ def test_lightgbm_families_beat_prevalence_and_decode_at_least_one_family():
     lgbm = make_estimator("multilabel", "lightgbm", n_jobs=1, n_estimators=150).fit(X[train], Y[train], cv[train])
     prev = make_estimator("multilabel", "prevalence").fit(X[train], Y[train], cv[train])
     assert lgbm.oof_.shape == (train.sum(), k) and not np.isnan(lgbm.oof_).any()
-    assert len(lgbm.best_iterations_) == k and all(1 <= v <= 150 for v in lgbm.best_iterations_.values())
+    # one round count per (family, bag): plain and extra-trees boosters stop separately
+    assert set(lgbm.best_iterations_) == {(j, b) for j in range(k) for b in range(lgbm.n_bags)}
+    assert all(1 <= v <= 150 for v in lgbm.best_iterations_.values())
+    assert len(lgbm.estimators_) == k * lgbm.n_bags
     m_l = modeling.multilabel_metrics(Y[~train], lgbm.predict_proba(X[~train]), lgbm.predict(X[~train]))
     m_p = modeling.multilabel_metrics(Y[~train], prev.predict_proba(X[~train]), prev.predict(X[~train]))
     assert m_l["macro_auroc"] > 0.8 and m_p["macro_auroc"] == pytest.approx(0.5)
@@ -89,3 +92,35 @@ def test_retrain_keeps_champion_unless_beaten(catalog, settings):
     assert not second.promoted and second.champion_id == first.challenger.model_id
     assert second.comparison is not None and second.comparison.same_test_set
     assert "not promoted" in second.decision
+
+
+def test_artist_type_group_only_when_the_snapshot_has_types_and_predict_uses_it(catalog, settings):
+    from modeling._artist_type import FEATURES as TYPE_FEATURES
+    from modeling._tasks import artist_families_data
+
+    writer, snap, state = catalog
+    with writer.transaction() as con:
+        assert not set(TYPE_FEATURES) & set(artist_families_data(con, snap.snapshot_id).feature_names)
+        # Give the live artists a type (as MusicOSet does) and publish a new snapshot.
+        con.execute("UPDATE artists SET artist_type = CASE WHEN hash(artist_id) % 3 = 0 THEN 'band' "
+                    "WHEN hash(artist_id) % 3 = 1 THEN 'singer' ELSE NULL END")
+    typed = create_snapshot(writer, settings.snapshots_path)
+    if REAL_FEATURES:
+        features.build_all(writer, typed, progress=False)
+    with writer.transaction() as con:
+        data = artist_families_data(con, typed.snapshot_id)
+    first_collab = next(i for i, n in enumerate(data.feature_names) if n.startswith("collab_"))
+    assert data.feature_names[first_collab - len(TYPE_FEATURES):first_collab] == TYPE_FEATURES
+    assert "artist type" in data.feature_set
+    block = data.X[:, [data.feature_names.index(n) for n in TYPE_FEATURES]]
+    assert np.isnan(block).any() and (np.nan_to_num(block).sum(axis=1) <= 1).all()
+    rec = modeling.train(writer, settings, "artist-families", typed.snapshot_id, n_boot=20, n_jobs=1,
+                         params={"n_estimators": 40})
+    import joblib
+
+    assert set(TYPE_FEATURES) <= set(joblib.load(rec.artifact_path)["feature_names"])
+    assert modeling.predict(writer, settings, typed.snapshot_id) > 0
+    with writer.transaction() as con:
+        bad = con.execute("SELECT count(*) FROM predictions WHERE snapshot_id = ? AND isnan(probability)",
+                          [typed.snapshot_id]).fetchall()[0][0]
+    assert bad == 0
