@@ -61,6 +61,19 @@ def test_lightgbm_families_beat_prevalence_and_decode_at_least_one_family():
     assert ((0 < lgbm.thresholds_) & (lgbm.thresholds_ < 1)).all()
 
 
+def test_lightgbm_families_give_the_same_model_whatever_the_number_of_workers():
+    rng = np.random.default_rng(3)
+    n, k = 300, 3
+    Y = (rng.random((n, k)) < [0.4, 0.3, 0.2]).astype(np.int8)
+    X = Y @ rng.normal(0, 1.5, (k, 5)) + rng.normal(0, 1, (n, 5))
+    cv = np.arange(n) % 5
+    one = make_estimator("multilabel", "lightgbm", n_jobs=1, n_estimators=60).fit(X, Y, cv)
+    two = make_estimator("multilabel", "lightgbm", n_jobs=2, n_estimators=60).fit(X, Y, cv)
+    assert one.best_iterations_ == two.best_iterations_
+    np.testing.assert_array_equal(one.predict_proba(X), two.predict_proba(X))
+    np.testing.assert_array_equal(one.thresholds_, two.thresholds_)
+
+
 def test_predictions_cover_exactly_the_untagged_and_unknown_artists(catalog, settings):
     writer, snap, state = catalog
     rec = modeling.train(writer, settings, "artist-families", snap.snapshot_id, n_boot=30, n_jobs=1,
