@@ -79,3 +79,28 @@ def test_rebuild_after_live_changes_gives_the_same_hash(synthetic_copy):
         assert con.execute("SELECT count(DISTINCT snapshot_id) FROM feature_views").fetchone()[0] == 1
     finally:
         con.close()
+
+
+def test_audio_profile_is_bit_identical_whatever_the_physical_row_order(synthetic_copy, tmp_path):
+    """Two snapshots with the same rows stored in another order give the same floats, not just
+    the same rounded hash: models trained on them must not differ."""
+    from warehouse import create_snapshot
+
+    path, _, info = synthetic_copy
+    with Writer(path) as writer:
+        features.build_views(writer, info, names=["artist_audio_profile"])
+        with writer.transaction() as con:
+            for table in ("audio_features", "track_artists"):
+                con.execute(f"CREATE TEMP TABLE reordered AS SELECT * FROM {table} ORDER BY hash(rowid) DESC")
+                con.execute(f"DELETE FROM {table}")
+                con.execute(f"INSERT INTO {table} SELECT * FROM reordered")
+                con.execute("DROP TABLE reordered")
+        other = create_snapshot(writer, tmp_path / "snapshots")
+        features.build_views(writer, other, names=["artist_audio_profile"])
+        cols = [c for c, _ in features.get_view("artist_audio_profile").columns() if c.endswith(("_mean", "_std"))]
+        diff = " OR ".join(f"a.{c} IS DISTINCT FROM b.{c}" for c in cols)
+        differing, joined = writer.con.execute(
+            f"SELECT count(*) FILTER (WHERE {diff}), count(*) FROM feature_artist_audio_profile a "
+            "JOIN feature_artist_audio_profile b USING (artist_id) WHERE a.snapshot_id = ? AND b.snapshot_id = ?",
+            [info.snapshot_id, other.snapshot_id]).fetchone()
+    assert joined > 0 and differing == 0
