@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from ._snapshot_read import snapshot_connection
+
 COUNT_LABELLED = "collab_n_labelled"
 COUNT_ANY = "collab_n_any"
 PREFIX = "collab_share_"
@@ -70,25 +72,8 @@ class CoCreditGraph:
 def co_credit_graph(con, snapshot_id: str | None = None) -> CoCreditGraph:
     """Co-credit edges of a snapshot: read from the snapshot file when the ``snapshots`` table
     knows it, otherwise from the silver tables the connection sees."""
-    import os
-
-    path = None
-    if snapshot_id is not None:
-        try:
-            rows = con.execute("SELECT path FROM snapshots WHERE snapshot_id = ?", [snapshot_id]).fetchall()
-            path = rows[0][0] if rows and os.path.exists(rows[0][0]) else None
-        except Exception:  # no snapshots table on this connection (e.g. it is a snapshot file)
-            path = None
-    if path is not None:
-        from warehouse import connect_readonly
-
-        snap = connect_readonly(path)
-        try:
-            df = snap.execute(_EDGES_SQL.format(db="")).fetchnumpy()
-        finally:
-            snap.close()
-    else:
-        df = con.execute(_EDGES_SQL.format(db="")).fetchnumpy()
+    with snapshot_connection(con, snapshot_id) as source:
+        df = source.execute(_EDGES_SQL.format(db="")).fetchnumpy()
     return CoCreditGraph(np.asarray(df["src"]).astype(str), np.asarray(df["dst"]).astype(str),
                          np.asarray(df["weight"], dtype=float))
 

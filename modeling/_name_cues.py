@@ -14,6 +14,8 @@ import re
 
 import numpy as np
 
+from ._snapshot_read import artist_column
+
 PATTERNS = {
     "name_prefix_lil": r"(?i)^(lil|yung|young|big|baby)\b",
     "name_dj": r"(?i)\bdj\b",
@@ -47,30 +49,3 @@ def name_cues(names) -> np.ndarray:
 def artist_names(con, snapshot_id: str | None, artist_ids) -> list[str | None]:
     """Names of ``artist_ids`` from the snapshot file (or the connection's artists table)."""
     return artist_column(con, snapshot_id, artist_ids, "name")
-
-
-def artist_column(con, snapshot_id: str | None, artist_ids, column: str) -> list:
-    """One ``artists`` column for ``artist_ids``, read from the snapshot file when it exists (the
-    connection's ``artists`` table otherwise); an artist not found gives None."""
-    import os
-
-    path = None
-    if snapshot_id is not None:
-        try:
-            rows = con.execute("SELECT path FROM snapshots WHERE snapshot_id = ?", [snapshot_id]).fetchall()
-            path = rows[0][0] if rows and os.path.exists(rows[0][0]) else None
-        except Exception:
-            path = None
-    query = f'SELECT artist_id, "{column}" FROM artists'
-    if path is not None:
-        from warehouse import connect_readonly
-
-        snap = connect_readonly(path)
-        try:
-            pairs = snap.execute(query).fetchall()
-        finally:
-            snap.close()
-    else:
-        pairs = con.execute(query).fetchall()
-    lookup = dict(pairs)
-    return [lookup.get(str(a)) for a in artist_ids]
