@@ -215,7 +215,7 @@ class ForestFamilies(_MultiLabelBase):
 
 
 class LightGBMFamilies(_MultiLabelBase):
-    """One LightGBM binary model per family; rounds found by early stopping on the CV folds.
+    """Binary LightGBM models per family; rounds found by early stopping on the CV folds.
 
     ``n_bags`` boosters per family are averaged: bag 0 is plain gradient boosting, odd bags use
     LightGBM's extremely randomised split thresholds (``extra_trees``), each with its own seed.

@@ -99,24 +99,26 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
     return rows.height
 
 
+def _add_columns(Xdf: pl.DataFrame, names: list[str], block) -> pl.DataFrame:
+    return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(names)])
+
+
 def _with_names(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: dict) -> pl.DataFrame:
     """Add the artist-name cue columns when the model uses them."""
     from ._name_cues import FEATURES, artist_names, name_cues
 
-    if not any(n in FEATURES for n in art["feature_names"]):
+    if not set(FEATURES) & set(art["feature_names"]):
         return Xdf
-    block = name_cues(artist_names(con, snap, artist_ids))
-    return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(FEATURES)])
+    return _add_columns(Xdf, FEATURES, name_cues(artist_names(con, snap, artist_ids)))
 
 
 def _with_artist_type(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: dict) -> pl.DataFrame:
     """Add the artist-type one-hot columns when the model uses them."""
     from ._artist_type import FEATURES, artist_type_onehot, artist_types
 
-    if not any(n in FEATURES for n in art["feature_names"]):
+    if not set(FEATURES) & set(art["feature_names"]):
         return Xdf
-    block = artist_type_onehot(artist_types(con, snap, artist_ids))
-    return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(FEATURES)])
+    return _add_columns(Xdf, FEATURES, artist_type_onehot(artist_types(con, snap, artist_ids)))
 
 
 def _with_collab(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: dict) -> pl.DataFrame:
@@ -136,8 +138,7 @@ def _with_collab(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: 
         if str(lid) in pos:
             Y[:, j] = np.asarray(td.Y)[:, pos[str(lid)]]
     block = collab_for(co_credit_graph(con, snap), artist_ids, td.artist_ids, Y)
-    names = feature_names(art["label_ids"])
-    return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(names)])
+    return _add_columns(Xdf, feature_names(art["label_ids"]), block)
 
 
 def _align(Xdf: pl.DataFrame, names: list[str]) -> np.ndarray:
