@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from . import _metrics as M
 from ._registry import fit_and_score
 from ._tasks import dataset_task_data
 
@@ -125,25 +126,53 @@ def _families(con, snapshot_id, n_jobs, say, n_boot) -> list[dict]:
     except Exception as exc:
         return [_row("musicoset", "artist-families", "-", "-", None, None, None, note=f"skipped: {exc}")]
     rows = []
-    best_baseline = None
-    lgb_auprc = None
     for est_name in ("lightgbm", "prevalence", "logistic", "random-forest"):
         say(f"musicoset artist-families {est_name}")
         started = time.perf_counter()
-        _est, _s, metrics, interval, _pl, _fit_s = fit_and_score(data, est_name, n_boot=n_boot, n_jobs=n_jobs)
+        _est, scores, metrics, interval, _pl, _fit_s = fit_and_score(data, est_name, n_boot=n_boot, n_jobs=n_jobs)
         seconds = time.perf_counter() - started
         for metric in ("macro_auprc", "macro_auroc", "micro_f1", "samples_f1", "lrap"):
             rows.append(_row("musicoset", "artist-families", "stored artist-disjoint", metric, None, metrics[metric],
                              est_name, ci=(interval.low, interval.high) if metric == "macro_auprc" else None,
                              n_train=int(data.train.sum()), n_test=int(data.test.sum()), seconds=seconds))
-        if est_name == "lightgbm":
-            lgb_auprc = metrics["macro_auprc"]
-        else:
-            best_baseline = max(best_baseline or -1.0, metrics["macro_auprc"])
-    if lgb_auprc is not None and best_baseline is not None:
-        rows.append(_row("musicoset", "artist-families", "stored artist-disjoint",
-                         "macro_auprc_gain_over_best_baseline", None, lgb_auprc - best_baseline, "lightgbm",
-                         target=(">=", 0.05)))
+        rows.extend(audio_coverage_rows(data, scores, est_name))
+    return rows + gain_rows(rows)
+
+
+def gain_rows(rows: list[dict]) -> list[dict]:
+    """Per protocol: LightGBM's macro AUPRC minus the best baseline's. Only the whole test set
+    carries the issue's target (>= 0.05); the audio-coverage halves are there to explain it."""
+    out = []
+    for protocol in dict.fromkeys(r["protocol"] for r in rows if r["metric"] == "macro_auprc"):
+        scores = {r["model"]: r["ours"] for r in rows if r["protocol"] == protocol and r["metric"] == "macro_auprc"}
+        baselines = [v for m, v in scores.items() if m != "lightgbm" and v is not None]
+        if scores.get("lightgbm") is None or not baselines:
+            continue
+        whole = protocol == "stored artist-disjoint"
+        out.append(_row("musicoset", "artist-families", protocol, "macro_auprc_gain_over_best_baseline", None,
+                        scores["lightgbm"] - max(baselines), "lightgbm", target=(">=", 0.05) if whole else None))
+    return out
+
+
+def audio_coverage_rows(data, scores: np.ndarray, model: str) -> list[dict]:
+    """Macro AUPRC on the test artists with audio features and on those without, apart.
+
+    About half of MusicOSet's tagged artists have no track with audio features (the data set
+    holds Billboard hits, not whole catalogs), so the headline mixes two very different tasks;
+    these rows say how much of the figure each half carries. None when the features do not
+    have ``audio_track_count``.
+    """
+    if "audio_track_count" not in data.feature_names:
+        return []
+    count = data.X[data.test, data.feature_names.index("audio_track_count")]
+    with_audio = np.nan_to_num(count, nan=0.0) > 0
+    Y = data.y[data.test]
+    rows = []
+    for label, rows_mask in (("with audio", with_audio), ("without audio", ~with_audio)):
+        if rows_mask.any():
+            rows.append(_row("musicoset", "artist-families", f"stored artist-disjoint, test artists {label}",
+                             "macro_auprc", None, M.macro_auprc(Y[rows_mask], scores[rows_mask]), model,
+                             n_train=int(data.train.sum()), n_test=int(rows_mask.sum())))
     return rows
 
 
