@@ -58,12 +58,13 @@ def main() -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(f"{'dataset':14} {'task':16} {'protocol':52} {'model':14} {'metric':12} {'published':>9} {'ours':>8}  target")
+        width = max((len(r["protocol"]) for r in rows), default=8)  # the breakdown protocols are long
+        print(f"{'dataset':14} {'task':16} {'protocol':{width}} {'model':14} {'metric':12} {'published':>9} {'ours':>8}  target")
         for r in rows:
             pub = "-" if r["published"] is None else f"{r['published']:.3f}"
             ours = r.get("note") or ("-" if r["ours"] is None else f"{r['ours']:.4f}")
             tgt = (r.get("target") or "") + ("" if "target_met" not in r else (" met" if r["target_met"] else " MISSED"))
-            print(f"{r['dataset']:14} {r['task']:16} {r['protocol']:52} {str(r.get('model')):14} {r['metric']:12} {pub:>9} {ours:>8}  {tgt}")
+            print(f"{r['dataset']:14} {r['task']:16} {r['protocol']:{width}} {str(r.get('model')):14} {r['metric']:12} {pub:>9} {ours:>8}  {tgt}")
         print(f"\n{time.perf_counter() - started:.0f} s")
     if tmp is not None:
         tmp.cleanup()

@@ -151,8 +151,9 @@ def _families(con, snapshot_id, n_jobs, say, n_boot) -> list[dict]:
 
 
 def gain_rows(rows: list[dict]) -> list[dict]:
-    """Per protocol: LightGBM's macro AUPRC minus the best baseline's. Only the whole test set
-    carries the issue's target (>= 0.05); the audio-coverage halves are there to explain it."""
+    """Per protocol: LightGBM's macro AUPRC minus the best baseline's, as printed (4 decimals), so
+    the gain is the difference of the figures beside it. Only the whole test set carries the
+    issue's target (>= 0.05); the audio-coverage halves are there to explain it."""
     out = []
     for protocol in dict.fromkeys(r["protocol"] for r in rows if r["metric"] == "macro_auprc"):
         scores = {r["model"]: r["ours"] for r in rows if r["protocol"] == protocol and r["metric"] == "macro_auprc"}
@@ -207,7 +208,7 @@ def breakdown_rows(data, scores: np.ndarray, model: str, protocol: str, multi_ge
     y = data.y[te]
     if data.kind == "multiclass":
         correct = np.asarray(scores).argmax(axis=1) == y
-        ambiguous = np.isin(data.ids[te], np.array(sorted(multi_genre), dtype=str))
+        ambiguous = np.isin(data.ids[te], list(multi_genre))
         parts = (("test rows of recordings under 2+ genres", ambiguous), ("other test rows", ~ambiguous))
         metric, value = "accuracy", lambda m: float(correct[m].mean())
     else:
