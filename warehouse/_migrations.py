@@ -17,6 +17,8 @@ from importlib import resources
 
 import duckdb
 
+from warehouse.errors import MigrationMismatch
+
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
@@ -40,13 +42,29 @@ def available_migrations() -> list[Migration]:
     return sorted(found, key=lambda mig: mig.version)
 
 
-def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+def applied_checksums(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """Version → checksum of every migration recorded in this file (empty for a new file)."""
     exists = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_migrations' AND database_name = current_database()"
     ).fetchall()[0][0]
     if not exists:
-        return set()
-    return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+        return {}
+    return dict(con.execute("SELECT version, checksum FROM schema_migrations").fetchall())
+
+
+def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
+    return set(applied_checksums(con))
+
+
+def verify_applied(applied: dict[int, str], shipped: list[Migration]) -> None:
+    """Raise :class:`MigrationMismatch` when a shipped migration differs from the one recorded."""
+    edited = [m for m in shipped if m.version in applied and applied[m.version] != m.checksum]
+    if edited:
+        names = ", ".join(f"{m.version:04d}_{m.name}.sql" for m in edited)
+        raise MigrationMismatch(
+            f"migration {names} was edited after this warehouse applied it (recorded checksum differs); "
+            "restore the file and put the change in a new migration"
+        )
 
 
 def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> list[Migration]:
@@ -59,9 +77,11 @@ def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None =
     con.execute(
         "COMMENT ON TABLE schema_migrations IS 'Ops: schema migrations applied to this file, in order.'"
     )
-    done = applied_versions(con)
+    shipped = available_migrations() if migrations is None else sorted(migrations, key=lambda m: m.version)
+    done = applied_checksums(con)
+    verify_applied(done, shipped)
     applied = []
-    for mig in available_migrations() if migrations is None else sorted(migrations, key=lambda m: m.version):
+    for mig in shipped:
         if mig.version in done:
             continue
         con.execute("BEGIN TRANSACTION")

@@ -8,7 +8,8 @@
         ├── ReadOnlyError        a write statement sent to a read-only connection
         ├── SnapshotNotFound     no such snapshot, or none published yet
         ├── QueryError           DuckDB rejected a query
-        └── ImportFailed         an input file is unreadable/truncated/wrong-shaped
+        ├── ImportFailed         an input file is unreadable/truncated/wrong-shaped
+        └── MigrationMismatch    an applied migration was edited afterwards
 
 Other packages derive their own errors from these, so callers can catch at the
 level they care about (like httpx's HTTPError → RequestError → TimeoutException).
@@ -53,3 +54,11 @@ class QueryError(WarehouseError):
 
 class ImportFailed(WarehouseError):
     pass
+
+
+class MigrationMismatch(WarehouseError):
+    """A migration already applied to this file was edited afterwards.
+
+    The file's schema then differs from what the shipped SQL says, and nothing would ever apply the
+    difference: a change to an applied migration belongs in a new, numbered one.
+    """
