@@ -29,7 +29,7 @@ from ._snapshots import (
     prune_snapshots,
     table_fingerprints,
 )
-from ._upsert import insert_rows, upsert
+from ._upsert import UpsertResult, insert_rows, upsert
 from ._writer import Writer
 from .errors import (
     ConfigError,
@@ -59,6 +59,7 @@ __all__ = [
     "SnapshotInfo",
     "SnapshotNotFound",
     "TableDoc",
+    "UpsertResult",
     "UsageError",
     "WarehouseError",
     "Writer",

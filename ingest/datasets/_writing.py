@@ -58,7 +58,7 @@ def upsert_own(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, k
             kept = warehouse.fetch_arrow(result)
     finally:
         con.unregister(name)
-    return warehouse.upsert(con, table, kept, key)
+    return warehouse.upsert(con, table, kept, key).rows
 
 
 def write_rejects(con: duckdb.DuckDBPyConnection, source: str, file: str, rejects: pl.DataFrame) -> int:
