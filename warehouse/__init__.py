@@ -42,7 +42,7 @@ from .errors import (
     WarehouseError,
     WriterLockedError,
 )
-from .settings import CrawlSettings, JobSchedule, Settings, load_settings
+from .settings import CrawlSettings, ImportSettings, JobSchedule, Settings, load_settings
 
 __all__ = [
     "ColumnDoc",
@@ -50,6 +50,7 @@ __all__ = [
     "CrawlSettings",
     "GenrestoreError",
     "ImportFailed",
+    "ImportSettings",
     "JobSchedule",
     "ProcessLock",
     "QueryError",
