@@ -75,11 +75,15 @@ def resolve_duplicates(frame: pl.DataFrame, spec: Sequence[Col], rule: Unique) -
             continue
         shown_key = ", ".join(f"{names.get(k, k)}={v}" for k, v in zip(key, key_values))
         lines = [line for line, _ in rows]
+        columns = _some(differing)
+        head = lines[: SHOWN + 1]  # enough to name SHOWN others of any line (not O(n²) for a big group)
         for line in lines:
-            others = [n for n in lines if n != line]
+            others = [n for n in head if n != line][:SHOWN]
+            more = len(lines) - 1 - len(others)
+            shown_lines = ", ".join(map(str, others)) + (f" and {more:,} more" if more else "")
             reason_lines.append(line)
-            reasons.append(f"duplicate key {shown_key} (also at line{'s' if len(others) > 1 else ''} "
-                           f"{_some(others)}), conflicting values in {_some(differing)}")
+            reasons.append(f"duplicate key {shown_key} (also at line{'s' if len(lines) > 2 else ''} "
+                           f"{shown_lines}), conflicting values in {columns}")
     out = frame.filter(~pl.col(LINE).is_in(drop)) if drop else frame
     if reasons:
         extra = pl.DataFrame({LINE: pl.Series(reason_lines, dtype=pl.Int64),
