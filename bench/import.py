@@ -107,10 +107,12 @@ def main() -> None:
                 cpu = time.process_time()
                 second = import_musicoset(w, musicoset, progress=False)
                 cpu_second = time.process_time() - cpu
-            rows = sum(first.tables.values())
+            rows = sum(c.inserted for c in first.tables.values())
+            unchanged = sum(c.unchanged for c in second.tables.values())
             print(f"musicoset import (fresh warehouse): {first.seconds:.2f} s wall, {cpu_first:.2f} s CPU, "
-                  f"{rows:,} rows into {len(first.tables)} tables ({rows / first.seconds:,.0f} rows/s)")
-            print(f"musicoset re-import (no changes):   {second.seconds:.2f} s wall, {cpu_second:.2f} s CPU")
+                  f"{rows:,} rows inserted into {len(first.tables)} tables ({rows / first.seconds:,.0f} rows/s)")
+            print(f"musicoset re-import (no changes):   {second.seconds:.2f} s wall, {cpu_second:.2f} s CPU, "
+                  f"{unchanged:,} rows unchanged")
         else:
             print(f"musicoset import: skipped ({musicoset} not found)")
 

@@ -29,7 +29,7 @@ from ._snapshots import (
     prune_snapshots,
     table_fingerprints,
 )
-from ._upsert import insert_rows, upsert
+from ._upsert import UpsertResult, insert_rows, upsert
 from ._writer import Writer
 from .errors import (
     ConfigError,
@@ -43,7 +43,7 @@ from .errors import (
     WarehouseError,
     WriterLockedError,
 )
-from .settings import CrawlSettings, JobSchedule, Settings, load_settings
+from .settings import CrawlSettings, ImportSettings, JobSchedule, Settings, load_settings
 
 __all__ = [
     "ColumnDoc",
@@ -51,8 +51,9 @@ __all__ = [
     "CrawlSettings",
     "GenrestoreError",
     "ImportFailed",
-    "MigrationMismatch",
+    "ImportSettings",
     "JobSchedule",
+    "MigrationMismatch",
     "ProcessLock",
     "QueryError",
     "QueryResult",
@@ -61,6 +62,7 @@ __all__ = [
     "SnapshotInfo",
     "SnapshotNotFound",
     "TableDoc",
+    "UpsertResult",
     "UsageError",
     "WarehouseError",
     "Writer",

@@ -46,6 +46,18 @@ class CrawlSettings(BaseModel):
     market: str | None = Field("US", description="Market passed on catalog calls (None: omit).")
 
 
+# Default of ``imports.max_field_bytes``; the importer functions take it as their default too.
+MAX_FIELD_BYTES = 1 << 20
+
+
+class ImportSettings(BaseModel):
+    max_field_bytes: int = Field(
+        MAX_FIELD_BYTES, ge=1,
+        description="A data-set field longer than this many bytes (UTF-8) rejects its row "
+        "(recorded in rejects with file, line and reason); default 1 MiB.",
+    )
+
+
 class JobSchedule(BaseModel):
     """When a job runs: every ``interval_seconds`` or on a ``cron`` expression."""
 
@@ -109,6 +121,7 @@ class Settings(BaseSettings):
     snapshot_keep: int = Field(7, ge=1, description="Snapshots kept by `snapshot prune` and the prune job.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log verbosity.")
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
     schedules: dict[str, JobSchedule] = Field(default_factory=_default_schedules)
 
     @classmethod

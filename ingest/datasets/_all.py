@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from warehouse import Writer
+from warehouse.settings import MAX_FIELD_BYTES
 
 from ._fma import import_fma_genres
 from ._music_genre import import_music_genre
@@ -48,10 +49,11 @@ def available_datasets(data_dir: str | Path) -> dict[str, Path]:
 
 
 def import_all(writer: Writer, data_dir: str | Path, *, progress: bool = True,
-               max_reject_share: float = 0.01) -> list[ImportReport]:
+               max_reject_share: float = 0.01, max_field_bytes: int = MAX_FIELD_BYTES) -> list[ImportReport]:
     """Import every data set found under ``data_dir``, each in its own transaction (MusicOSet
     first, so its silver rows own the track ids spotify_songs shares with it)."""
     return [
-        IMPORTERS[name](writer, path, progress=progress, max_reject_share=max_reject_share)
+        IMPORTERS[name](writer, path, progress=progress, max_reject_share=max_reject_share,
+                        max_field_bytes=max_field_bytes)
         for name, path in available_datasets(data_dir).items()
     ]

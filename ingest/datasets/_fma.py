@@ -8,7 +8,9 @@ from pathlib import Path
 import polars as pl
 
 from warehouse import Writer
+from warehouse.settings import MAX_FIELD_BYTES
 
+from ._duplicates import Unique
 from ._load import Loaded
 from ._report import ImportReport
 from ._single import TableRows, import_file
@@ -19,6 +21,8 @@ SPEC = [
     Col("genre_id", "int", required=True), Col("#tracks", "int", rename="track_count"),
     Col("parent", "int", rename="parent_id"), Col("title", "id"), Col("top_level", "int", rename="top_level_id"),
 ]
+
+UNIQUE = [Unique(("genre_id",))]
 
 
 def _build(loaded: Loaded, stamp: datetime) -> TableRows:
@@ -32,7 +36,7 @@ def _build(loaded: Loaded, stamp: datetime) -> TableRows:
 
 
 def import_fma_genres(writer: Writer, file: str | Path, *, progress: bool = True,
-                      max_reject_share: float = 0.01) -> ImportReport:
+                      max_reject_share: float = 0.01, max_field_bytes: int = MAX_FIELD_BYTES) -> ImportReport:
     """Import FMA's genres.csv (plain or gzip) into ``fma_genres`` in one transaction."""
     return import_file(writer, file, source=SOURCE, spec=SPEC, build=_build, progress=progress,
-                       max_reject_share=max_reject_share)
+                       max_reject_share=max_reject_share, max_field_bytes=max_field_bytes, unique=UNIQUE)

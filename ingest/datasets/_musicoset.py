@@ -17,13 +17,15 @@ import polars as pl
 
 from warehouse import Writer
 from warehouse.errors import ImportFailed
+from warehouse.settings import MAX_FIELD_BYTES
 
+from ._duplicates import Unique
 from ._load import Loaded, load
 from ._progress import steps
 from ._pyrepr import list_series, parse_str_dict, parse_str_list
-from ._report import ImportReport
+from ._report import SAMPLE_REJECTS, ImportReport
 from ._validate import Col, add_reason
-from ._writing import now, quiet_duckdb, upsert_own, write_rejects
+from ._writing import now, quiet_duckdb, sample_rejects, upsert_own, write_rejects
 
 SOURCE = "musicoset"
 # MusicOSet's "current" values (popularity, followers, genres) were fetched from the API when the
@@ -63,6 +65,17 @@ ACOUSTIC = [
     Col("energy", "float"), Col("instrumentalness", "float"), Col("liveness", "float"),
     Col("loudness", "float"), Col("speechiness", "float"), Col("valence", "float"), Col("tempo", "float"),
 ]
+
+
+# Each file's key: identical repeats are merged, conflicting ones rejected (see _duplicates).
+# releases.csv lists an album once per artist, and its date must agree between them.
+UNIQUE = {
+    "artists": [Unique(("artist_id",))], "songs": [Unique(("track_id",))], "tracks": [Unique(("track_id",))],
+    "releases": [Unique(("album_id", "artist_id")),
+                 Unique(("album_id",), ("release_date", "release_date_precision"), merge_identical=False)],
+    "acoustic_features": [Unique(("track_id",))], "artist_pop": [Unique(("artist_id", "year"))],
+    "album_pop": [Unique(("album_id", "year"))], "song_pop": [Unique(("song_id", "year"))],
+}
 
 
 def _pop_spec(id_col: str) -> list[Col]:
@@ -107,11 +120,12 @@ def _year_end(df: pl.DataFrame, id_col: str) -> pl.DataFrame:
 
 
 def import_musicoset(writer: Writer, directory: str | Path, *, progress: bool = True,
-                     max_reject_share: float = 0.01) -> ImportReport:
+                     max_reject_share: float = 0.01, max_field_bytes: int = MAX_FIELD_BYTES) -> ImportReport:
     """Import MusicOSet from ``directory`` into the silver tables in one transaction.
 
-    Idempotent: importing the same files again changes nothing. Rows that fail validation go to
-    ``rejects``; a file that cannot be used (missing, truncated, wrong columns, or more than
+    Idempotent: importing the same files again changes nothing. Rows that fail validation, hold a
+    field over ``max_field_bytes`` or repeat a file key with other values go to ``rejects``
+    (identical repeats are merged and counted); a file that cannot be used (missing, truncated, wrong columns, or more than
     ``max_reject_share`` bad rows) raises :class:`~warehouse.errors.ImportFailed` and nothing is
     written.
     """
@@ -135,9 +149,10 @@ def import_musicoset(writer: Writer, directory: str | Path, *, progress: bool = 
     with steps("import musicoset", len(present) + 1, progress) as advance:
         for key in present:
             spec, refine = specs[key]
-            loaded[key] = load(paths[key], spec, separator="\t", quoting=False,
-                               max_reject_share=max_reject_share, refine=refine)
+            loaded[key] = load(paths[key], spec, separator="\t", quoting=False, max_reject_share=max_reject_share,
+                               max_field_bytes=max_field_bytes, refine=refine, unique=UNIQUE[key])
             report.rows_read[loaded[key].file] = loaded[key].raw.rows_read
+            report.merged += loaded[key].merged
             advance(f"read {key}")
         tables = _silver_rows(loaded, now())
         with writer.transaction() as con, quiet_duckdb(con):
@@ -145,6 +160,8 @@ def import_musicoset(writer: Writer, directory: str | Path, *, progress: bool = 
                 report.tables[table] = upsert_own(con, table, frame, key, SOURCE)
             for item in loaded.values():
                 report.rejected += write_rejects(con, SOURCE, item.file, item.rejects)
+                report.first_rejects.extend(sample_rejects(item.file, item.rejects))
+        del report.first_rejects[SAMPLE_REJECTS:]
         advance("written")
     report.seconds = time.perf_counter() - started
     return report
@@ -164,19 +181,22 @@ def _silver_rows(loaded: dict[str, Loaded], stamp: datetime) -> dict[str, tuple[
         .sort("genre").with_columns(src.alias("source"), ts.alias("first_seen_at"))
     )
     r = loaded["releases"].rows
-    albums = r.select(
+    albums = r.unique("album_id", keep="first", maintain_order=True).select(
         "album_id", "release_date", "release_date_precision",
         pl.col("release_date").str.slice(0, 4).cast(pl.Int32, strict=False).alias("release_year"),
         src.alias("source"), ts.alias("updated_at"),
     )
-    album_artists = r.select("album_id", "artist_id", pl.lit(0, pl.Int32).alias("position"), src.alias("source"))
+    album_artists = r.select(
+        "album_id", "artist_id", pl.int_range(pl.len()).over("album_id").cast(pl.Int32).alias("position"),
+        src.alias("source"),
+    )
 
     s = loaded["songs"].rows
-    t = loaded["tracks"].rows.select("track_id", "album_id", "track_number").unique("track_id", keep="last")
+    t = loaded["tracks"].rows.select("track_id", "album_id", "track_number")  # one row per track (UNIQUE)
     f = loaded["acoustic_features"].rows
     tracks = (
         s.join(t, on="track_id", how="left")
-        .join(f.select("track_id", "duration_ms").unique("track_id", keep="last"), on="track_id", how="left")
+        .join(f.select("track_id", "duration_ms"), on="track_id", how="left")
         .select(
             "track_id", "name", "album_id", pl.col("track_number").cast(pl.Int32),
             pl.col("duration_ms").cast(pl.Int32), "explicit", pl.col("popularity").cast(pl.Int32),

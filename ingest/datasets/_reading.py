@@ -178,6 +178,9 @@ def _read_by_records(path: Path, text: str, header: list[str], separator: str, q
     ragged_reasons: list[str] = []
     ragged_records: list[str] = []
     start = reader.line_num + 1
+    # The csv module refuses fields over 128 KiB; size is checked later, per row, against
+    # imports.max_field_bytes, so a long field rejects its row instead of failing the file.
+    old_limit = csv.field_size_limit(2**31 - 1)
     try:
         for fields in reader:
             line = start
@@ -195,6 +198,8 @@ def _read_by_records(path: Path, text: str, header: list[str], separator: str, q
             numbers.append(count)
     except csv.Error as exc:
         raise ImportFailed(f"{path}: cannot parse line {reader.line_num} ({exc})") from None
+    finally:
+        csv.field_size_limit(old_limit)
     if rows:
         columns = list(zip(*rows))
         frame = pl.DataFrame({name: pl.Series(name, col, pl.Utf8) for name, col in zip(header, columns)})

@@ -11,12 +11,14 @@ from typing import Callable, Sequence
 import polars as pl
 
 from warehouse import Writer
+from warehouse.settings import MAX_FIELD_BYTES
 
+from ._duplicates import Unique
 from ._load import Loaded, load
 from ._progress import steps
 from ._report import ImportReport
 from ._validate import Col
-from ._writing import now, quiet_duckdb, upsert_own, write_rejects
+from ._writing import now, quiet_duckdb, sample_rejects, upsert_own, write_rejects
 
 # table → (rows, primary key)
 TableRows = dict[str, tuple[pl.DataFrame, list[str]]]
@@ -32,13 +34,18 @@ def import_file(
     separator: str = ",",
     progress: bool = True,
     max_reject_share: float = 0.01,
+    max_field_bytes: int = MAX_FIELD_BYTES,
     refine: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
+    unique: Sequence[Unique] = (),
 ) -> ImportReport:
     started = time.perf_counter()
     report = ImportReport(source)
     with steps(f"import {source}", 2, progress) as advance:
-        loaded = load(file, spec, separator=separator, max_reject_share=max_reject_share, refine=refine)
+        loaded = load(file, spec, separator=separator, max_reject_share=max_reject_share,
+                      max_field_bytes=max_field_bytes, refine=refine, unique=unique)
         report.rows_read[loaded.file] = loaded.raw.rows_read
+        report.merged = loaded.merged
+        report.first_rejects = sample_rejects(loaded.file, loaded.rejects)
         advance(f"read {Path(file).name}")
         tables = build(loaded, now())
         with writer.transaction() as con, quiet_duckdb(con):

@@ -3,7 +3,8 @@ features, playlists and playlist items.
 
 One file row is one playlist membership (a track repeats once per playlist). The literal ``NA``
 is NULL. Silver rows another source already wrote (1,914 track ids overlap MusicOSet) are left
-alone: only missing ones are inserted.
+alone: only missing ones are inserted. A track whose values differ between its rows is rejected
+in every row (see ``UNIQUE``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pathlib import Path
 import polars as pl
 
 from warehouse import Writer
+from warehouse.settings import MAX_FIELD_BYTES
 
+from ._duplicates import Unique
 from ._load import Loaded
 from ._reading import ROW
 from ._report import ImportReport
@@ -35,6 +38,16 @@ SPEC = [
 ]
 AUDIO = ("danceability", "energy", "loudness", "speechiness", "acousticness", "instrumentalness", "liveness",
          "valence", "tempo")
+# A track, album or playlist repeats once per membership; the values its silver row is built from
+# must agree in every row, or all its rows are rejected (identical repeats are all kept: each row is
+# a membership). playlist_genre/subgenre may differ: the authors collected some playlists under
+# several subgenres.
+UNIQUE = [
+    Unique(("track_id",), ("track_name", "track_artist", "track_popularity", "track_album_id", "duration_ms",
+                           *AUDIO, "key", "mode"), merge_identical=False),
+    Unique(("track_album_id",), ("track_album_name", "track_album_release_date"), merge_identical=False),
+    Unique(("playlist_id",), ("playlist_name",), merge_identical=False),
+]
 
 
 def _build(loaded: Loaded, stamp: datetime) -> TableRows:
@@ -46,7 +59,7 @@ def _build(loaded: Loaded, stamp: datetime) -> TableRows:
         *(pl.col(c.out).cast(pl.Int32) if c.kind == "int" else pl.col(c.out) for c in SPEC),
         src,
     )
-    # A track repeats once per playlist with the same values: the first occurrence stands for it.
+    # A track repeats once per playlist with the same values (UNIQUE): the first occurrence stands for it.
     first = rows.unique("track_id", keep="first", maintain_order=True)
     tracks = first.select(
         "track_id", pl.col("track_name").alias("name"), pl.col("track_album_id").alias("album_id"),
@@ -95,8 +108,8 @@ def _build(loaded: Loaded, stamp: datetime) -> TableRows:
 
 
 def import_spotify_songs(writer: Writer, file: str | Path, *, progress: bool = True,
-                         max_reject_share: float = 0.01) -> ImportReport:
+                         max_reject_share: float = 0.01, max_field_bytes: int = MAX_FIELD_BYTES) -> ImportReport:
     """Import spotify_songs.csv (plain or gzip) into ``ds_spotify_songs`` and the silver tables in
     one transaction."""
     return import_file(writer, file, source=SOURCE, spec=SPEC, build=_build, progress=progress,
-                       max_reject_share=max_reject_share)
+                       max_reject_share=max_reject_share, max_field_bytes=max_field_bytes, unique=UNIQUE)

@@ -14,6 +14,8 @@ import polars as pl
 
 import warehouse
 
+from ._report import Reject, SAMPLE_REJECTS, TableCounts
+
 _counter = itertools.count()
 
 
@@ -33,15 +35,16 @@ def quiet_duckdb(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def upsert_own(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, key: Sequence[str],
-               source: str) -> int:
+               source: str) -> TableCounts:
     """Upsert ``rows`` except those whose key already belongs to a row of another source.
 
     A data set only inserts rows the warehouse lacks or refreshes its own rows: it never
-    overwrites what the API or another data set wrote. Returns the rows written (or left
-    unchanged because they were already identical).
+    overwrites what the API or another data set wrote. Returns the rows inserted, updated, left
+    unchanged, and left to another source. ``rows`` must not repeat a key: importers resolve
+    repeats before (merged or rejected), so the counts are the rows stored.
     """
     if rows.height == 0:
-        return 0
+        return TableCounts()
     name = f"_own_{next(_counter)}"
     con.register(name, rows.to_arrow())
     try:
@@ -58,7 +61,17 @@ def upsert_own(con: duckdb.DuckDBPyConnection, table: str, rows: pl.DataFrame, k
             kept = warehouse.fetch_arrow(result)
     finally:
         con.unregister(name)
-    return warehouse.upsert(con, table, kept, key)
+    result = warehouse.upsert(con, table, kept, key)
+    if result.duplicates:
+        # A programming error, not a data problem: the import is rolled back rather than
+        # reporting counts that are not the rows stored.
+        raise RuntimeError(f"internal error: {result.duplicates:,} {table} rows repeat a key of {', '.join(key)}")
+    return TableCounts(result.inserted, result.updated, result.unchanged, rows.height - kept.num_rows)
+
+
+def sample_rejects(file: str, rejects: pl.DataFrame) -> list[Reject]:
+    """The first few rejects of ``file``, as examples for the report."""
+    return [Reject(file, line, reason) for line, reason in rejects.head(SAMPLE_REJECTS).select("line", "reason").iter_rows()]
 
 
 def write_rejects(con: duckdb.DuckDBPyConnection, source: str, file: str, rejects: pl.DataFrame) -> int:

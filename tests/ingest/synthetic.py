@@ -56,7 +56,7 @@ def spotify_songs_csv(tracks: int = 40, playlists: int = 3, seed: int = 0) -> tu
                 continue
             rows.append([
                 f"track{t:018d}", f"Song {t}", f"Artist {t % 7}", str(rng.randint(0, 100)), f"album{t // 2:018d}",
-                f"Album {t // 2}", "2019" if t % 5 == 0 else "2019-06-14", f"Playlist {p}", f"playlist{p:015d}",
+                f"Album {t // 2}", "2019" if t // 2 % 5 == 0 else "2019-06-14", f"Playlist {p}", f"playlist{p:015d}",
                 "pop", "dance pop", f"{rng.random():.3f}", f"{rng.random():.3f}", str(rng.randint(0, 11)),
                 f"{-rng.random() * 10:.3f}", str(rng.randint(0, 1)), f"{rng.random():.3f}", f"{rng.random():.3f}",
                 "0", f"{rng.random():.3f}", f"{rng.random():.3f}", f"{rng.uniform(60, 180):.3f}",

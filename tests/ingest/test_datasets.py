@@ -11,6 +11,7 @@ import pytest
 
 import warehouse
 from ingest.datasets import (
+    TableCounts,
     import_fma_genres,
     import_music_genre,
     import_musicoset,
@@ -95,7 +96,11 @@ def test_musicoset_reimport_changes_nothing(musicoset_copy, data_dir):
     before = hash_of(musicoset_copy)
     with Writer(musicoset_copy) as w:
         report = import_musicoset(w, data_dir / "musicoset", progress=False)
-    assert report.tables["artists"] == 11_518 and report.rejected == 0
+    assert report.rejected == 0 and report.merged == 0
+    # nothing inserted or rewritten: every row is counted as unchanged
+    assert report.tables["artists"] == TableCounts(unchanged=11_518)
+    assert all(c.inserted == c.updated == c.other_source == 0 for c in report.tables.values())
+    assert report.tables["tracks"].unchanged == 20_405
     assert hash_of(musicoset_copy) == before
 
 
@@ -103,8 +108,8 @@ def test_musicoset_reimport_changes_nothing(musicoset_copy, data_dir):
 def test_music_genre_real(data_dir, wh):
     with Writer(wh) as w:
         report = import_music_genre(w, data_dir / "music_genre" / "music_genre.csv.gz", progress=False)
-    assert report.tables == {"ds_music_genre": 50_000}
-    assert report.rejected == 5
+    assert report.tables == {"ds_music_genre": TableCounts(inserted=50_000)}
+    assert report.rejected == 5 and report.merged == 0
     assert one(wh, "SELECT count(*) FROM ds_music_genre") == 50_000
     # sentinels → NULL (counts from the data README)
     assert one(wh, "SELECT count(*) FROM ds_music_genre WHERE tempo IS NULL") == 4_980
@@ -124,8 +129,13 @@ def test_spotify_songs_real_fresh_and_idempotent(data_dir, wh):
         first = warehouse.content_hash(w.con)
         again = import_spotify_songs(w, file, progress=False)
         assert warehouse.content_hash(w.con) == first
-    assert report.tables == again.tables
-    assert report.tables["ds_spotify_songs"] == 32_833
+    assert report.tables["ds_spotify_songs"] == TableCounts(inserted=32_833)
+    assert report.tables["tracks"] == TableCounts(inserted=28_356)
+    assert report.tables["playlist_items"] == TableCounts(inserted=32_833)
+    assert report.rejected == 0 and report.merged == 0
+    # the second import writes nothing and says so, table by table
+    assert {t: c.unchanged for t, c in again.tables.items()} == {t: c.inserted for t, c in report.tables.items()}
+    assert all(c.inserted == c.updated == 0 for c in again.tables.values())
     assert one(wh, "SELECT count(*) FROM tracks") == 28_356
     assert one(wh, "SELECT count(*) FROM audio_features") == 28_356
     assert one(wh, "SELECT count(*) FROM playlist_items") == 32_833
@@ -146,7 +156,7 @@ def test_spotify_songs_never_overwrites_musicoset(musicoset_copy, data_dir):
         report = import_spotify_songs(w, data_dir / "tidytuesday_spotify_songs" / "spotify_songs.csv.gz",
                                       progress=False)
     assert query(musicoset_copy, musicoset_tracks) == before
-    assert report.tables["tracks"] == 28_356 - 1_914
+    assert report.tables["tracks"] == TableCounts(inserted=28_356 - 1_914, other_source=1_914)
     assert one(musicoset_copy, "SELECT count(*) FROM tracks") == 20_405 + 28_356 - 1_914
     assert one(musicoset_copy, "SELECT count(*) FROM audio_features WHERE source = 'musicoset'") == 20_405
     assert one(musicoset_copy, "SELECT count(*) FROM playlist_items") == 32_833
@@ -194,7 +204,7 @@ def test_synthetic_musicoset_plain_lf_files(tmp_path, wh):
     directory = synthetic.musicoset_dir(tmp_path / "mo", gz=False, crlf=False)
     with Writer(wh) as w:
         report = import_musicoset(w, directory, progress=False)
-    assert report.tables["artists"] == 3 and report.tables["tracks"] == 3
+    assert report.tables["artists"] == report.tables["tracks"] == TableCounts(inserted=3)
 
 
 def test_bad_python_repr_is_rejected_not_evaluated(tmp_path, wh):
@@ -225,7 +235,8 @@ def test_single_bad_row_goes_to_rejects_rest_imported(tmp_path, wh):
         again = import_music_genre(w, file, progress=False)
         assert warehouse.content_hash(w.con) == h   # rejects are recorded once, too
     assert report.rejected == again.rejected == 2
-    assert report.tables == {"ds_music_genre": 298}
+    assert report.tables == {"ds_music_genre": TableCounts(inserted=298)}
+    assert again.tables == {"ds_music_genre": TableCounts(unchanged=298)}
     assert query(wh, "SELECT source, file, line, reason FROM rejects ORDER BY line") == [
         ("music_genre", str(file), 43, "popularity: not a number (lots)"),
         ("music_genre", str(file), 101, "has 19 fields, expected 18"),
@@ -312,8 +323,8 @@ def test_spotify_songs_keeps_rows_of_other_sources(tmp_path, wh):
                         [crawled])
         report = import_spotify_songs(w, file, progress=False)
     distinct = len({r[0] for r in rows})
-    assert report.tables["ds_spotify_songs"] == len(rows)
-    assert report.tables["tracks"] == distinct - 1
+    assert report.tables["ds_spotify_songs"] == TableCounts(inserted=len(rows))
+    assert report.tables["tracks"] == TableCounts(inserted=distinct - 1, other_source=1)
     assert query(wh, f"SELECT name, popularity, source FROM tracks WHERE track_id = '{crawled}'") == [
         ("From API", 99, "spotify:extended")]
     assert one(wh, "SELECT count(*) FROM tracks") == distinct
@@ -335,7 +346,7 @@ def test_quoted_fields_and_line_breaks_keep_true_line_numbers(tmp_path, wh):
     file = synthetic.write_text(tmp_path / "mg.csv", synthetic.music_genre_csv(rows), gz=False)
     with Writer(wh) as w:
         report = import_music_genre(w, file, progress=False)
-    assert report.rejected == 1 and report.tables == {"ds_music_genre": 299}
+    assert report.rejected == 1 and report.tables == {"ds_music_genre": TableCounts(inserted=299)}
     assert query(wh, "SELECT line, reason FROM rejects") == [(33, "popularity: not a number (x)")]
     assert one(wh, "SELECT track_name FROM ds_music_genre WHERE instance_id = 10010") == 'Hello, "World"'
     assert one(wh, "SELECT track_name FROM ds_music_genre WHERE instance_id = 10020") == "Two\nlines"

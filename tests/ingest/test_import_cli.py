@@ -48,7 +48,7 @@ def test_import_all_then_default_path_reimport(cli, tmp_path, data_root):
     first = live_hash(tmp_path)
     r = cli("--data", str(data_root), "import", "music-genre")   # default path under --data
     assert r.returncode == 0, r.stderr
-    assert "ds_music_genre │ 120" in r.stdout
+    assert "ds_music_genre │ 0        │ 0       │ 120       │" in r.stdout   # inserted, updated, unchanged
     assert live_hash(tmp_path) == first
 
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests.conftest import REPO
-from warehouse import Writer, WriterLockedError, content_hash, insert_rows, read_holder, upsert
+from warehouse import UpsertResult, Writer, WriterLockedError, content_hash, insert_rows, read_holder, upsert
 
 HOLD = textwrap.dedent(
     """
@@ -84,10 +84,33 @@ def test_upsert_is_idempotent_and_updates_changed_rows(tmp_path):
     ]
     with Writer(tmp_path / "wh.duckdb") as w:
         with w.transaction() as con:
-            upsert(con, "artists", rows, ["artist_id"])
+            first = upsert(con, "artists", rows, ["artist_id"])
         before = content_hash(w.con, tables=["artists"])
         with w.transaction() as con:
-            upsert(con, "artists", rows, ["artist_id"])
+            again = upsert(con, "artists", rows, ["artist_id"])
         assert content_hash(w.con, tables=["artists"]) == before
         got = w.con.execute("SELECT artist_id, name, genres, popularity FROM artists ORDER BY 1").fetchall()
         assert got == [("a", "A2", [], 2), ("b", "B", None, None)]
+    assert first == UpsertResult(inserted=2, duplicates=1) and first.rows == 3
+    assert again == UpsertResult(unchanged=2, duplicates=1)
+
+
+def test_upsert_counts_inserted_updated_unchanged(tmp_path):
+    def artists(names: dict[str, str]) -> list[dict]:
+        return [{"artist_id": k, "name": v, "source": "t"} for k, v in names.items()]
+
+    with Writer(tmp_path / "wh.duckdb") as w:
+        with w.transaction() as con:
+            assert upsert(con, "artists", artists({"a": "A", "b": "B", "c": "C"}), ["artist_id"]) == UpsertResult(3)
+            result = upsert(con, "artists", artists({"a": "A", "b": "B2", "d": "D", "e": "E"}), ["artist_id"])
+        assert result == UpsertResult(inserted=2, updated=1, unchanged=1)
+        assert (result.written, result.rows) == (3, 4)
+        assert result + UpsertResult(1, 1, 1, 1) == UpsertResult(3, 2, 2, 1)
+        assert w.con.execute("SELECT count(*) FROM artists").fetchall() == [(5,)]
+        # a table whose only non-key columns are kept (DO NOTHING): inserts and unchanged rows
+        with w.transaction() as con:
+            tags = [{"genre": g, "source": "t"} for g in ("rock", "pop", "rock")]
+            assert upsert(con, "genres", tags, ["genre"], keep_existing=("source", "first_seen_at")) == UpsertResult(
+                inserted=2, duplicates=1)
+            assert upsert(con, "genres", tags[:2], ["genre"], keep_existing=("source", "first_seen_at")) == UpsertResult(
+                unchanged=2)
