@@ -23,10 +23,11 @@ import threading
 from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
+from typing import Mapping
 
-from warehouse import ConfigError, GenrestoreError, JobSchedule, Settings
+from warehouse import ConfigError, GenrestoreError, JobSchedule, Settings, UsageError
 from warehouse._lock import ProcessLock, describe_holder
-from warehouse.settings import _default_schedules
+from warehouse.settings import _default_schedules, register_schedule_check
 
 from ._definitions import JOBS
 from ._runner import record_missed, run_job
@@ -48,19 +49,29 @@ def SchedulerLock(path: Path) -> ProcessLock:
     ))
 
 
+def check_schedules(schedules: Mapping[str, JobSchedule]) -> None:
+    """Each schedule names a job and only options of that job; ConfigError naming the key if not.
+
+    Registered with the settings, so every command that loads them refuses a bad schedule.
+    """
+    for name, sched in schedules.items():
+        if name not in JOBS:
+            raise ConfigError(f"invalid setting schedules.{name}: no such job (jobs: {', '.join(JOBS)})")
+        try:
+            JOBS[name].parse_options(sched.options)
+        except UsageError as exc:
+            raise ConfigError(f"invalid setting schedules.{name}.options: {exc}") from None
+
+
+register_schedule_check(check_schedules)
+
+
 def effective_schedules(settings: Settings) -> dict[str, JobSchedule]:
     """The configured schedules over the defaults (a job named in the configuration replaces its
     default entry; the others keep theirs), validated."""
     merged = dict(_default_schedules())
     merged.update(settings.schedules)
-    for name, sched in merged.items():
-        if name not in JOBS:
-            raise ConfigError(f"invalid setting schedules.{name}: no such job (jobs: {', '.join(JOBS)})")
-        if sched.enabled and (sched.interval_seconds is None) == (sched.cron is None):
-            raise ConfigError(
-                f"invalid setting schedules.{name}: give exactly one of interval_seconds or cron"
-            )
-        JOBS[name].parse_options(sched.options)  # unknown or malformed options fail at start
+    check_schedules(merged)
     return merged
 
 
@@ -99,7 +110,8 @@ def scheduled_run(name: str) -> None:
         raise RuntimeError("scheduled_run called outside a running scheduler")
     if active.stop_event.is_set():
         return
-    options = active.schedules.get(name, JobSchedule()).options
+    sched = active.schedules.get(name)
+    options = sched.options if sched is not None else {}
     run_job(name, active.settings, trigger="scheduled", stop_event=active.stop_event, **options)
 
 
@@ -141,6 +153,9 @@ def run_scheduler(settings: Settings, *, stop_event: threading.Event | None = No
 
     global _active
     schedules = effective_schedules(settings)
+    for name, sched in schedules.items():  # refuse before anything starts
+        if sched.enabled:
+            make_trigger(name, sched)
     var = Path(settings.var_dir)
     lock = SchedulerLock(var / "scheduler.lock").acquire()
     stop_event = stop_event or threading.Event()

@@ -48,6 +48,54 @@ def job_runs(var: Path) -> list[tuple]:
         con.close()
 
 
+BAD_CRON = "61 25 * * *"
+
+
+@pytest.mark.parametrize("where", ["env", "toml"])
+@pytest.mark.parametrize("command", [("jobs", "list"), ("scheduler",), ("config",)])
+def test_an_invalid_cron_is_refused_when_settings_load(tmp_path, cli, command, where):
+    """Any command that loads the settings refuses it: one line naming the key and the value,
+    exit 2, no traceback; the scheduler starts nothing (before: `jobs list` showed it, the
+    scheduler logged a traceback and ran on without it)."""
+    env = {}
+    if where == "env":
+        env["GENRESTORE_SCHEDULES__REPORT__CRON"] = BAD_CRON
+    else:
+        (tmp_path / "genrestore.toml").write_text(f'[schedules.report]\ncron = "{BAD_CRON}"\n')
+    r = cli(*command, env=env, timeout=120)
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("error: invalid setting schedules.report.cron: ")
+    assert lines[0].endswith(f"(got '{BAD_CRON}')")
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    assert not (tmp_path / "var").exists()
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"GENRESTORE_SCHEDULES__CRAWL__INTERVAL_SECONDS": "0"},
+     "invalid setting schedules.crawl.interval_seconds: Input should be greater than 0 (got '0')"),
+    ({"GENRESTORE_SCHEDULES__CRAWL__INTERVAL_SECONDS": "60", "GENRESTORE_SCHEDULES__CRAWL__CRON": "0 * * * *"},
+     "invalid setting schedules.crawl: give exactly one of interval_seconds or cron "
+     "(got interval_seconds=60 and cron='0 * * * *')"),
+    ({"GENRESTORE_SCHEDULES__CRAWL__OPTIONS__MAX_MINUTES": "5"},
+     "invalid setting schedules.crawl: give exactly one of interval_seconds or cron "
+     "(got neither; a configured schedule replaces the default one)"),
+    ({"GENRESTORE_SCHEDULES__REPROT__CRON": "0 6 * * *"},
+     "invalid setting schedules.reprot: no such job (jobs: crawl, refresh,"),
+    ({"GENRESTORE_SCHEDULES__PRUNE__CRON": "0 7 * * *", "GENRESTORE_SCHEDULES__PRUNE__OPTIONS__KEPP": "2"},
+     "invalid setting schedules.prune.options: job prune has no option 'kepp' (options: keep)"),
+    ({"GENRESTORE_SCHEDULES__PRUNE__CRON": "0 7 * * *", "GENRESTORE_SCHEDULES__PRUNE__OPTIONS__KEEP": "two"},
+     "invalid setting schedules.prune.options: job prune option keep: 'two' is not a valid int"),
+], ids=["interval-0", "cron-and-interval", "neither", "unknown-job", "unknown-option", "bad-option-value"])
+def test_invalid_schedules_are_refused_when_settings_load(cli, env, message):
+    r = cli("jobs", "list", env=env, timeout=120)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.strip().splitlines() == [r.stderr.strip()]
+    assert r.stderr.startswith(f"error: {message}"), r.stderr
+    assert "Traceback" not in r.stderr
+
+
 @pytest.mark.slow
 def test_scheduler_runs_jobs_refuses_a_second_instance_and_restarts(tmp_path, cli):
     env = {
