@@ -117,10 +117,14 @@ def test_scheduler_runs_jobs_refuses_a_second_instance_and_restarts(tmp_path, cl
         assert f"a scheduler already runs on var: pid {proc.pid}" in second.stderr
         assert "Traceback" not in second.stderr
     finally:
+        t0 = time.monotonic()
         code = stop(proc)
+        took = time.monotonic() - t0
     text = log.read_text()
     assert code == 0, text
+    assert took < 30, f"took {took:.1f}s to stop"
     assert "scheduler stopped" in text
+    assert "Traceback" not in text and " ERROR " not in text, text[-3000:]
     assert "scheduled report" not in text  # disabled by configuration
     assert "grace 21600s" in text  # per-job grace time, not APScheduler's 1 s
     runs = job_runs(tmp_path / "var")
@@ -140,6 +144,7 @@ def test_scheduler_runs_jobs_refuses_a_second_instance_and_restarts(tmp_path, cl
         code = stop(proc)
     text2 = log2.read_text()
     assert code == 0, text2
+    assert "Traceback" not in text2 and " ERROR " not in text2, text2[-3000:]
     assert "kept snapshot: interval[0:00:01]" in text2
     assert "kept refresh: cron" in text2
     assert "scheduled prune: interval[0:00:03]" in text2
