@@ -12,6 +12,8 @@ import threading
 import traceback
 from typing import Any
 
+import duckdb
+
 from warehouse import GenrestoreError, Settings, UsageError, Writer, WriterLockedError
 
 from ._definitions import JOBS, JobContext, JobOutcome, JobSpec
@@ -135,12 +137,24 @@ def run_step(name: str, parent: JobContext, options: dict[str, Any]) -> JobRunRe
 
 
 def record_missed(settings: Settings, name: str, scheduled_for, reason: str) -> JobRunRecord:
-    """A scheduled run that fired too late (beyond its grace time): journaled, never silent."""
+    """A scheduled run that will not run (too late for its grace time, or the scheduler stopping):
+    recorded ``missed`` in ``job_runs``, or journaled when the writer is busy; never silent."""
     now = utcnow()
     record = JobRunRecord(run_id=new_run_id(name), job=name, started_at=now, ended_at=now, status="missed",
                           trigger="scheduled", message=reason,
-                          counts={"scheduled_for": str(scheduled_for)})
-    append_pending(settings, record)
+                          counts={} if scheduled_for is None else {"scheduled_for": str(scheduled_for)})
+    writer = Writer(settings.warehouse_file, command=f"genrestore scheduler (recording a missed {name} run)")
+    try:
+        writer.open()
+    except GenrestoreError:  # another writer holds it (or the file is unusable): the journal keeps it
+        append_pending(settings, record)
+        return record
+    try:
+        _record(writer, record)
+    except duckdb.Error:
+        append_pending(settings, record)
+    finally:
+        writer.close()
     return record
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -71,6 +72,31 @@ class JobSchedule(BaseModel):
         default_factory=dict, description="Keyword options for the job, e.g. max_minutes for crawl."
     )
 
+    @field_validator("cron")
+    @classmethod
+    def _cron_parses(cls, cron: str | None) -> str | None:
+        # APScheduler's own parser, so what loads here is exactly what the scheduler accepts.
+        from datetime import timezone
+
+        from apscheduler.triggers.cron import CronTrigger
+
+        if cron is not None:
+            try:
+                CronTrigger.from_crontab(cron, timezone=timezone.utc)
+            except ValueError as exc:
+                raise PydanticCustomError("cron", "{reason}", {"reason": str(exc)}) from None
+        return cron
+
+    @model_validator(mode="after")
+    def _one_timing(self) -> "JobSchedule":
+        if self.enabled and (self.interval_seconds is None) == (self.cron is None):
+            got = (f"interval_seconds={self.interval_seconds:g} and cron={self.cron!r}" if self.cron
+                   else "neither; a configured schedule replaces the default one")
+            raise PydanticCustomError(
+                "schedule_timing", "give exactly one of interval_seconds or cron (got {got})", {"got": got}
+            )
+        return self
+
 
 def _default_schedules() -> dict[str, JobSchedule]:
     return {
@@ -82,6 +108,17 @@ def _default_schedules() -> dict[str, JobSchedule]:
         "report": JobSchedule(cron="0 6 * * *"),
         "prune": JobSchedule(cron="0 7 * * *"),
     }
+
+
+# Job names and options belong to the jobs package, which depends on this one: it registers a check
+# here so that a schedule naming an unknown job or option fails when the settings load.
+_schedule_checks: list[Callable[[dict[str, JobSchedule]], None]] = []
+
+
+def register_schedule_check(check: Callable[[dict[str, JobSchedule]], None]) -> None:
+    """Run ``check(schedules)`` whenever settings load; it raises ConfigError naming the bad key."""
+    if check not in _schedule_checks:
+        _schedule_checks.append(check)
 
 
 class Settings(BaseSettings):
@@ -123,6 +160,13 @@ class Settings(BaseSettings):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
     schedules: dict[str, JobSchedule] = Field(default_factory=_default_schedules)
+
+    @field_validator("schedules")
+    @classmethod
+    def _known_jobs(cls, schedules: dict[str, JobSchedule]) -> dict[str, JobSchedule]:
+        for check in _schedule_checks:
+            check(schedules)  # ConfigError, not ValueError: its message already names the key
+        return schedules
 
     @classmethod
     def settings_customise_sources(

@@ -155,8 +155,11 @@ def test_sigterm_during_a_crawl_exits_cleanly_and_a_restart_continues(catalog, t
             assert "scheduler stopped" in text
             runs.append(_query(var, "SELECT run_id, status, requests FROM crawl_runs ORDER BY started_at"))
             done_units.append(_query(var, "SELECT count(*) FROM crawl_queue WHERE state = 'done'")[0][0])
-    jobs_rows = _query(var, "SELECT status FROM job_runs WHERE job = 'crawl' ORDER BY started_at")
+    jobs_rows = _query(var, "SELECT status FROM job_runs WHERE job = 'crawl' AND status <> 'missed' ORDER BY started_at")
     assert jobs_rows == [("stopped",), ("stopped",)]
+    # Run times that passed while each crawl finished its unit are recorded, not dropped.
+    missed = _query(var, "SELECT message FROM job_runs WHERE job = 'crawl' AND status = 'missed'")
+    assert all(m.startswith("the scheduler was stopping") for (m,) in missed), missed
     crawl_runs = runs[-1]
     assert [r[1] for r in crawl_runs] == ["stopped", "stopped"]
     assert all(r[2] > 0 for r in crawl_runs)
@@ -167,3 +170,48 @@ def test_sigterm_during_a_crawl_exits_cleanly_and_a_restart_continues(catalog, t
     assert twice == []
     dupes = _query(var, "SELECT count(*) - count(DISTINCT artist_id) FROM artists")[0][0]
     assert dupes == 0
+
+
+def test_sigterm_while_runs_are_due_exits_cleanly_and_records_them_missed(catalog, tmp_path):
+    """Every API request takes 3 s, so a crawl outlasts the 1-second snapshot schedule: a snapshot
+    run is queued behind the crawl when SIGTERM arrives, and more run times pass while the crawl
+    finishes its unit. None of them will run; each job is recorded `missed` (coalesced), and the
+    shutdown logs no ERROR (before: APScheduler's 'Error submitting job' traceback, nothing recorded)."""
+    from ingest.emulator.testing import running_emulator
+
+    with running_emulator(catalog, rate=600, faults="latency=1.0,latency_s=3") as emu:
+        env = _env_for(
+            emu,
+            GENRESTORE_SCHEDULES__CRAWL__INTERVAL_SECONDS="1",
+            GENRESTORE_SCHEDULES__CRAWL__OPTIONS__SEEDS="genre:" + _top_genre(catalog),
+            GENRESTORE_SCHEDULES__CRAWL__OPTIONS__MAX_MINUTES="10",
+            GENRESTORE_SCHEDULES__SNAPSHOT__INTERVAL_SECONDS="1",
+        )
+        log = tmp_path / "scheduler.log"
+        proc = start_scheduler(tmp_path, env, log)
+        try:
+            wait_for(lambda: "job crawl started" in log.read_text(), 60, "the crawl to start")
+            # A lower bound, not a race: 3 s into the crawl at least two snapshot run times have
+            # passed, so one snapshot run sits queued behind the crawl (one job at a time).
+            time.sleep(3)
+        finally:
+            t0 = time.monotonic()
+            code = stop(proc, timeout=90)
+        took = time.monotonic() - t0
+    text = log.read_text()
+    assert code == 0, text[-3000:]
+    assert took < 60, f"took {took:.1f}s to stop"
+    assert "Traceback" not in text and " ERROR " not in text, text[-3000:]
+    assert "scheduler stopped" in text
+    var = tmp_path / "var"
+    crawl = _query(var, "SELECT status FROM job_runs WHERE job = 'crawl' AND status <> 'missed'")
+    assert crawl == [("stopped",)], crawl
+    # Written to job_runs itself (the writer is free once the crawl ended), not only the journal.
+    missed = _query(var, "SELECT job, message FROM job_runs WHERE status = 'missed' AND trigger = 'scheduled'")
+    assert ("snapshot", "the scheduler was stopping (SIGTERM/SIGINT); this run was queued behind the running job") \
+        in missed, (missed, text[-3000:])
+    came_due = [job for job, message in missed if "stopping (SIGTERM/SIGINT) when it came due" in message]
+    assert len(came_due) == len(set(came_due))  # run times passed while stopping: one record per job
+    assert all("scheduler was stopping" in message for _, message in missed), missed
+    journal = var / "jobs" / "pending-runs.jsonl"
+    assert not journal.exists() or not journal.read_text().strip()

@@ -145,13 +145,14 @@ def test_schedules_merge_defaults_and_validate(settings, monkeypatch):
     assert eff["crawl"].interval_seconds == 5 and eff["crawl"].options == {"max_requests": "20"}
     assert eff["report"].cron  # untouched jobs keep their default schedule
     assert all(jobs.grace_seconds(n, sc) > 1 for n, sc in eff.items())  # never APScheduler's 1 s
+    # Invalid schedules fail when the settings load, naming the key.
     monkeypatch.setenv("GENRESTORE_SCHEDULES__CRAWL__CRON", "0 * * * *")
-    with pytest.raises(warehouse.ConfigError, match="exactly one of interval_seconds or cron"):
-        jobs.effective_schedules(warehouse.load_settings(var_dir=settings.var_dir))
+    with pytest.raises(warehouse.ConfigError, match="schedules.crawl: give exactly one of interval_seconds or cron"):
+        warehouse.load_settings(var_dir=settings.var_dir)
     monkeypatch.delenv("GENRESTORE_SCHEDULES__CRAWL__CRON")
     monkeypatch.setenv("GENRESTORE_SCHEDULES__CRAWL__OPTIONS__BOGUS", "1")
-    with pytest.raises(warehouse.UsageError, match="no option 'bogus'"):
-        jobs.effective_schedules(warehouse.load_settings(var_dir=settings.var_dir))
+    with pytest.raises(warehouse.ConfigError, match="schedules.crawl.options: job crawl has no option 'bogus'"):
+        warehouse.load_settings(var_dir=settings.var_dir)
 
 
 def test_history_reads_a_snapshot_while_the_writer_is_busy(settings):
