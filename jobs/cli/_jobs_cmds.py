@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 import jobs
+import warehouse
 from warehouse import UsageError
 
 from . import app
@@ -104,7 +105,10 @@ def jobs_history(
     """Show recent job runs, newest first (status, duration, snapshot, message or error)."""
     if job is not None:
         jobs.get_job(job)
-    records, source = jobs.job_history(settings_of(ctx), job, limit)
+    settings = settings_of(ctx)
+    if not settings.warehouse_file.exists() and not warehouse.list_snapshots(settings.snapshots_path):
+        warehouse.require_warehouse(settings.warehouse_file)  # read-only: never creates one
+    records, source = jobs.job_history(settings, job, limit)
     if as_json:
         print(json.dumps([r.to_dict() for r in records], indent=2, default=str))
         return
