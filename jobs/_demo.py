@@ -89,8 +89,8 @@ def _check_catalog_matches(settings: Settings, catalog: Path, catalog_name: str)
         hint = ("" if "MusicOSet" in catalog_name or musicoset.is_dir()
                 else f" (no MusicOSet data at {musicoset}: pass --data DIR if the warehouse holds a MusicOSet crawl)")
         raise WarehouseError(
-            f"refusing to crawl the {catalog_name} catalog into {live}: only {found:,} of {sampled:,} sampled "
-            f"artists of its {total:,} are in that catalog, so it holds another crawl or import{hint}; "
+            f"refusing to crawl the {catalog_name} catalog into {live}: it holds {total:,} artists and only "
+            f"{found:,} of {sampled:,} checked are in that catalog (another crawl or import){hint}; "
             f"use another --var for this catalog"
         )
 
