@@ -8,8 +8,8 @@ file a reader already opened (pruning unlinks, and an open file lives on until c
 
 Manifests record the file name only and readers resolve it in the snapshots directory they were
 given; the ``snapshots`` table records it relative to the warehouse's directory (``var/``). So a
-var/ directory can be moved or copied and reads its own snapshots. A killed publisher leaves its ``.tmp-<pid>-*`` files behind; :func:`remove_leftovers`
-deletes those whose pid is gone.
+var/ directory can be moved or copied and reads its own snapshots. A killed publisher leaves its
+``.tmp-<pid>-*`` files behind; :func:`remove_leftovers` deletes those whose pid is gone.
 """
 
 from __future__ import annotations
@@ -68,10 +68,10 @@ class Leftovers:
 def snapshot_file(snapshots_dir: str | Path, recorded: str | Path) -> Path:
     """Where a snapshot file recorded as ``recorded`` lives in ``snapshots_dir``.
 
-    New manifests and ``snapshots`` rows hold a file name; older ones hold the path as it was written
-    (maybe relative to another working directory, or inside another copy of var/). Either way the
-    file is looked up by name in the snapshots directory in use: a snapshot's file always sits beside
-    its manifest, and reading one from another var/ directory would mix two warehouses.
+    New manifests hold a file name; older ones hold the path as it was written (maybe relative to
+    another working directory, or inside another copy of var/). Either way the file is looked up by
+    name in the snapshots directory in use: a snapshot's file always sits beside its manifest, and
+    reading one from another var/ directory would mix two warehouses.
     """
     return Path(os.path.abspath(Path(snapshots_dir) / Path(recorded).name))
 

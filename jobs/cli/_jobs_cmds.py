@@ -10,11 +10,10 @@ import typer
 from rich.table import Table
 
 import jobs
-import warehouse
 from warehouse import UsageError
 
 from . import app
-from ._common import console, err_console, is_tty, settings_of
+from ._common import console, err_console, is_tty, require_data, settings_of
 
 jobs_app = typer.Typer(
     help="Run jobs by hand and read their history (the scheduler runs the same jobs).",
@@ -106,8 +105,7 @@ def jobs_history(
     if job is not None:
         jobs.get_job(job)
     settings = settings_of(ctx)
-    if not settings.warehouse_file.exists() and not warehouse.list_snapshots(settings.snapshots_path):
-        warehouse.require_warehouse(settings.warehouse_file)  # read-only: never creates one
+    require_data(settings)
     records, source = jobs.job_history(settings, job, limit)
     if as_json:
         print(json.dumps([r.to_dict() for r in records], indent=2, default=str))

@@ -14,7 +14,7 @@ import warehouse
 from warehouse import UsageError
 
 from . import app
-from ._common import console, settings_of
+from ._common import console, require_data, settings_of
 
 config_app = typer.Typer(help="Show the resolved settings.", no_args_is_help=True)
 snapshot_app = typer.Typer(help="Publish, list and prune read-only snapshots of the warehouse.", no_args_is_help=True)
@@ -97,17 +97,11 @@ def _report_leftovers(leftovers: "warehouse.Leftovers") -> None:
         console.print(leftovers.describe(), highlight=False)
 
 
-def _require_something(settings) -> None:
-    """Refuse (one line, exit 1) when there is neither a warehouse nor a snapshot where settings point."""
-    if not settings.warehouse_file.exists() and not warehouse.list_snapshots(settings.snapshots_path):
-        warehouse.require_warehouse(settings.warehouse_file)
-
-
 @snapshot_app.command("list")
 def snapshot_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List published snapshots, newest last."""
     settings = settings_of(ctx)
-    _require_something(settings)
+    require_data(settings)
     snaps = warehouse.list_snapshots(settings.snapshots_path)
     if as_json:
         print(json.dumps([s.__dict__ for s in snaps], indent=2))
@@ -129,7 +123,7 @@ def snapshot_prune(
     """Remove all but the newest N snapshots (readers of a removed one are not disturbed), and temp
     files left by an interrupted `snapshot create` whose process is gone."""
     settings = settings_of(ctx)
-    _require_something(settings)
+    require_data(settings)
     keep = keep or settings.snapshot_keep
     _report_leftovers(warehouse.remove_leftovers(settings.snapshots_path))
     removed = warehouse.prune_snapshots(settings.snapshots_path, keep)
