@@ -57,7 +57,7 @@ def _catalog(settings: Settings, artists: int, synthetic: bool, notes: list[str]
     return out, f"synthetic ({artists:,} artists)"
 
 
-def _check_catalog_matches(settings: Settings, catalog: Path, catalog_name: str) -> None:
+def _check_catalog_matches(settings: Settings, catalog: Path, catalog_name: str, asked_synthetic: bool = False) -> None:
     """Refuse to crawl ``catalog`` into a warehouse that holds artists from somewhere else.
 
     A demo re-run continues its own crawl; crawling a synthetic catalog on top of a MusicOSet crawl
@@ -86,8 +86,12 @@ def _check_catalog_matches(settings: Settings, catalog: Path, catalog_name: str)
         con.close()
     if found * 2 < sampled:
         musicoset = Path(settings.data_dir) / "musicoset"
-        hint = ("" if "MusicOSet" in catalog_name or musicoset.is_dir()
-                else f" (no MusicOSet data at {musicoset}: pass --data DIR if the warehouse holds a MusicOSet crawl)")
+        if catalog_name == "MusicOSet":
+            hint = " (pass --synthetic if it holds a synthetic demo crawl)"
+        elif asked_synthetic:
+            hint = ""
+        else:  # fell back to a synthetic catalog
+            hint = f" (no MusicOSet data at {musicoset}: pass --data DIR if it holds a MusicOSet crawl)"
         raise WarehouseError(
             f"refusing to crawl the {catalog_name} catalog into {live}: it holds {total:,} artists and only "
             f"{found:,} of {sampled:,} checked are in that catalog (another crawl or import){hint}; "
@@ -131,7 +135,7 @@ def run_demo(settings: Settings, *, artists: int = 1500, crawl_minutes: float = 
     t0 = time.monotonic()
     notes: list[str] = []
     catalog, catalog_name = _catalog(settings, artists, synthetic, notes)
-    _check_catalog_matches(settings, catalog, catalog_name)
+    _check_catalog_matches(settings, catalog, catalog_name, synthetic)
     seeds = [f"genre:{g}" for g in _seed_genres(catalog, DEMO_SEED_GENRES)]
     records: list[JobRunRecord] = []
     timings: dict[str, float] = {"catalog": time.monotonic() - t0}
