@@ -14,7 +14,7 @@ import warehouse
 from warehouse import UsageError
 
 from . import app
-from ._common import console, require_data, settings_of
+from ._common import console, err_console, require_data, settings_of
 
 config_app = typer.Typer(help="Show the resolved settings.", no_args_is_help=True)
 snapshot_app = typer.Typer(help="Publish, list and prune read-only snapshots of the warehouse.", no_args_is_help=True)
@@ -25,7 +25,10 @@ app.add_typer(snapshot_app, name="snapshot")
 @config_app.command("show")
 def config_show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Print every setting after file, environment and options are applied (secrets masked)."""
-    data = settings_of(ctx).masked()
+    settings = settings_of(ctx)
+    data = settings.masked()
+    if not settings.warehouse_file.exists():  # on stderr: --json output stays parseable
+        err_console.print(f"note: no warehouse at {settings.warehouse_file} yet", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(data, indent=2, sort_keys=True))
         return

@@ -139,6 +139,7 @@ def test_config_show_prints_the_absolute_data_dir_from_any_directory(tmp_path):
         res = subprocess.run([sys.executable, "-m", "jobs", "config", "show", "--json"], cwd=cwd, env=env,
                              capture_output=True, text=True, timeout=120)
         assert res.returncode == 0, res.stderr
+        assert f"note: no warehouse at {cwd / 'var' / 'warehouse.duckdb'} yet" in res.stderr
         shown.append(json.loads(res.stdout)["data_dir"])
     assert shown[0] == shown[1] == str((REPO.parent / "shared" / "data").resolve())
     assert not (tmp_path / "var").exists() and not (tmp_path / "x" / "var").exists()
