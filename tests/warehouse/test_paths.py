@@ -161,3 +161,20 @@ def test_commands_never_create_a_warehouse_where_there_is_none(cli, tmp_path, ar
     assert f"no warehouse at {tmp_path / 'var' / 'warehouse.duckdb'}" in lines[0]
     assert "genrestore import all" in lines[0]
     assert not (tmp_path / "var" / "warehouse.duckdb").exists()
+
+
+def test_feature_groups_read_the_snapshot_file_of_a_moved_var(tmp_path):
+    """modeling's snapshot reader finds the file from the `snapshots` row (before: fell back to live tables)."""
+    from modeling._snapshot_read import artist_column
+    from warehouse import create_snapshot
+
+    original = tmp_path / "before" / "var"
+    _artists(original, {"a1": "In the snapshot"})
+    with Writer(original / "warehouse.duckdb") as w:
+        info = create_snapshot(w, original / "snapshots")
+    moved = tmp_path / "after" / "var"
+    moved.parent.mkdir()
+    shutil.move(str(original), moved)
+    _artists(moved, {"a1": "Changed live after the snapshot"})
+    with Writer(moved / "warehouse.duckdb") as w:
+        assert artist_column(w.con, info.snapshot_id, ["a1"], "name") == ["In the snapshot"]
