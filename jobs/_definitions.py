@@ -206,12 +206,21 @@ def refresh_job(ctx: JobContext) -> JobOutcome:
 
 # ───────────────────────────── snapshot, build, retrain, prune ─────────────────────────────
 
+def _leftover_counts(ctx: JobContext) -> tuple[dict, str]:
+    """Remove temp files of interrupted snapshot publications; counts and a message suffix."""
+    left = warehouse.remove_leftovers(ctx.settings.snapshots_path)
+    if not left.files:
+        return {}, ""
+    return {"leftovers_removed": len(left.files), "leftover_bytes_freed": left.bytes}, f"; {left.describe()}"
+
+
 def snapshot_job(ctx: JobContext) -> JobOutcome:
+    left_counts, left_msg = _leftover_counts(ctx)
     info = warehouse.create_snapshot(ctx.writer, ctx.settings.snapshots_path)
     total = sum(info.row_counts.values())
     return JobOutcome(
-        counts={"rows": total, "tables": len(info.row_counts), "content_hash": info.content_hash[:16]},
-        snapshot_id=info.snapshot_id, message=f"published snapshot {info.snapshot_id} ({total:,} rows)",
+        counts={"rows": total, "tables": len(info.row_counts), "content_hash": info.content_hash[:16], **left_counts},
+        snapshot_id=info.snapshot_id, message=f"published snapshot {info.snapshot_id} ({total:,} rows){left_msg}",
     )
 
 
@@ -275,9 +284,10 @@ def retrain_job(ctx: JobContext) -> JobOutcome:
 
 def prune_job(ctx: JobContext) -> JobOutcome:
     keep = ctx.options.get("keep") or ctx.settings.snapshot_keep
+    left_counts, left_msg = _leftover_counts(ctx)
     removed = warehouse.prune_snapshots(ctx.settings.snapshots_path, keep, ctx.writer)
-    return JobOutcome(counts={"removed": len(removed), "kept": keep, "removed_ids": removed},
-                      message=f"removed {len(removed)} snapshot(s), kept the newest {keep}")
+    return JobOutcome(counts={"removed": len(removed), "kept": keep, "removed_ids": removed, **left_counts},
+                      message=f"removed {len(removed)} snapshot(s), kept the newest {keep}{left_msg}")
 
 
 def report_job(ctx: JobContext) -> JobOutcome:

@@ -17,12 +17,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from warehouse import GenrestoreError, Settings
+from warehouse import GenrestoreError, Settings, WarehouseError, read_holder
 
 from ._runner import run_job
 from ._runs import JobRunRecord
 
 DEMO_SEED_GENRES = 8
+# Warehouse artists sampled to check a catalog against what the warehouse already holds.
+_MATCH_SAMPLE = 2000
 
 
 @dataclass
@@ -53,6 +55,48 @@ def _catalog(settings: Settings, artists: int, synthetic: bool, notes: list[str]
     if not (out / "manifest.json").exists():
         emulator.build_synthetic_catalog(out, artists, 0)
     return out, f"synthetic ({artists:,} artists)"
+
+
+def _check_catalog_matches(settings: Settings, catalog: Path, catalog_name: str, asked_synthetic: bool = False) -> None:
+    """Refuse to crawl ``catalog`` into a warehouse that holds artists from somewhere else.
+
+    A demo re-run continues its own crawl; crawling a synthetic catalog on top of a MusicOSet crawl
+    (or the reverse, or on top of imports or a real crawl) would mix two worlds in one warehouse.
+    The warehouse's artists are sampled and looked up in the catalog: most must be there.
+    """
+    import duckdb
+
+    live = Path(settings.warehouse_file)
+    if not live.exists() or read_holder(live) is not None:
+        return  # nothing to mix with, or a writer holds it and the crawl job will say so
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{live}' AS wh (READ_ONLY)")
+        total = con.execute("SELECT count(*) FROM wh.artists").fetchall()[0][0]
+        if not total:
+            return
+        sampled, found = con.execute(
+            f"""WITH s AS (SELECT artist_id FROM wh.artists ORDER BY hash(artist_id) LIMIT {_MATCH_SAMPLE})
+                SELECT count(*), count(*) FILTER (WHERE artist_id IN
+                    (SELECT artist_id FROM read_parquet('{catalog / "artists.parquet"}'))) FROM s"""
+        ).fetchall()[0]
+    except duckdb.Error:
+        return  # an unreadable warehouse fails in the crawl job with its own message
+    finally:
+        con.close()
+    if found * 2 < sampled:
+        musicoset = Path(settings.data_dir) / "musicoset"
+        if catalog_name == "MusicOSet":
+            hint = " (pass --synthetic if it holds a synthetic demo crawl)"
+        elif asked_synthetic:
+            hint = ""
+        else:  # fell back to a synthetic catalog
+            hint = f" (no MusicOSet data at {musicoset}: pass --data DIR if it holds a MusicOSet crawl)"
+        raise WarehouseError(
+            f"refusing to crawl the {catalog_name} catalog into {live}: it holds {total:,} artists and only "
+            f"{found:,} of {sampled:,} checked are in that catalog (another crawl or import){hint}; "
+            f"use another --var for this catalog"
+        )
 
 
 def _seed_genres(catalog: Path, n: int) -> list[str]:
@@ -91,6 +135,7 @@ def run_demo(settings: Settings, *, artists: int = 1500, crawl_minutes: float = 
     t0 = time.monotonic()
     notes: list[str] = []
     catalog, catalog_name = _catalog(settings, artists, synthetic, notes)
+    _check_catalog_matches(settings, catalog, catalog_name, synthetic)
     seeds = [f"genre:{g}" for g in _seed_genres(catalog, DEMO_SEED_GENRES)]
     records: list[JobRunRecord] = []
     timings: dict[str, float] = {"catalog": time.monotonic() - t0}

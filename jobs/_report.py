@@ -83,7 +83,7 @@ def _previous_report(live: duckdb.DuckDBPyConnection, before_snapshot: SnapshotI
     got = live.execute("SELECT json_path FROM reports ORDER BY created_at DESC LIMIT 5").fetchall()
     for (path,) in got:
         try:
-            content = json.loads(Path(path).read_text())
+            content = json.loads(warehouse.resolve_recorded(path, warehouse.database_dir(live)).read_text())
         except (OSError, json.JSONDecodeError):
             continue
         return content
@@ -249,7 +249,7 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
         con.execute(
             "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [report_id, now, job_run_id, cur.snapshot_id if cur else None, prev.snapshot_id if prev else None,
-             str(html_path), str(json_path), json.dumps(sections)],
+             *(warehouse.record_path(p, writer.path.parent) for p in (html_path, json_path)), json.dumps(sections)],
         )
     return ReportResult(report_id, html_path, json_path, day_dir / "report.html",
                         cur.snapshot_id if cur else None, prev.snapshot_id if prev else None, sections, content)

@@ -213,10 +213,13 @@ def per_family(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple[dict 
     return {"model_id": ch["model_id"], "families": fams, "columns": cols}, None
 
 
-def _artifact(path: str):
+def _artifact(live: duckdb.DuckDBPyConnection, recorded: str):
+    """A model artifact; its path is recorded relative to the warehouse's directory (var/)."""
     import joblib
 
-    return joblib.load(path)
+    from warehouse import database_dir, resolve_recorded
+
+    return joblib.load(resolve_recorded(recorded, database_dir(live)))
 
 
 def pr_curves(live: duckdb.DuckDBPyConnection, snapshot_id: str, settings) -> dict | None:
@@ -229,7 +232,7 @@ def pr_curves(live: duckdb.DuckDBPyConnection, snapshot_id: str, settings) -> di
     from sklearn.metrics import average_precision_score, precision_recall_curve
     import numpy as np
 
-    art = _artifact(ch["artifact_path"])
+    art = _artifact(live, ch["artifact_path"])
     y = np.asarray(art["test"]["y"])
     s = np.asarray(art["test"]["scores"])
     if y.ndim != 2 or s.shape != y.shape:
@@ -277,9 +280,9 @@ def importance_changes(live: duckdb.DuckDBPyConnection, snapshot_id: str, top: i
     ch, prev, _ = _challenger_and_previous(live, snapshot_id)
     if ch is None:
         return None
-    now = _gain_shares(_artifact(ch["artifact_path"]))
+    now = _gain_shares(_artifact(live, ch["artifact_path"]))
     if not now:
         return None
-    before = _gain_shares(_artifact(prev["artifact_path"])) if prev else {}
+    before = _gain_shares(_artifact(live, prev["artifact_path"])) if prev else {}
     keys = sorted(set(now) | set(before), key=lambda k: -max(now.get(k, 0.0), before.get(k, 0.0)))[:top]
     return [{"feature": k, "current": now.get(k, 0.0), "previous": before.get(k) if before else None} for k in keys]

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import joblib
 import numpy as np
 import polars as pl
 
 from warehouse import UsageError, insert_rows
 
-from ._registry import (Comparison, ModelRecord, PromotionRefused, _now, champion_of, promote,
+from ._registry import (Comparison, ModelRecord, PromotionRefused, _now, champion_of, load_artifact, promote,
                         resolve_snapshot_id, train)
 from ._tasks import _numeric_matrix
 
@@ -62,7 +61,7 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
         champ = champion_of(con, TASK, "warehouse")
         if champ is None:
             raise UsageError("no artist-families champion yet; run `genrestore train --task artist-families` first")
-        art = joblib.load(champ["artifact_path"])
+        art = load_artifact(con, champ["artifact_path"])
         ud = features.unlabeled_data(con, snap)
         artist_ids = [str(a) for a in ud.artist_ids]
         reasons = _reasons(con, snap, artist_ids, getattr(ud, "reason", None) if hasattr(ud, "reason") else getattr(ud, "state", None))

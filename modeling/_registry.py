@@ -18,7 +18,8 @@ from pathlib import Path
 import joblib
 import numpy as np
 
-from warehouse import GenrestoreError, UsageError, connect_readonly, get_snapshot, insert_rows, SnapshotNotFound
+from warehouse import (GenrestoreError, SnapshotNotFound, UsageError, connect_readonly, database_dir, get_snapshot,
+                       insert_rows, record_path, resolve_recorded)
 
 from . import _metrics as M
 from ._estimators import make_estimator
@@ -64,6 +65,11 @@ def _now() -> datetime:
 
 def _new_id(task: str, dataset: str, estimator: str) -> str:
     return f"{task}-{dataset}-{estimator}-{_now().strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(2)}"
+
+
+def load_artifact(con, recorded: str):
+    """A model artifact, its path recorded relative to the warehouse ``con`` is open on (var/)."""
+    return joblib.load(resolve_recorded(recorded, database_dir(con)))
 
 
 def resolve_snapshot_id(settings, snapshot_id: str | None) -> str | None:
@@ -188,7 +194,7 @@ def train(writer, settings, task: str, snapshot_id: str | None = None, *, datase
             [model_id, task, data.dataset, estimator, data.snapshot_id, data.taxonomy_version,
              json.dumps(data.feature_versions, sort_keys=True), data.split_id,
              json.dumps({**_jsonable(est.get_params()), "feature_set": data.feature_set}, sort_keys=True),
-             str(artifact), "challenger", headline, interval.value, data.test_set_hash(),
+             record_path(artifact, writer.path.parent), "challenger", headline, interval.value, data.test_set_hash(),
              record.n_train, record.n_test, record.train_seconds, _now()],
         )
         rows = []
@@ -278,8 +284,8 @@ def compare(con, challenger_id: str, champion_id: str | None = None, *, n_boot: 
     champ = _model_row(con, champion_id) if champion_id else champion_of(con, ch["task"], ch["dataset"])
     if champ is None or champ["model_id"] == ch["model_id"]:
         return None
-    a = joblib.load(ch["artifact_path"])
-    b = joblib.load(champ["artifact_path"])
+    a = load_artifact(con, ch["artifact_path"])
+    b = load_artifact(con, champ["artifact_path"])
     kind = a["kind"]
     metric, higher = M.HEADLINE[kind]
     test = a["test"]

@@ -8,7 +8,6 @@ connection's own tables.
 
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -16,17 +15,20 @@ from typing import Iterator
 @contextmanager
 def snapshot_connection(con, snapshot_id: str | None) -> Iterator:
     """A read-only connection to the snapshot's file, or ``con`` itself when there is none."""
+    from warehouse import connect_readonly, database_dir, resolve_recorded
+
     path = None
     if snapshot_id is not None:
         try:
             rows = con.execute("SELECT path FROM snapshots WHERE snapshot_id = ?", [snapshot_id]).fetchall()
-            path = rows[0][0] if rows and os.path.exists(rows[0][0]) else None
-        except Exception:  # no snapshots table on this connection (e.g. it is a snapshot file)
-            path = None
+        except Exception:  # no snapshots table on this connection
+            rows = []
+        if rows:  # recorded relative to the warehouse's directory (var/)
+            found = resolve_recorded(rows[0][0], database_dir(con))
+            path = found if found.exists() else None
     if path is None:
         yield con
         return
-    from warehouse import connect_readonly
 
     snap = connect_readonly(path)
     try:

@@ -6,6 +6,7 @@ reads opens a published snapshot with :func:`connect_readonly`.
 
 from ._lock import ProcessLock, WriterLock, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
+from ._paths import database_dir, record_path, resolve_recorded
 from ._query import (
     QueryResult,
     check_read_only,
@@ -20,6 +21,7 @@ from ._query import (
 )
 from ._schema import ColumnDoc, TableDoc, describe
 from ._snapshots import (
+    Leftovers,
     SnapshotInfo,
     base_tables,
     content_hash,
@@ -27,10 +29,12 @@ from ._snapshots import (
     get_snapshot,
     list_snapshots,
     prune_snapshots,
+    remove_leftovers,
+    snapshot_file,
     table_fingerprints,
 )
 from ._upsert import UpsertResult, insert_rows, upsert
-from ._writer import Writer
+from ._writer import Writer, require_warehouse
 from .errors import (
     ConfigError,
     GenrestoreError,
@@ -41,6 +45,7 @@ from .errors import (
     SnapshotNotFound,
     UsageError,
     WarehouseError,
+    WarehouseNotFound,
     WriterLockedError,
 )
 from .settings import CrawlSettings, ImportSettings, JobSchedule, Settings, load_settings
@@ -53,6 +58,7 @@ __all__ = [
     "ImportFailed",
     "ImportSettings",
     "JobSchedule",
+    "Leftovers",
     "MigrationMismatch",
     "ProcessLock",
     "QueryError",
@@ -65,6 +71,7 @@ __all__ = [
     "UpsertResult",
     "UsageError",
     "WarehouseError",
+    "WarehouseNotFound",
     "Writer",
     "WriterLock",
     "WriterLockedError",
@@ -74,6 +81,7 @@ __all__ = [
     "connect_readonly",
     "content_hash",
     "create_snapshot",
+    "database_dir",
     "describe",
     "fetch_arrow",
     "first_row",
@@ -87,8 +95,13 @@ __all__ = [
     "prune_snapshots",
     "read_holder",
     "read_lock_holder",
+    "record_path",
+    "remove_leftovers",
+    "require_warehouse",
     "resolve_readable",
+    "resolve_recorded",
     "run_query",
+    "snapshot_file",
     "sqlalchemy_engine",
     "table_fingerprints",
     "upsert",

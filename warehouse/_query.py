@@ -11,7 +11,8 @@ from typing import Any
 import duckdb
 
 from ._lock import read_holder
-from ._snapshots import get_snapshot
+from ._snapshots import get_snapshot, list_snapshots
+from ._writer import require_warehouse
 from .errors import QueryError, ReadOnlyError, SnapshotNotFound, WarehouseError
 
 # Statement types an analyst may run. Everything else (INSERT, CREATE, ATTACH, COPY, SET, ...)
@@ -21,7 +22,12 @@ _READ_PRAGMAS = ("show", "table_info", "database_size", "storage_info", "version
 
 
 def resolve_readable(settings, snapshot_id: str | None = None, live: bool = False) -> Path:
-    """The file a read should open: a snapshot (latest by default) or, with ``live``, the live file."""
+    """The file a read should open: a snapshot (latest by default) or, with ``live``, the live file.
+
+    Raises :class:`WarehouseNotFound` when there is neither a warehouse nor a snapshot to read.
+    """
+    if not Path(settings.warehouse_file).exists() and (live or not list_snapshots(settings.snapshots_path)):
+        require_warehouse(settings.warehouse_file)
     if live:
         holder = read_holder(settings.warehouse_file)
         if holder is not None:
@@ -29,8 +35,6 @@ def resolve_readable(settings, snapshot_id: str | None = None, live: bool = Fals
                 f"--live needs the warehouse free, but pid {holder.get('pid', '?')} "
                 f"({holder.get('command', '?')}) is writing it; query a snapshot instead"
             )
-        if not Path(settings.warehouse_file).exists():
-            raise WarehouseError(f"no warehouse at {settings.warehouse_file} yet")
         return Path(settings.warehouse_file)
     return Path(get_snapshot(settings.snapshots_path, snapshot_id).path)
 

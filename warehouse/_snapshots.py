@@ -1,10 +1,15 @@
 """Published, immutable, read-only copies of the live warehouse.
 
 Publishing (in the writer process): CHECKPOINT, copy the live database into
-``snapshots/.tmp-<id>.duckdb`` with ``COPY FROM DATABASE``, fsync, rename to ``<id>.duckdb``, then
-write ``<id>.json`` (the manifest) the same way. A snapshot exists for readers only once its
+``snapshots/.tmp-<pid>-<id>.duckdb`` with ``COPY FROM DATABASE``, fsync, rename to ``<id>.duckdb``,
+then write ``<id>.json`` (the manifest) the same way. A snapshot exists for readers only once its
 manifest does, so a reader never sees a half-written file; publishing or pruning never touches a
 file a reader already opened (pruning unlinks, and an open file lives on until closed).
+
+Manifests record the file name only and readers resolve it in the snapshots directory they were
+given; the ``snapshots`` table records it relative to the warehouse's directory (``var/``). So a
+var/ directory can be moved or copied and reads its own snapshots. A killed publisher leaves its
+``.tmp-<pid>-*`` files behind; :func:`remove_leftovers` deletes those whose pid is gone.
 """
 
 from __future__ import annotations
@@ -12,22 +17,32 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import secrets
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 
+from ._paths import record_path
 from ._writer import Writer
 from .errors import SnapshotNotFound
 
 # Tables left out of the content hash: the hash is about data, not about when it was published.
 _UNHASHED = {"snapshots"}
 
+_TMP = ".tmp-"
+_TMP_WITH_PID = re.compile(r"^\.tmp-(\d+)-")
+# Temp files named before pids were part of the name: removed once nobody has written them this long.
+_UNNAMED_TMP_AGE = 3600.0
+
 
 @dataclass(frozen=True)
 class SnapshotInfo:
+    """A published snapshot. ``path`` is absolute, resolved in the snapshots directory it was read from."""
+
     snapshot_id: str
     created_at: str
     path: str
@@ -35,7 +50,30 @@ class SnapshotInfo:
     content_hash: str
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2, sort_keys=True)
+        """The manifest: the file is named relative to the manifest's own directory."""
+        return json.dumps({**asdict(self), "path": Path(self.path).name}, indent=2, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """Temp files of interrupted snapshot publications that were removed."""
+
+    files: list[str]
+    bytes: int
+
+    def describe(self) -> str:
+        return f"removed {len(self.files)} leftover temp file(s) of interrupted snapshots, {self.bytes:,} bytes freed"
+
+
+def snapshot_file(snapshots_dir: str | Path, recorded: str | Path) -> Path:
+    """Where a snapshot file recorded as ``recorded`` lives in ``snapshots_dir``.
+
+    New manifests hold a file name; older ones hold the path as it was written (maybe relative to
+    another working directory, or inside another copy of var/). Either way the file is looked up by
+    name in the snapshots directory in use: a snapshot's file always sits beside its manifest, and
+    reading one from another var/ directory would mix two warehouses.
+    """
+    return Path(os.path.abspath(Path(snapshots_dir) / Path(recorded).name))
 
 
 def _now() -> datetime:
@@ -96,11 +134,13 @@ def new_snapshot_id(now: datetime | None = None) -> str:
 
 def create_snapshot(writer: Writer, snapshots_dir: str | Path) -> SnapshotInfo:
     """Publish a consistent copy of the live warehouse; return its manifest."""
-    out_dir = Path(snapshots_dir)
+    out_dir = Path(os.path.abspath(snapshots_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     snap_id = new_snapshot_id()
-    tmp = out_dir / f".tmp-{snap_id}.duckdb"
+    # The pid in the name tells a later run whether the writer of a leftover is still alive.
+    tmp = out_dir / f"{_TMP}{os.getpid()}-{snap_id}.duckdb"
     final = out_dir / f"{snap_id}.duckdb"
+    recorded = record_path(final, Path(os.path.abspath(writer.path)).parent)  # snapshots/<id>.duckdb
     con = writer.con
     with writer._mutex:  # no write may interleave with the copy
         con.execute("CHECKPOINT")
@@ -115,7 +155,7 @@ def create_snapshot(writer: Writer, snapshots_dir: str | Path) -> SnapshotInfo:
             info = SnapshotInfo(snap_id, created.isoformat(timespec="milliseconds"), str(final), counts, chash)
             con.execute(
                 "INSERT INTO _snap.snapshots VALUES (?, ?, ?, ?, ?, NULL)",
-                [snap_id, created, str(final), json.dumps(counts, sort_keys=True), chash],
+                [snap_id, created, recorded, json.dumps(counts, sort_keys=True), chash],
             )
             con.execute("DETACH _snap")
         except BaseException:
@@ -124,11 +164,12 @@ def create_snapshot(writer: Writer, snapshots_dir: str | Path) -> SnapshotInfo:
             except duckdb.Error:
                 pass
             tmp.unlink(missing_ok=True)
+            Path(f"{tmp}.wal").unlink(missing_ok=True)
             raise
         _fsync_file(tmp)
         os.replace(tmp, final)
         _fsync_dir(out_dir)
-        manifest_tmp = out_dir / f".tmp-{snap_id}.json"
+        manifest_tmp = out_dir / f"{_TMP}{os.getpid()}-{snap_id}.json"
         manifest_tmp.write_text(info.to_json())
         _fsync_file(manifest_tmp)
         os.replace(manifest_tmp, out_dir / f"{snap_id}.json")
@@ -136,7 +177,7 @@ def create_snapshot(writer: Writer, snapshots_dir: str | Path) -> SnapshotInfo:
         with writer.transaction() as wcon:
             wcon.execute(
                 "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, NULL)",
-                [snap_id, created, str(final), json.dumps(counts, sort_keys=True), chash],
+                [snap_id, created, recorded, json.dumps(counts, sort_keys=True), chash],
             )
     return info
 
@@ -148,12 +189,13 @@ def list_snapshots(snapshots_dir: str | Path) -> list[SnapshotInfo]:
         return []
     infos = []
     for manifest in sorted(out_dir.glob("*.json")):
-        if manifest.name.startswith(".tmp-"):
+        if manifest.name.startswith(_TMP):
             continue
         try:
             data = json.loads(manifest.read_text())
         except (OSError, json.JSONDecodeError):
             continue  # pruned or being pruned under us
+        data["path"] = str(snapshot_file(out_dir, data.get("path") or f"{manifest.stem}.duckdb"))
         infos.append(SnapshotInfo(**data))
     return sorted(infos, key=lambda i: i.snapshot_id)
 
@@ -193,3 +235,43 @@ def prune_snapshots(snapshots_dir: str | Path, keep: int, writer: Writer | None 
                 [[_now(), sid] for sid in removed],
             )
     return removed
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+def remove_leftovers(snapshots_dir: str | Path) -> Leftovers:
+    """Delete temp files (``.tmp-<pid>-*``: copy, its WAL, manifest) whose writer process is gone.
+
+    A temp file of a live process is a publication in progress and is never touched. Temp files
+    without a pid (named by older versions) go once nobody has written them for an hour.
+    """
+    out_dir = Path(snapshots_dir)
+    if not out_dir.is_dir():
+        return Leftovers([], 0)
+    removed, freed = [], 0
+    for path in sorted(out_dir.glob(f"{_TMP}*")):
+        match = _TMP_WITH_PID.match(path.name)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if match is not None:
+            if _pid_alive(int(match.group(1))):
+                continue
+        elif time.time() - stat.st_mtime < _UNNAMED_TMP_AGE:
+            continue
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path.name)
+        freed += stat.st_size
+    return Leftovers(removed, freed)

@@ -9,6 +9,7 @@ are serialized and each runs in one transaction.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -19,9 +20,21 @@ import duckdb
 
 from ._lock import WriterLock
 from ._migrations import migrate
-from .errors import WarehouseError
+from .errors import WarehouseError, WarehouseNotFound
 
 T = TypeVar("T")
+
+
+def require_warehouse(path: str | Path) -> Path:
+    """``path`` if the live warehouse file exists; else :class:`WarehouseNotFound` saying where
+    genrestore looked and how to create one (commands that only read never create it)."""
+    path = Path(path)
+    if not path.exists():
+        raise WarehouseNotFound(
+            f"no warehouse at {os.path.abspath(path)}; create one with `genrestore import all`, "
+            "`genrestore crawl --seeds ...` or `genrestore demo`, or point --var (or --config) at an existing one"
+        )
+    return path
 
 
 class Writer:
@@ -29,16 +42,21 @@ class Writer:
 
     :param path: the live DuckDB file; created if missing.
     :param command: what to call this writer in lock messages (default: the command line).
+    :param create: False to refuse (:class:`WarehouseNotFound`) instead of creating a missing file,
+        for commands that need data already there.
     """
 
-    def __init__(self, path: str | Path, *, command: str | None = None):
+    def __init__(self, path: str | Path, *, command: str | None = None, create: bool = True):
         self.path = Path(path)
+        self._create = create
         self._lock = WriterLock(self.path, command)
         self._mutex = threading.RLock()
         self._executor: ThreadPoolExecutor | None = None
         self.con: duckdb.DuckDBPyConnection | None = None
 
     def open(self) -> "Writer":
+        if not self._create:
+            require_warehouse(self.path)
         self._lock.acquire()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

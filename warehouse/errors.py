@@ -4,6 +4,7 @@
     ├── ConfigError              an invalid setting (exit code 2)
     ├── UsageError               a user mistake on the command line (exit code 2)
     └── WarehouseError           the warehouse refused something (exit code 1)
+        ├── WarehouseNotFound    no warehouse file where the settings point
         ├── WriterLockedError    another process holds the single writer lock
         ├── ReadOnlyError        a write statement sent to a read-only connection
         ├── SnapshotNotFound     no such snapshot, or none published yet
@@ -33,6 +34,10 @@ class UsageError(GenrestoreError):
 
 
 class WarehouseError(GenrestoreError):
+    pass
+
+
+class WarehouseNotFound(WarehouseError):
     pass
 
 

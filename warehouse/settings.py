@@ -3,12 +3,15 @@
 Resolved in one place, lowest precedence first:
 
 1. defaults declared below (each field carries its help text),
-2. ``genrestore.toml`` in the working directory (or the file named by ``GENRESTORE_CONFIG``),
+2. ``genrestore.toml`` in the working directory (or the file named by ``GENRESTORE_CONFIG``);
+   a relative path in it is relative to the file, not to the working directory,
 3. environment variables ``GENRESTORE_*`` (nested keys with ``__``, e.g.
    ``GENRESTORE_CRAWL__BUDGET_PER_WINDOW=120``), plus ``SPOTIFY_CLIENT_ID`` /
    ``SPOTIFY_CLIENT_SECRET`` for the credentials,
 4. keyword overrides, which is how command-line options arrive.
 
+Every path setting is made absolute once, here: cron and systemd start commands in other working
+directories, and a path recorded relative to where a command happened to run is wrong elsewhere.
 An invalid value raises :class:`~warehouse.errors.ConfigError` naming the key.
 """
 
@@ -31,6 +34,39 @@ from .errors import ConfigError
 
 SPOTIFY_API_URL = "https://api.spotify.com/v1"
 SPOTIFY_TOKEN_URL = "https://accounts.spotify.com/api/token"
+
+_PATH_KEYS = ("var_dir", "warehouse_path", "snapshots_dir", "models_dir", "reports_dir", "data_dir")
+
+
+def project_root() -> Path:
+    """The checkout genrestore runs from (the folder holding its pyproject.toml), else the working
+    directory (an installed copy has no checkout to be relative to)."""
+    checkout = Path(__file__).resolve().parent.parent
+    return checkout if (checkout / "pyproject.toml").is_file() else Path.cwd()
+
+
+def default_data_dir() -> Path:
+    """``../shared/data`` next to the checkout, wherever the command runs from."""
+    return _absolute(Path("../shared/data"), project_root())
+
+
+def _absolute(path: Path, base: Path | None = None) -> Path:
+    """``path`` made absolute against ``base`` (default: the working directory), ``~`` expanded,
+    ``..`` folded; symlinks are kept as the user wrote them."""
+    path = path.expanduser()
+    return Path(os.path.normpath(path if path.is_absolute() else (base or Path.cwd()) / path))
+
+
+class _TomlSource(TomlConfigSettingsSource):
+    """genrestore.toml, with its relative paths taken relative to the file itself."""
+
+    def _read_file(self, file_path):
+        data = super()._read_file(file_path)
+        base = Path(file_path).resolve().parent
+        for key in _PATH_KEYS:
+            if isinstance(data.get(key), str):
+                data[key] = str(_absolute(Path(data[key]), base))
+        return data
 
 
 class CrawlSettings(BaseModel):
@@ -138,7 +174,8 @@ class Settings(BaseSettings):
     reports_dir: Path | None = Field(None, description="Nightly reports (default var/reports).")
     data_dir: Path = Field(
         Path("../shared/data"),
-        description="Public data sets (MusicOSet, music_genre, ...); env GENRESTORE_DATA.",
+        description="Public data sets (MusicOSet, music_genre, ...); env GENRESTORE_DATA. The default is "
+        "../shared/data beside the genrestore checkout (not the working directory).",
         validation_alias=AliasChoices("data_dir", "GENRESTORE_DATA", "GENRESTORE_DATA_DIR"),
     )
     api_url: str = Field(SPOTIFY_API_URL, description="Spotify-compatible API base URL (or the emulator's).")
@@ -178,9 +215,21 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         toml_path = Path(os.environ.get("GENRESTORE_CONFIG", "genrestore.toml"))
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=toml_path)
+        toml = _TomlSource(settings_cls, toml_file=toml_path)
         # First wins: overrides > environment > toml file > defaults.
         return (init_settings, env_settings, toml)
+
+    @model_validator(mode="after")
+    def _absolute_paths(self) -> "Settings":
+        # Given paths are relative to the working directory (genrestore.toml's are already absolute);
+        # the default data directory is relative to the checkout.
+        for key in _PATH_KEYS:
+            value = getattr(self, key)
+            if key == "data_dir" and key not in self.model_fields_set:
+                value = default_data_dir()
+            if value is not None:
+                object.__setattr__(self, key, _absolute(Path(value)))
+        return self
 
     # Derived paths: one place decides the layout under var/.
     @property

@@ -27,5 +27,14 @@ def resolve(ctx: typer.Context, **overrides) -> Settings:
     return load_settings(**{**base, **{k: v for k, v in overrides.items() if v is not None}})
 
 
+def require_data(settings: Settings) -> None:
+    """Refuse (one line, exit 1) when there is neither a warehouse nor a snapshot where the settings
+    point: a read-only command run in the wrong directory says so instead of creating one."""
+    import warehouse
+
+    if not settings.warehouse_file.exists() and not warehouse.list_snapshots(settings.snapshots_path):
+        warehouse.require_warehouse(settings.warehouse_file)
+
+
 def is_tty() -> bool:
     return sys.stderr.isatty()

@@ -115,7 +115,7 @@ def status(
     from ingest.crawl import crawl_status
 
     settings = settings_of(ctx)
-    with warehouse.Writer(settings.warehouse_file, command="genrestore crawl status") as writer:
+    with warehouse.Writer(settings.warehouse_file, command="genrestore crawl status", create=False) as writer:
         st = crawl_status(writer.con, runs=runs)
     if as_json:
         print(json.dumps({"queue": st.queue, "runs": st.runs, "paused_until": st.paused_until,

@@ -103,7 +103,7 @@ def features_build(
 
     settings = settings_of(ctx)
     info = _snapshot(settings, snapshot)
-    with warehouse.Writer(settings.warehouse_file, command="genrestore features build") as writer:
+    with warehouse.Writer(settings.warehouse_file, command="genrestore features build", create=False) as writer:
         report = features.build_all(writer, info, progress=is_tty(),
                                     taxonomy=features.GenreTaxonomy(n_bootstrap=n_bootstrap))
     console.print(f"built features for snapshot [bold]{report.snapshot_id}[/]")
@@ -138,7 +138,7 @@ def taxonomy_build(
     info = _snapshot(settings, snapshot)
     tx = features.GenreTaxonomy(min_artists=min_artists, k_min=k_min, k_max=k_max, n_bootstrap=n_bootstrap,
                                 random_state=seed)
-    with warehouse.Writer(settings.warehouse_file, command="genrestore taxonomy build") as writer:
+    with warehouse.Writer(settings.warehouse_file, command="genrestore taxonomy build", create=False) as writer:
         build, _ = features.build_taxonomy(writer, info, taxonomy=tx)
         features.build_labels(writer, info, build.version)
     console.print(f"taxonomy version {build.version} ({'new' if build.created else 'unchanged, reused'}) "

@@ -13,7 +13,7 @@ import jobs
 from warehouse import UsageError
 
 from . import app
-from ._common import console, err_console, is_tty, settings_of
+from ._common import console, err_console, is_tty, require_data, settings_of
 
 jobs_app = typer.Typer(
     help="Run jobs by hand and read their history (the scheduler runs the same jobs).",
@@ -104,7 +104,9 @@ def jobs_history(
     """Show recent job runs, newest first (status, duration, snapshot, message or error)."""
     if job is not None:
         jobs.get_job(job)
-    records, source = jobs.job_history(settings_of(ctx), job, limit)
+    settings = settings_of(ctx)
+    require_data(settings)
+    records, source = jobs.job_history(settings, job, limit)
     if as_json:
         print(json.dumps([r.to_dict() for r in records], indent=2, default=str))
         return

@@ -67,7 +67,7 @@ def train_cmd(
     import modeling
 
     settings = settings_of(ctx)
-    with warehouse.Writer(settings.warehouse_file, command="genrestore train") as writer:
+    with warehouse.Writer(settings.warehouse_file, command="genrestore train", create=False) as writer:
         with _status(f"training {estimator} for {task}..."):
             record = modeling.train(writer, settings, task, snapshot, dataset=dataset, estimator=estimator,
                                     protocol=protocol)
@@ -155,7 +155,7 @@ def models_promote(
     import modeling
 
     settings = settings_of(ctx)
-    with warehouse.Writer(settings.warehouse_file, command="genrestore models promote") as writer:
+    with warehouse.Writer(settings.warehouse_file, command="genrestore models promote", create=False) as writer:
         comparison = modeling.promote(writer, model_id, force=force)
     console.print("promoted" + (": " + comparison.describe() if comparison else " (no champion to beat)"),
                   highlight=False)
@@ -173,7 +173,7 @@ def predict_cmd(
     import modeling
 
     settings = settings_of(ctx)
-    with warehouse.Writer(settings.warehouse_file, command="genrestore predict") as writer:
+    with warehouse.Writer(settings.warehouse_file, command="genrestore predict", create=False) as writer:
         with _status("scoring artists without genres..."):
             n = modeling.predict(writer, settings, snapshot)
     console.print(f"wrote {n:,} prediction rows (artist × family)")

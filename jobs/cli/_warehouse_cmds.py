@@ -14,7 +14,7 @@ import warehouse
 from warehouse import UsageError
 
 from . import app
-from ._common import console, settings_of
+from ._common import console, err_console, require_data, settings_of
 
 config_app = typer.Typer(help="Show the resolved settings.", no_args_is_help=True)
 snapshot_app = typer.Typer(help="Publish, list and prune read-only snapshots of the warehouse.", no_args_is_help=True)
@@ -25,7 +25,10 @@ app.add_typer(snapshot_app, name="snapshot")
 @config_app.command("show")
 def config_show(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Print every setting after file, environment and options are applied (secrets masked)."""
-    data = settings_of(ctx).masked()
+    settings = settings_of(ctx)
+    data = settings.masked()
+    if not settings.warehouse_file.exists():  # on stderr: --json output stays parseable
+        err_console.print(f"note: no warehouse at {settings.warehouse_file} yet", highlight=False, soft_wrap=True)
     if as_json:
         print(json.dumps(data, indent=2, sort_keys=True))
         return
@@ -81,18 +84,28 @@ def schema(
 
 @snapshot_app.command("create")
 def snapshot_create(ctx: typer.Context) -> None:
-    """Publish a consistent read-only copy of the live warehouse under var/snapshots/."""
+    """Publish a consistent read-only copy of the live warehouse under var/snapshots/.
+
+    Also removes temp files left by an interrupted `snapshot create` whose process is gone."""
     settings = settings_of(ctx)
-    with warehouse.Writer(settings.warehouse_file) as writer:
+    with warehouse.Writer(settings.warehouse_file, command="genrestore snapshot create", create=False) as writer:
+        _report_leftovers(warehouse.remove_leftovers(settings.snapshots_path))
         info = warehouse.create_snapshot(writer, settings.snapshots_path)
     total = sum(info.row_counts.values())
     console.print(f"published snapshot [bold]{info.snapshot_id}[/] ({total:,} rows, hash {info.content_hash[:12]})")
 
 
+def _report_leftovers(leftovers: "warehouse.Leftovers") -> None:
+    if leftovers.files:
+        console.print(leftovers.describe(), highlight=False)
+
+
 @snapshot_app.command("list")
 def snapshot_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List published snapshots, newest last."""
-    snaps = warehouse.list_snapshots(settings_of(ctx).snapshots_path)
+    settings = settings_of(ctx)
+    require_data(settings)
+    snaps = warehouse.list_snapshots(settings.snapshots_path)
     if as_json:
         print(json.dumps([s.__dict__ for s in snaps], indent=2))
         return
@@ -110,9 +123,12 @@ def snapshot_prune(
     ctx: typer.Context,
     keep: Optional[int] = typer.Option(None, "--keep", min=1, help="Snapshots to keep (default: setting snapshot_keep)."),
 ) -> None:
-    """Remove all but the newest N snapshots (readers of a removed one are not disturbed)."""
+    """Remove all but the newest N snapshots (readers of a removed one are not disturbed), and temp
+    files left by an interrupted `snapshot create` whose process is gone."""
     settings = settings_of(ctx)
+    require_data(settings)
     keep = keep or settings.snapshot_keep
+    _report_leftovers(warehouse.remove_leftovers(settings.snapshots_path))
     removed = warehouse.prune_snapshots(settings.snapshots_path, keep)
     console.print(f"removed {len(removed)} snapshot(s), kept the newest {keep}")
 

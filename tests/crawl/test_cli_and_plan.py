@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ingest.crawl import parse_seeds, plan_crawl
-from warehouse import UsageError
+from warehouse import UsageError, Writer
 
 
 def test_plan_matches_the_worked_example_of_the_api_notes():
@@ -31,11 +31,16 @@ def test_seeds_parse_and_bad_seeds_are_usage_errors():
         parse_seeds("album:x")
 
 
-def test_cli_plan_status_and_bad_seed(cli):
+def test_cli_plan_status_and_bad_seed(cli, tmp_path):
     plan = cli("crawl", "plan", "--artists", "1000", "--json")
     assert plan.returncode == 0, plan.stderr
     modes = {e["mode"]: e for e in json.loads(plan.stdout)}
     assert set(modes) == {"extended", "development"} and modes["development"]["requests"] > modes["extended"]["requests"]
+    nowhere = cli("crawl", "status", "--json")  # no warehouse here: says so, creates none
+    assert nowhere.returncode == 1 and "no warehouse at" in nowhere.stderr
+    assert not (tmp_path / "var" / "warehouse.duckdb").exists()
+    with Writer(tmp_path / "var" / "warehouse.duckdb"):
+        pass
     status = cli("crawl", "status", "--json")
     assert status.returncode == 0, status.stderr
     assert json.loads(status.stdout)["queue"] == {}

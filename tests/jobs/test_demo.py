@@ -37,5 +37,5 @@ def test_demo_runs_end_to_end_and_again(cli, tmp_path):
     assert {s for j, s in runs if j in ("crawl", "snapshot", "report")} == {"succeeded"}
     assert len(crawls) == 2 and all(r[0] > 0 for r in crawls)  # the re-run crawled on from the frontier
     assert artists > 0
-    second_report = json.loads(open(reports[-1][0]).read())
+    second_report = json.loads((tmp_path / "var" / reports[-1][0]).read_text())  # recorded relative to var/
     assert second_report["previous_snapshot"] is not None  # the re-run compared with the first run

@@ -97,7 +97,7 @@ def test_two_scheduled_cycles_and_the_second_report_shows_the_differences(catalo
     assert stats["requests"] > 0
     reports = _query(var, "SELECT json_path FROM reports ORDER BY created_at")
     assert len(reports) >= 2
-    first, second = (json.loads(Path(p).read_text()) for (p,) in reports[:2])
+    first, second = (json.loads((var / p).read_text()) for (p,) in reports[:2])  # relative to var/
     assert second["previous_snapshot"]["snapshot_id"] == first["snapshot"]["snapshot_id"]
     tables = {t["table"]: t for t in second["snapshot_diff"]["tables"]}
     silver = ("artists", "albums", "tracks", "album_artists", "track_artists", "audio_features")

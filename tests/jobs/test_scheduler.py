@@ -115,7 +115,7 @@ def test_scheduler_runs_jobs_refuses_a_second_instance_and_restarts(tmp_path, cl
             env={**os.environ, "PYTHONPATH": str(REPO)},
         )
         assert second.returncode == 1
-        assert f"a scheduler already runs on var: pid {proc.pid}" in second.stderr
+        assert f"a scheduler already runs on {tmp_path / 'var'}: pid {proc.pid}" in second.stderr
         assert "Traceback" not in second.stderr
     finally:
         t0 = time.monotonic()

@@ -63,9 +63,13 @@ def test_reproduce_json_has_the_promised_keys(cli, warehouse_dir):
     assert all(0 <= r["ours"] <= 1 for r in rows if r["metric"] == "accuracy")
 
 
-def test_help_and_usage_errors(cli):
+def test_help_and_usage_errors(cli, tmp_path):
     train_help = cli("train", "--help")
     assert "--task" in train_help.stdout and "--snapshot" in train_help.stdout and "artist-families" in train_help.stdout
+    no_warehouse = cli("predict")  # no warehouse here: one line, exit code 1, none created
+    assert no_warehouse.returncode == 1 and "no warehouse at" in no_warehouse.stderr
+    with Writer(tmp_path / "var" / "warehouse.duckdb"):
+        pass
     no_snapshot = cli("predict")  # nothing published: one line, exit code 2, no traceback
     assert no_snapshot.returncode == 2 and "snapshot" in no_snapshot.stderr.lower()
     assert "Traceback" not in no_snapshot.stderr

@@ -77,6 +77,8 @@ def test_sqlalchemy_engine_reads_a_snapshot(published):
     engine.dispose()
 
 
-def test_no_snapshot_yet_says_what_to_do(cli):
+def test_no_snapshot_yet_says_what_to_do(cli, tmp_path):
+    with Writer(tmp_path / "var" / "warehouse.duckdb"):
+        pass
     res = cli("sql", "SELECT 1")
     assert res.returncode == 1 and "snapshot create" in res.stderr
