@@ -1,14 +1,14 @@
 """The DuckDB warehouse: schema and migrations, the single writer, snapshots, read-only queries.
 
 Writes go through one :class:`Writer` (one process, holding the writer lock); everything that only
-reads opens a published snapshot with :func:`connect_readonly`.
+reads opens a published snapshot with :func:`connect_readonly`, a connection DuckDB itself keeps
+read-only (no file access, no extensions, configuration locked).
 """
 
 from ._lock import ProcessLock, WriterLock, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
 from ._query import (
     QueryResult,
-    check_read_only,
     connect_readonly,
     fetch_arrow,
     first_row,
@@ -42,7 +42,7 @@ from .errors import (
     WarehouseError,
     WriterLockedError,
 )
-from .settings import CrawlSettings, JobSchedule, Settings, load_settings
+from .settings import CrawlSettings, JobSchedule, Settings, SqlSettings, load_settings
 
 __all__ = [
     "ColumnDoc",
@@ -58,6 +58,7 @@ __all__ = [
     "Settings",
     "SnapshotInfo",
     "SnapshotNotFound",
+    "SqlSettings",
     "TableDoc",
     "UsageError",
     "WarehouseError",
@@ -66,7 +67,6 @@ __all__ = [
     "WriterLockedError",
     "available_migrations",
     "base_tables",
-    "check_read_only",
     "connect_readonly",
     "content_hash",
     "create_snapshot",

@@ -46,6 +46,17 @@ class CrawlSettings(BaseModel):
     market: str | None = Field("US", description="Market passed on catalog calls (None: omit).")
 
 
+class SqlSettings(BaseModel):
+    """Limits of `genrestore sql` (each overridable per call with --timeout / --max-rows)."""
+
+    timeout_seconds: float = Field(
+        300.0, ge=0, description="Interrupt a query still running after this many seconds (0: no limit)."
+    )
+    max_rows: int = Field(
+        1_000_000, ge=0, description="Refuse a result longer than this; add a LIMIT (0: no cap)."
+    )
+
+
 class JobSchedule(BaseModel):
     """When a job runs: every ``interval_seconds`` or on a ``cron`` expression."""
 
@@ -109,6 +120,7 @@ class Settings(BaseSettings):
     snapshot_keep: int = Field(7, ge=1, description="Snapshots kept by `snapshot prune` and the prune job.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log verbosity.")
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    sql: SqlSettings = Field(default_factory=SqlSettings)
     schedules: dict[str, JobSchedule] = Field(default_factory=_default_schedules)
 
     @classmethod
