@@ -251,12 +251,13 @@ def run_query(target: str | Path | duckdb.DuckDBPyConnection, query: str, *,
 def _query_error(exc: duckdb.Error) -> WarehouseError:
     """One line: DuckDB's own message, marked 'refused' when the lock-down stopped the statement."""
     message = _one_line(exc)
-    if isinstance(exc, duckdb.PermissionException):
-        return ReadOnlyError(f"refused: {message}; queries read only the warehouse "
-                             "(`genrestore sql --allow-files DIR` opens a folder of your own files)")
-    if any(marker in message for marker in _REFUSED):
-        return ReadOnlyError(f"refused: {message}; `genrestore sql` is read-only")
-    return QueryError(message)
+    if isinstance(exc, duckdb.PermissionException) and "access file" in message:
+        hint = "queries read only the warehouse (`genrestore sql --allow-files DIR` opens a folder of your own files)"
+    elif isinstance(exc, duckdb.PermissionException) or any(marker in message for marker in _REFUSED):
+        hint = "`genrestore sql` is read-only"
+    else:
+        return QueryError(message)
+    return ReadOnlyError(f"refused: {message}; {hint}")
 
 
 def format_result(result: QueryResult, fmt: str, output: str | None = None) -> str | None:
