@@ -60,7 +60,7 @@ def open_readable(settings, snapshot_id: str | None = None, live: bool = False,
     the latest snapshot is pruned between choosing it and opening it, the new latest is opened.
     """
     protected = [settings.var_dir, settings.warehouse_file, settings.snapshots_path]
-    folders = allowed_folders(allow_files, protected)
+    folders = _allowed_folders(allow_files, protected)
     for attempt in range(3):
         path = resolve_readable(settings, snapshot_id, live)
         try:
@@ -74,7 +74,7 @@ def open_readable(settings, snapshot_id: str | None = None, live: bool = False,
 def connect_readonly(path: str | Path, allow_files: Iterable[str | Path] = ()) -> duckdb.DuckDBPyConnection:
     """A locked read-only DuckDB connection to a warehouse file (a snapshot or the idle live file)."""
     path = Path(path)
-    folders = allowed_folders(allow_files, [path])
+    folders = _allowed_folders(allow_files, [path])
     con = duckdb.connect(":memory:")
     try:
         _lock_down(con, path, folders)
@@ -95,7 +95,7 @@ def sqlalchemy_engine(path: str | Path, allow_files: Iterable[str | Path] = ()):
     from sqlalchemy.pool import QueuePool
 
     path = Path(path)
-    folders = allowed_folders(allow_files, [path])
+    folders = _allowed_folders(allow_files, [path])
     if not path.exists():
         raise SnapshotNotFound(f"{path} does not exist")
     # An in-memory database per pooled connection (QueuePool: duckdb_engine would otherwise share
@@ -105,7 +105,7 @@ def sqlalchemy_engine(path: str | Path, allow_files: Iterable[str | Path] = ()):
     return engine
 
 
-def allowed_folders(folders: Iterable[str | Path], protected: Iterable[str | Path]) -> list[str]:
+def _allowed_folders(folders: Iterable[str | Path], protected: Iterable[str | Path]) -> list[str]:
     """``folders`` resolved for DuckDB's allowed_directories, each refused (a UsageError) when it is
     missing or holds or lies inside a ``protected`` path."""
     out = []
@@ -252,7 +252,7 @@ def _query_error(exc: duckdb.Error) -> WarehouseError:
     """One line: DuckDB's own message, marked 'refused' when the lock-down stopped the statement."""
     message = _one_line(exc)
     if isinstance(exc, duckdb.PermissionException) and "access file" in message:
-        hint = "queries read only the warehouse (`genrestore sql --allow-files DIR` opens a folder of your own files)"
+        hint = "queries touch no file but the warehouse (`genrestore sql --allow-files DIR` opens a folder of your own)"
     elif isinstance(exc, duckdb.PermissionException) or any(marker in message for marker in _REFUSED):
         hint = "`genrestore sql` is read-only"
     else:
