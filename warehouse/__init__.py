@@ -1,7 +1,8 @@
 """The DuckDB warehouse: schema and migrations, the single writer, snapshots, read-only queries.
 
 Writes go through one :class:`Writer` (one process, holding the writer lock); everything that only
-reads opens a published snapshot with :func:`connect_readonly`.
+reads opens a published snapshot with :func:`connect_readonly`, a connection DuckDB itself keeps
+read-only (no file access, no extensions, configuration locked).
 """
 
 from ._lock import ProcessLock, WriterLock, read_holder, read_lock_holder
@@ -9,7 +10,6 @@ from ._migrations import available_migrations, migrate
 from ._paths import database_dir, record_path, resolve_recorded
 from ._query import (
     QueryResult,
-    check_read_only,
     connect_readonly,
     fetch_arrow,
     first_row,
@@ -48,7 +48,7 @@ from .errors import (
     WarehouseNotFound,
     WriterLockedError,
 )
-from .settings import CrawlSettings, ImportSettings, JobSchedule, Settings, load_settings
+from .settings import CrawlSettings, ImportSettings, JobSchedule, Settings, SqlSettings, load_settings
 
 __all__ = [
     "ColumnDoc",
@@ -67,6 +67,7 @@ __all__ = [
     "Settings",
     "SnapshotInfo",
     "SnapshotNotFound",
+    "SqlSettings",
     "TableDoc",
     "UpsertResult",
     "UsageError",
@@ -77,7 +78,6 @@ __all__ = [
     "WriterLockedError",
     "available_migrations",
     "base_tables",
-    "check_read_only",
     "connect_readonly",
     "content_hash",
     "create_snapshot",

@@ -95,6 +95,17 @@ class ImportSettings(BaseModel):
     )
 
 
+class SqlSettings(BaseModel):
+    """Limits of `genrestore sql` (each overridable per call with --timeout / --max-rows)."""
+
+    timeout_seconds: float = Field(
+        300.0, ge=0, description="Interrupt a query still running after this many seconds (0: no limit)."
+    )
+    max_rows: int = Field(
+        1_000_000, ge=0, description="Refuse a result longer than this; add a LIMIT (0: no cap)."
+    )
+
+
 class JobSchedule(BaseModel):
     """When a job runs: every ``interval_seconds`` or on a ``cron`` expression."""
 
@@ -196,6 +207,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log verbosity.")
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    sql: SqlSettings = Field(default_factory=SqlSettings)
     schedules: dict[str, JobSchedule] = Field(default_factory=_default_schedules)
 
     @field_validator("schedules")
