@@ -43,7 +43,7 @@ from .errors import (
     WarehouseError,
     WriterLockedError,
 )
-from .settings import CrawlSettings, JobSchedule, Settings, load_settings
+from .settings import CrawlSettings, JobSchedule, ModelingSettings, Settings, load_settings
 
 __all__ = [
     "ColumnDoc",
@@ -53,6 +53,7 @@ __all__ = [
     "ImportFailed",
     "MigrationMismatch",
     "JobSchedule",
+    "ModelingSettings",
     "ProcessLock",
     "QueryError",
     "QueryResult",

@@ -46,6 +46,13 @@ class CrawlSettings(BaseModel):
     market: str | None = Field("US", description="Market passed on catalog calls (None: omit).")
 
 
+class ModelingSettings(BaseModel):
+    jobs: int = Field(
+        2, ge=1, description="Threads per model fit (LightGBM, random forests; artist families: boosters fit "
+        "side by side). 1 on a busy machine."
+    )
+
+
 class JobSchedule(BaseModel):
     """When a job runs: every ``interval_seconds`` or on a ``cron`` expression."""
 
@@ -109,6 +116,7 @@ class Settings(BaseSettings):
     snapshot_keep: int = Field(7, ge=1, description="Snapshots kept by `snapshot prune` and the prune job.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log verbosity.")
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    modeling: ModelingSettings = Field(default_factory=ModelingSettings)
     schedules: dict[str, JobSchedule] = Field(default_factory=_default_schedules)
 
     @classmethod
