@@ -51,7 +51,8 @@ def test_our_pipelines_learn_statistics_from_training_rows_only(kind, name):
     target = np.column_stack([y, 1 - y, y]) if kind == "multilabel" else (X[:, 1] if kind == "regression" else y)
     if kind == "regression":
         target = np.nan_to_num(target)
-    est = make_estimator(kind, name, n_jobs=1, n_estimators=20, mlp_hidden=(8,), mlp_seeds=2)
+    quick = {"n_estimators": 20, "mlp_hidden": (8,), "mlp_seeds": 2} if name == "lightgbm+mlp" else {}
+    est = make_estimator(kind, name, n_jobs=1, **quick)
     est.fit(X[train], target[train], np.arange(train.sum()) % 3)
     checked = assert_fit_on_train(est, X[train])
     assert checked >= 1  # the guard really looked at an imputer/scaler
@@ -83,9 +84,9 @@ def test_training_path_refuses_a_leaky_estimator(monkeypatch):
                     categorical=[], y=y, label_names=["0", "1"], label_ids=["0", "1"],
                     ids=np.arange(len(X)).astype(str), groups=np.arange(len(X)).astype(str), train=train,
                     cv_fold=np.where(train, np.arange(len(X)) % 5, -1), split_id="random-80-20:seed0")
-    import modeling._registry as registry
+    import modeling._fit as fit
 
-    monkeypatch.setattr(registry, "make_estimator", lambda *a, **k: LeakyLogistic(all_rows=X))
+    monkeypatch.setattr(fit, "make_estimator", lambda *a, **k: LeakyLogistic(all_rows=X))
     with pytest.raises(LeakageError):
         fit_and_score(data, "logistic", n_boot=10)
     monkeypatch.undo()
