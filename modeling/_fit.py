@@ -1,6 +1,7 @@
 """Fit an estimator on a task's training rows and score its test rows.
 
-Every fit is followed by the leakage guard (:mod:`modeling._leakage`).
+Every fit is followed by the leakage guard (:mod:`modeling._leakage`); a model in which it finds
+nothing to check is refused too, since then nothing shows it learned from the training rows only.
 """
 
 from __future__ import annotations
@@ -11,8 +12,12 @@ import numpy as np
 
 from . import _metrics as M
 from ._estimators import make_estimator
-from ._leakage import assert_fit_on_train
+from ._leakage import LeakageError, assert_fit_on_train
+from ._multilabel import PrevalenceFamilies
 from ._tasks import TaskData
+
+# Baselines that read no feature, so the guard has nothing to check in them.
+_FEATURELESS = (PrevalenceFamilies,)
 
 
 def fit_and_score(data: TaskData, estimator: str = "lightgbm", params: dict | None = None, *,
@@ -26,7 +31,10 @@ def fit_and_score(data: TaskData, estimator: str = "lightgbm", params: dict | No
     else:
         est.fit(data.X[tr], data.y[tr], data.cv_fold[tr])
     seconds = time.perf_counter() - started
-    assert_fit_on_train(est, data.X[tr])  # raises LeakageError if any statistic saw test rows
+    checked = assert_fit_on_train(est, data.X[tr])  # raises LeakageError if any statistic saw test rows
+    if checked == 0 and not isinstance(est, _FEATURELESS):
+        raise LeakageError(f"the leakage guard found nothing to check in {type(est).__name__} (no preprocessing "
+                           "step or LightGBM booster it knows), so nothing shows it learned from the training rows only")
     scores, metrics, per_label = score(est, data.kind, data.X[te], data.y[te], data.label_names)
     groups = data.groups[te] if data.split_id.startswith("artist-disjoint") else None
     interval = M.bootstrap_ci(M.headline_fn(data.kind), data.y[te], scores, n_boot=n_boot, groups=groups)
