@@ -95,6 +95,19 @@ def test_lightgbm_families_training_path_is_checked_booster_by_booster():
         assert_fit_on_train(est, X)
 
 
+def test_families_on_too_few_artists_to_split_still_train():
+    """The demo's first cycle: 39 training artists against LightGBM's 30 rows per leaf, so every
+    feature is trivial to the boosters; they learned nothing from the features and are accepted."""
+    X, y, train = shifted(n_train=39, n_test=12)
+    Y = np.column_stack([y, 1 - y])
+    ids = np.arange(len(X)).astype(str)
+    data = TaskData(task="artist-families", kind="multilabel", dataset="warehouse", X=X, feature_names=list("abcd"),
+                    categorical=[], y=Y, label_names=list("xy"), label_ids=list("12"), ids=ids, groups=ids,
+                    train=train, cv_fold=np.where(train, np.arange(len(X)) % 5, -1), split_id="stored-artist-split:s")
+    est, *_ = fit_and_score(data, "lightgbm", {"n_estimators": 20}, n_boot=10, n_jobs=1)
+    assert assert_fit_on_train(est, X[train]) == len(est.estimators_) == 2 * est.n_bags
+
+
 def test_a_booster_fit_on_part_of_the_training_rows_stays_within_their_range():
     X, y, train = shifted()
     folds = np.arange(train.sum()) % 3
