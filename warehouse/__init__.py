@@ -48,7 +48,7 @@ from .errors import (
     WarehouseNotFound,
     WriterLockedError,
 )
-from .settings import CrawlSettings, ImportSettings, JobSchedule, Settings, SqlSettings, load_settings
+from .settings import CrawlSettings, ImportSettings, JobSchedule, ModelingSettings, Settings, SqlSettings, load_settings
 
 __all__ = [
     "ColumnDoc",
@@ -60,6 +60,7 @@ __all__ = [
     "JobSchedule",
     "Leftovers",
     "MigrationMismatch",
+    "ModelingSettings",
     "ProcessLock",
     "QueryError",
     "QueryResult",

@@ -106,6 +106,13 @@ class SqlSettings(BaseModel):
     )
 
 
+class ModelingSettings(BaseModel):
+    jobs: int = Field(
+        2, ge=1, description="Threads per model fit (LightGBM, random forests; artist families: boosters fit "
+        "side by side). 1 on a busy machine."
+    )
+
+
 class JobSchedule(BaseModel):
     """When a job runs: every ``interval_seconds`` or on a ``cron`` expression."""
 
@@ -208,6 +215,7 @@ class Settings(BaseSettings):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
     sql: SqlSettings = Field(default_factory=SqlSettings)
+    modeling: ModelingSettings = Field(default_factory=ModelingSettings)
     schedules: dict[str, JobSchedule] = Field(default_factory=_default_schedules)
 
     @field_validator("schedules")

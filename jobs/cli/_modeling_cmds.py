@@ -207,7 +207,8 @@ def reproduce_cmd(
             if not is_tty():  # a log, not a spinner, when stderr is a file
                 err_console.print(f"... {msg}", highlight=False)
 
-        rows = modeling.reproduce(con, datasets=chosen, snapshot_id=snapshot, progress=report)
+        rows = modeling.reproduce(con, datasets=chosen, snapshot_id=snapshot, progress=report,
+                                n_jobs=settings.modeling.jobs)
     if as_json:
         print(json.dumps(rows, indent=2))
         return
