@@ -177,9 +177,13 @@ def _crawl(ctx: JobContext, refresh_older_than: timedelta | None = None) -> JobO
         )
     except warehouse.GenrestoreError as exc:
         if "pause" in type(exc).__name__.lower() or "paused until" in str(exc):
-            return JobOutcome(status="paused", message=str(exc))
+            until = getattr(exc, "until", None)  # a pause recorded after the check above
+            return JobOutcome(status="paused", message=str(exc),
+                              counts={"paused_until": until.isoformat(timespec="seconds")} if until else {})
         raise
     counts = _summarize(result)
+    if getattr(result, "paused_until", None) is not None:  # same form as a refused run's
+        counts["paused_until"] = result.paused_until.isoformat(timespec="seconds")
     raw_status = str(counts.get("status", "completed")).lower()
     status = _CRAWL_STATUS.get(raw_status, "succeeded")
     if status == "stopped" and not ctx.stop_event.is_set():
@@ -348,7 +352,7 @@ def cycle_job(ctx: JobContext) -> JobOutcome:
 _CRAWL_OPTS = (
     JobOption("seeds", list, "Comma-separated seeds (genre:rock, artist:ID, playlist:ID, query:WORD); default: continue the frontier."),
     JobOption("max_requests", int, "Stop after this many API requests."),
-    JobOption("max_minutes", float, "Stop after this many minutes (the current unit finishes)."),
+    JobOption("max_minutes", float, "End the crawl after this many minutes, even while it waits out a pause."),
 )
 _SNAPSHOT_OPT = JobOption("snapshot", str, "Snapshot id (default: the latest).")
 

@@ -23,6 +23,7 @@ import httpx
 from warehouse import Settings, UsageError, Writer
 from ingest.spotify import (
     AuthError,
+    ClientStopped,
     CrawlPaused,
     RequestFailed,
     SpotifyClient,
@@ -41,6 +42,8 @@ log = logging.getLogger("genrestore.crawl")
 SEED_PRIORITY = 100
 COMMIT_INTERVAL = 1.0       # seconds between group commits at most
 COMMIT_MAX_OUTCOMES = 400   # commit at once when this many outcomes wait
+STOP_POLL = 0.1             # seconds between looks at the stop conditions while units run
+STOP_GRACE = 5.0            # seconds requests already sent get to come back when a signal or the deadline ends a run
 BATCH_GATES = {"batch_artists", "batch_tracks", "batch_albums"}
 SINGLE_FALLBACK = {"artist", "refresh", "album"}  # kinds that fall back to single GETs
 # Silver tables written by the crawler, in an order that keeps observations before their merge.
@@ -148,18 +151,50 @@ class _Crawl:
 
     # ── stopping ──
     def should_stop(self) -> bool:
+        """Take no new unit (the first reason is kept in ``stop_reason``)."""
+        if self.must_end_now():
+            return True
+        if self.max_requests is not None and self.client.stats.requests + self.in_flight >= self.max_requests:
+            self.stop_reason = self.stop_reason or f"reached --max-requests {self.max_requests}"
+            return True
+        return False
+
+    def must_end_now(self) -> bool:
+        """End the run now, not only take no new unit: a long pause, a fatal error, a signal, --max-minutes.
+
+        --max-requests is the one soft limit: the units in flight finish."""
         if self.paused or self.fatal:
             return True
         if self.stop_event.is_set():
             self.stop_reason = self.stop_reason or "stopped by a signal"
             return True
-        if self.max_requests is not None and self.client.stats.requests + self.in_flight >= self.max_requests:
-            self.stop_reason = self.stop_reason or f"reached --max-requests {self.max_requests}"
-            return True
         if self.deadline is not None and time.monotonic() >= self.deadline:
             self.stop_reason = self.stop_reason or "reached --max-minutes"
             return True
         return False
+
+    async def supervise(self, tasks: Sequence[asyncio.Task]) -> None:
+        """Wait until ``tasks`` are done, or end them when the run must end now.
+
+        The tasks wait on the limiter, on a pause, on tenacity's backoff or on the network, none of
+        which looks at the stop conditions; so they are ended from here. A long pause or a fatal error:
+        every task is cancelled at once. A signal or the deadline: no request starts any more (waiters
+        raise ClientStopped), requests already sent get STOP_GRACE seconds to come back and commit, then
+        their tasks are cancelled. A cancelled unit is released, still pending, for the next run.
+        """
+        pending = set(tasks)
+        while pending:
+            _, pending = await asyncio.wait(pending, timeout=STOP_POLL)
+            if pending and self.must_end_now():
+                break
+        if not pending:
+            return
+        self.client.stop(self.stop_reason or "the crawl is ending")
+        if not (self.paused or self.fatal):
+            _, pending = await asyncio.wait(pending, timeout=STOP_GRACE)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
 
     # ── committing ──
     def commit(self, con, outs: Sequence[Outcome]) -> None:
@@ -273,6 +308,12 @@ class _Crawl:
                 pass
 
     async def worker(self) -> None:
+        try:
+            await self._work()
+        except Exception as exc:  # a bug or a failed pick, not an API answer: the run ends and reports it
+            self.fatal = self.fatal or exc
+
+    async def _work(self) -> None:
         while True:
             units = await self._next()
             if units is None:
@@ -309,6 +350,8 @@ class _Crawl:
             out = await HANDLERS[kind](units, self.ctx)
         except CrawlPaused as exc:
             self.paused = self.paused or exc
+            return None
+        except ClientStopped:  # the run is ending: the unit stays pending
             return None
         except AuthError as exc:
             self.fatal = self.fatal or exc
@@ -363,7 +406,12 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
         caps = None if reprobe else writer.run(
             lambda con: load_capabilities(con, client.api_url, settings.client_id or ""))
         if caps is None:
-            caps = await probe_capabilities(client, genres=[s.key for s in seed_list if s.kind == "genre"])
+            probe = asyncio.create_task(
+                probe_capabilities(client, genres=[s.key for s in seed_list if s.kind == "genre"]))
+            await crawl.supervise([probe])  # a signal or the deadline ends a probe waiting on a pause too
+            if probe.cancelled() or isinstance(probe.exception(), ClientStopped):
+                return _conclude(crawl, result)  # stopped during the probe (the finally records it)
+            caps = probe.result()  # raises CrawlPaused, AuthError
             responses = getattr(caps, "_responses", [])
 
             def store(con):
@@ -404,23 +452,15 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
         committer = asyncio.create_task(crawl.committer())
         workers = [asyncio.create_task(crawl.worker()) for _ in range(settings.crawl.concurrency)]
         try:
-            await asyncio.gather(*workers)
+            await crawl.supervise(workers)
         finally:
-            crawl.commit_closed = True
+            for task in workers:  # only if supervise itself was interrupted
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            crawl.commit_closed = True  # what completed still commits
             crawl.commit_wake.set()
             await committer
-        if crawl.fatal is not None:
-            raise crawl.fatal
-        if crawl.paused is not None:
-            result.status = "paused"
-            result.paused_until = crawl.paused.until
-            result.message = str(crawl.paused)
-        elif crawl.stop_reason:
-            result.status = "stopped"
-            result.message = crawl.stop_reason
-        else:
-            result.status = "completed"
-            result.message = "the frontier is exhausted"
+        _conclude(crawl, result)
     except CrawlPaused as exc:  # during the probe
         result.status = "paused"
         result.paused_until = exc.until
@@ -456,6 +496,23 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
     return result
 
 
+def _conclude(crawl: _Crawl, result: CrawlResult) -> CrawlResult:
+    """Set the run's status from why it ended (raises the fatal error, if any)."""
+    if crawl.fatal is not None:
+        raise crawl.fatal
+    if crawl.paused is not None:
+        result.status = "paused"
+        result.paused_until = crawl.paused.until
+        result.message = str(crawl.paused)
+    elif crawl.stop_reason:
+        result.status = "stopped"
+        result.message = crawl.stop_reason
+    else:
+        result.status = "completed"
+        result.message = "the frontier is exhausted"
+    return result
+
+
 def run_crawl(settings: Settings, writer: Writer, *, seeds=None, max_requests: int | None = None,
               max_minutes: float | None = None, refresh_older_than: timedelta | None = None,
               progress: bool = True, stop_event: threading.Event | None = None,
@@ -466,17 +523,20 @@ def run_crawl(settings: Settings, writer: Writer, *, seeds=None, max_requests: i
     :param writer: the open warehouse writer; every unit commits through it.
     :param seeds: ``"genre:rock,artist:ID,playlist:ID,query:WORDS"`` or a list of such strings.
     :param max_requests: stop taking new units once this many requests were sent.
-    :param max_minutes: stop taking new units after this long.
+    :param max_minutes: end the run after this long, even while it waits out a pause.
     :param refresh_older_than: re-fetch stored artists last fetched longer ago than this.
     :param progress: show a live display on stderr.
-    :param stop_event: set it (from another thread) to finish the current units and stop.
+    :param stop_event: set it (from any thread) to end the run (see below).
     :param transport: an httpx transport for the API (tests); default real HTTP.
     :param reprobe: probe capabilities even if a probe younger than 24 h is stored.
     :raises CrawlPaused: a pause recorded by an earlier run is still in force (nothing is sent).
     :raises AuthError: the credentials were refused.
 
-    SIGINT and SIGTERM (when called from the main thread) finish the units in flight, commit
-    them and return with status ``stopped``.
+    SIGINT and SIGTERM (when called from the main thread) set ``stop_event``. It, like ``max_minutes``,
+    ends the run within seconds: waits on the limiter or a pause end at once, requests already sent
+    get STOP_GRACE seconds, what completed is committed and the run returns with status ``stopped``.
+    A Retry-After above ``crawl.max_retry_after`` cancels everything in flight at once and returns
+    status ``paused`` with ``paused_until`` = receive time + Retry-After.
     """
     stop_event = stop_event or threading.Event()
 

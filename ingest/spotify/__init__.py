@@ -7,6 +7,7 @@ from ._client import ApiResponse, ClientStats, SpotifyClient
 from ._errors import (
     AuthError,
     ClientError,
+    ClientStopped,
     CrawlPaused,
     EndpointUnavailable,
     MalformedResponse,
@@ -30,7 +31,7 @@ from ._records import (
 
 __all__ = [
     "AlbumRecord", "ApiResponse", "ArtistRecord", "AudioFeaturesRecord", "AuthError", "Capabilities",
-    "ClientError", "ClientStats", "CrawlPaused", "EndpointUnavailable", "LimiterStats", "MalformedResponse",
+    "ClientError", "ClientStats", "ClientStopped", "CrawlPaused", "EndpointUnavailable", "LimiterStats", "MalformedResponse",
     "PlaylistItemRecord", "PlaylistRecord", "RateLimiter", "RequestFailed", "ServerError", "SimpleAlbum",
     "SimpleArtist", "SimpleTrack", "SpotifyClient", "SpotifyError", "TokenProvider", "TrackRecord",
     "TransportError", "client_hash", "load_capabilities", "probe_capabilities", "save_capabilities",

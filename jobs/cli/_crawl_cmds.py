@@ -30,8 +30,10 @@ def crawl(
         "(artist and playlist search). Omit to resume the frontier."),
     max_requests: Optional[int] = typer.Option(None, "--max-requests", min=1,
                                                help="Stop taking new work after this many API requests."),
-    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", min=0,
-                                                help="Stop taking new work after this many minutes."),
+    max_minutes: Optional[float] = typer.Option(
+        None, "--max-minutes", min=0,
+        help="End the run after this many minutes, even while it waits out a pause (requests in flight "
+        "get a few seconds to finish)."),
     refresh_days: Optional[float] = typer.Option(
         None, "--refresh-older-than", min=0,
         help="Also re-fetch stored artists last fetched more than this many days ago (observations "
@@ -47,8 +49,9 @@ def crawl(
                                             help="Live display on stderr (default: when stderr is a terminal)."),
 ) -> None:
     """Run a crawl: probe capabilities, then fetch, commit and expand units until the frontier is empty,
-    a limit is reached, SIGINT/SIGTERM arrives (the units in flight are finished) or the API asks for a
-    pause longer than crawl.max_retry_after (recorded; later runs refuse to start before it ends)."""
+    a limit is reached, SIGINT/SIGTERM arrives (requests in flight get a few seconds, then what completed
+    is committed) or the API asks for a pause longer than crawl.max_retry_after (the run ends at once
+    with exit code 3; later runs refuse to start before the pause ends)."""
     if ctx.invoked_subcommand is not None:
         return
     import warehouse

@@ -11,6 +11,7 @@ import pytest
 
 from ingest.spotify import (
     AuthError,
+    ClientStopped,
     CrawlPaused,
     RateLimiter,
     ServerError,
@@ -129,6 +130,44 @@ def test_long_retry_after_raises_crawl_paused_at_once(tokens):
     assert time.monotonic() - t0 < 2
     assert abs((info.value.until - utcnow()) - timedelta(seconds=3600)) < timedelta(seconds=5)
     assert len(h.requests) == 1
+
+
+def test_long_retry_after_ends_the_requests_waiting_in_the_limiter_too(tokens):
+    # Requests paced one second apart: when the 429 comes back, the other seven wait in the limiter.
+    h = Scripted(OK, json_response(429, {"error": {"status": 429, "message": "x"}}, {"Retry-After": "3600"}))
+    client = make_client(tokens, h, max_retry_after=60, budget_per_window=10, window_seconds=10)
+
+    async def go():
+        async with client:
+            await client.get("/artists/abc", expect="id")
+            return await asyncio.gather(*(client.get(f"/artists/a{i}", expect="id") for i in range(8)),
+                                        return_exceptions=True)
+
+    t0 = time.monotonic()
+    results = asyncio.run(asyncio.wait_for(go(), timeout=30))
+    assert time.monotonic() - t0 < 10
+    assert all(isinstance(r, CrawlPaused) for r in results), results
+    until = utcnow() + timedelta(seconds=3600)  # the moment the server named, for every request
+    assert all(abs(r.until - until) < timedelta(seconds=5) for r in results)
+    assert len(h.requests) == 2  # the first answer, then nobody else asked a banned server
+
+
+def test_stop_ends_requests_waiting_out_a_short_pause(tokens):
+    h = Scripted(json_response(429, {"error": {"status": 429, "message": "x"}}, {"Retry-After": "30"}))
+    client = make_client(tokens, h, max_retry_after=60)
+
+    async def go():
+        async with client:
+            waiting = [asyncio.ensure_future(client.get(f"/artists/a{i}", expect="id")) for i in range(4)]
+            await asyncio.sleep(1.0)  # all four are waiting out the 30 s pause now
+            assert not any(w.done() for w in waiting)
+            client.stop("stopping")
+            return await asyncio.gather(*waiting, return_exceptions=True)
+
+    t0 = time.monotonic()
+    results = asyncio.run(asyncio.wait_for(go(), timeout=60))
+    assert time.monotonic() - t0 < 10
+    assert all(isinstance(r, ClientStopped) for r in results), results
 
 
 def test_quota_exceeded_pauses_for_a_day(tokens):
