@@ -74,6 +74,8 @@ class JobSpec:
                 out[name] = _coerce(value, opt.type)
             except (TypeError, ValueError):
                 raise UsageError(f"job {self.name} option {name}: {value!r} is not a valid {opt.type.__name__}") from None
+            except UsageError as exc:  # the option's own parser said what is wrong (e.g. a bad seed)
+                raise UsageError(f"job {self.name} option {name}: {exc}") from None
         return out
 
 
@@ -127,6 +129,13 @@ def _summarize(data: Any, limit: int = 40) -> dict[str, Any]:
         if len(out) >= limit:
             break
     return out
+
+
+def seed_list(value: Any) -> list[str]:
+    """The ``seeds`` option: parsed as ``genrestore crawl --seeds`` parses it (quotes, ids, links),
+    kept as canonical seed strings that parse back to the same seeds."""
+    parse_seeds = _need("ingest.crawl", "parse_seeds", "crawling")
+    return [str(seed) for seed in parse_seeds(value)]
 
 
 def _need(module: str, attr: str, what: str):
@@ -336,7 +345,8 @@ def cycle_job(ctx: JobContext) -> JobOutcome:
 
 
 _CRAWL_OPTS = (
-    JobOption("seeds", list, "Comma-separated seeds (genre:rock, artist:ID, playlist:ID, query:WORD); default: continue the frontier."),
+    JobOption("seeds", seed_list, "Comma-separated seeds, as `genrestore crawl --seeds` takes them (genre:rock, "
+              "genre:\"dance pop\", artist:ID, playlist:ID, track:ID, query:WORDS); default: continue the frontier."),
     JobOption("max_requests", int, "Stop after this many API requests."),
     JobOption("max_minutes", float, "Stop after this many minutes (the current unit finishes)."),
 )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import timezone
 from pathlib import Path
 
-from warehouse import ConfigError, GenrestoreError, JobSchedule, Settings
+from warehouse import ConfigError, GenrestoreError, JobSchedule, Settings, UsageError
 from warehouse._lock import ProcessLock, describe_holder
 from warehouse.settings import _default_schedules
 
@@ -60,7 +60,10 @@ def effective_schedules(settings: Settings) -> dict[str, JobSchedule]:
             raise ConfigError(
                 f"invalid setting schedules.{name}: give exactly one of interval_seconds or cron"
             )
-        JOBS[name].parse_options(sched.options)  # unknown or malformed options fail at start
+        try:
+            JOBS[name].parse_options(sched.options)  # unknown or malformed options fail at start
+        except UsageError as exc:
+            raise ConfigError(f"invalid setting schedules.{name}.options: {exc}") from None
     return merged
 
 

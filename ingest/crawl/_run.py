@@ -16,7 +16,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import httpx
 
@@ -34,6 +34,7 @@ from ingest.spotify._client import utcnow
 
 from . import _frontier as frontier
 from ._store import merge, observe_artists, observe_tracks, record_rejects, record_responses
+from ._seeds import Seed, parse_seeds
 from ._units import DETAIL_BATCH, FILL, HANDLERS, Context, Outcome, batch_sizes
 
 log = logging.getLogger("genrestore.crawl")
@@ -64,29 +65,6 @@ class CrawlResult:
     paused_until: datetime | None = None
     message: str = ""
     seconds: float = 0.0
-
-
-@dataclass
-class Seed:
-    kind: str
-    key: str
-
-
-def parse_seeds(seeds: str | Iterable[str] | None) -> list[Seed]:
-    """``genre:rock,artist:ID,playlist:ID,query:WORD`` → seeds (a list of such strings works too)."""
-    if seeds is None:
-        return []
-    items = [s for part in ([seeds] if isinstance(seeds, str) else seeds) for s in part.split(",")]
-    out = []
-    for item in (i.strip() for i in items):
-        if not item:
-            continue
-        prefix, sep, value = item.partition(":")
-        value = value.strip()
-        if not sep or not value or prefix not in ("genre", "artist", "playlist", "query", "track"):
-            raise UsageError(f"bad seed {item!r}: use genre:NAME, artist:ID, playlist:ID, track:ID or query:WORDS")
-        out.append(Seed(prefix, value))
-    return out
 
 
 def _seed_units(seeds: Sequence[Seed]) -> list[frontier.NewUnit]:
@@ -351,7 +329,7 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
                     "message = 'the process ended without closing the run (killed?)' WHERE status = 'running'",
                     [utcnow()])
         con.execute("INSERT INTO crawl_runs (run_id, started_at, status, api_url, seeds) VALUES (?, ?, 'running', ?, ?)",
-                    [run_id, utcnow(), settings.api_url, ",".join(f"{s.kind}:{s.key}" for s in seed_list) or None])
+                    [run_id, utcnow(), settings.api_url, ",".join(map(str, seed_list)) or None])
     writer.run(start)
 
     result = CrawlResult(run_id, "failed")

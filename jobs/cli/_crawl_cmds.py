@@ -27,7 +27,8 @@ def crawl(
         None, "--seeds",
         help="Comma-separated seeds: genre:NAME (genre snowball), artist:ID (discography), playlist:ID "
         "(playlist items), track:ID (fetched in batches of 50, then its artists and album), query:WORDS "
-        "(artist and playlist search). Omit to resume the frontier."),
+        "(artist and playlist search). Quote values with spaces or commas: 'genre:\"dance pop\"'. IDs are "
+        "22-character Spotify ids, spotify:artist:ID URIs or open.spotify.com links. Omit to resume the frontier."),
     max_requests: Optional[int] = typer.Option(None, "--max-requests", min=1,
                                                help="Stop taking new work after this many API requests."),
     max_minutes: Optional[float] = typer.Option(None, "--max-minutes", min=0,
@@ -52,14 +53,15 @@ def crawl(
     if ctx.invoked_subcommand is not None:
         return
     import warehouse
-    from ingest.crawl import run_crawl
+    from ingest.crawl import parse_seeds, run_crawl
 
     from ._common import is_tty
 
+    seed_list = parse_seeds(seeds)  # a mistyped seed fails here, before anything is opened
     settings = resolve(ctx, api_url=api_url, token_url=token_url)
     with warehouse.Writer(settings.warehouse_file, command="genrestore crawl") as writer:
         result = run_crawl(
-            settings, writer, seeds=seeds, max_requests=max_requests, max_minutes=max_minutes,
+            settings, writer, seeds=seed_list, max_requests=max_requests, max_minutes=max_minutes,
             refresh_older_than=timedelta(days=refresh_days) if refresh_days is not None else None,
             progress=is_tty() if progress is None else progress, reprobe=reprobe,
         )
