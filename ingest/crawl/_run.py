@@ -123,6 +123,8 @@ class _Crawl:
         self.commit_closed = False
         self.ready: list[list[frontier.Unit]] = []
         self.timing: dict[str, float] = {}  # seconds spent in picks and commits (for tuning)
+        self.caps_changes = 0  # capability changes made during the run, and how many are stored
+        self.caps_saved = 0
 
     # ── stopping ──
     def should_stop(self) -> bool:
@@ -150,8 +152,10 @@ class _Crawl:
         caps = self.ctx.caps
         record_responses(con, [o.response for o in outs if o.response is not None], self.run_id, caps.source)
         record_rejects(con, [r for o in outs for r in o.rejects], now)
-        if any(o.capability_off for o in outs):
+        changes = self.caps_changes
+        if changes != self.caps_saved:  # a capability was turned off or learnt since the last save
             save_capabilities(con, caps, self.client.api_url, self.settings.client_id or "", now)
+            self.caps_saved = changes
         ok = [o for o in outs if o.failed is None]
         rows: dict[str, list] = {}
         for out in ok:
@@ -303,8 +307,15 @@ class _Crawl:
         if out.capability_off and getattr(self.ctx.caps, out.capability_off):
             log.warning("capability %s is off for these credentials (%s)", out.capability_off, out.failed)
             setattr(self.ctx.caps, out.capability_off, False)  # at once: no other request may use it
+            self.caps_changes += 1
             self.sizes = batch_sizes(self.ctx.caps)
             self.ready = []
+        for name, value in out.evidence.items():
+            before = getattr(self.ctx.caps, name)
+            if self.ctx.caps.learn(name, value):
+                log.log(logging.WARNING if before is False else logging.INFO,
+                        "capability %s was %s, a response shows %s: updated", name, before, value)
+                self.caps_changes += 1
         return out
 
 
@@ -341,7 +352,7 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
         caps = None if reprobe else writer.run(
             lambda con: load_capabilities(con, client.api_url, settings.client_id or ""))
         if caps is None:
-            caps = await probe_capabilities(client, genres=[s.key for s in seed_list if s.kind == "genre"])
+            caps = await probe_capabilities(client)
             responses = getattr(caps, "_responses", [])
 
             def store(con):

@@ -139,8 +139,11 @@ def status(
         console.print(r)
     if st.capabilities:
         c = st.capabilities
-        removed = [k for k in ("batch_artists", "batch_tracks", "batch_albums", "audio_features", "genres",
-                               "popularity", "genre_filter", "playlist_items") if not c.get(k)]
+        names = ("batch_artists", "batch_tracks", "batch_albums", "audio_features", "genres", "popularity",
+                 "genre_filter", "playlist_items")
+        removed = [k for k in names if c.get(k) is False]
+        unknown = [k for k in names if k in c and c[k] is None]  # the probe saw no evidence either way
         console.print(f"capabilities ({c['mode']} mode, probed {c['probed_at']:%Y-%m-%d %H:%M} UTC at {c['api_url']}): "
                       f"search page {c.get('search_limit')}, album page {c.get('album_page')}; "
-                      f"missing: {', '.join(removed) or 'nothing'}", highlight=False)
+                      f"missing: {', '.join(removed) or 'nothing'}"
+                      + (f"; unknown: {', '.join(unknown)}" if unknown else ""), highlight=False)
