@@ -196,8 +196,10 @@ def _crawl(ctx: JobContext, refresh_older_than: timedelta | None = None) -> JobO
     elif ctx.stop_event.is_set() and status == "succeeded":
         status = "stopped"
     how = {"stopped": "stopped by signal" if ctx.stop_event.is_set() else "reached its request/time limit"}
+    stored = {k: sum((counts.get(k) or {}).values()) for k in ("inserted", "updated")}
     msg = (f"{counts.get('requests', '?')} requests, {counts.get('responses_429', 0)} answered 429, "
-           f"{counts.get('units_done', '?')} units done, {counts.get('pending', '?')} pending; "
+           f"{counts.get('units_done', '?')} units done, {counts.get('pending', '?')} pending, "
+           f"{stored['inserted']:,} rows inserted, {stored['updated']:,} updated; "
            f"crawl {how.get(raw_status, raw_status)}")
     if counts.get("paused_until"):
         msg += f", paused until {counts['paused_until']}"

@@ -60,7 +60,8 @@ class CrawlResult:
     responses_429: int = 0
     errors: int = 0
     units_done: int = 0
-    entities: dict[str, int] = field(default_factory=dict)
+    inserted: dict[str, int] = field(default_factory=dict)   # table -> rows added (new keys)
+    updated: dict[str, int] = field(default_factory=dict)    # table -> stored rows whose values changed
     pending: int = 0
     paused_until: datetime | None = None
     message: str = ""
@@ -83,6 +84,20 @@ def _seed_units(seeds: Sequence[Seed]) -> list[frontier.NewUnit]:
             units.append(frontier.NewUnit("search_artists", s.key, priority=SEED_PRIORITY))
             units.append(frontier.NewUnit("playlist_search", s.key, priority=SEED_PRIORITY))
     return units
+
+
+def _nonzero(counts: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in counts.items() if v}
+
+
+def _add_counts(totals: dict[str, int], counts: dict[str, int]) -> dict[str, int]:
+    for table, n in counts.items():
+        totals[table] = totals.get(table, 0) + n
+    return totals
+
+
+def _counts_json(totals: dict[str, int], more: dict[str, int] | None = None) -> str:
+    return json.dumps(_add_counts(dict(totals), more or {}), sort_keys=True)
 
 
 def paused_until(con) -> tuple[datetime, str] | None:
@@ -111,7 +126,8 @@ class _Crawl:
         self.changed = asyncio.Event()
         self.units_done = 0
         self.errors = 0
-        self.entities: dict[str, int] = {}
+        self.inserted: dict[str, int] = {}  # rows committed, as the database counted them
+        self.updated: dict[str, int] = {}
         self.pending: dict[str, int] = {}
         self.paused: CrawlPaused | None = None
         self.fatal: BaseException | None = None
@@ -142,8 +158,9 @@ class _Crawl:
         return False
 
     # ── committing ──
-    def commit(self, con, outs: Sequence[Outcome]) -> None:
-        """Write the outcomes of several units in one transaction (group commit).
+    def commit(self, con, outs: Sequence[Outcome]) -> tuple[dict[str, int], dict[str, int]]:
+        """Write the outcomes of several units in one transaction (group commit); returns the rows
+        it inserted and updated, by table (added to the run's totals once the transaction commits).
 
         Each unit's rows, raw response and queue update land together, so the all-or-nothing
         property holds per unit; grouping only amortizes the cost of a DuckDB commit.
@@ -161,11 +178,14 @@ class _Crawl:
         for out in ok:
             for table, r in out.rows.items():
                 rows.setdefault(table, []).extend(r)
-        observe_artists(con, rows.get("artists", []), now)
-        observe_tracks(con, rows.get("tracks", []), now)
+        inserted = {"artist_observations": observe_artists(con, rows.get("artists", []), now),
+                    "track_observations": observe_tracks(con, rows.get("tracks", []), now)}
+        updated: dict[str, int] = {}
         for table in MERGE_ORDER:
-            merge(con, table, rows.get(table, []), now)
-            merge(con, table, rows.get(table + FILL, []), now, fill=True)
+            for new, changed in (merge(con, table, rows.get(table, []), now),
+                                 merge(con, table, rows.get(table + FILL, []), now, fill=True)):
+                inserted[table] = inserted.get(table, 0) + new
+                updated[table] = updated.get(table, 0) + changed
         frontier.enqueue(con, [u for o in ok for u in o.enqueue], now)
         for kind, size in DETAIL_BATCH.items():
             frontier.add_details(con, kind, [i for o in ok for i in o.details.get(kind, ())], size, now)
@@ -184,10 +204,13 @@ class _Crawl:
             if out.failed is not None and not (out.capability_off in BATCH_GATES
                                                and out.units[0].kind in SINGLE_FALLBACK):
                 frontier.fail(con, out.units, out.failed, now, self.run_id, final=out.final)
+        inserted, updated = _nonzero(inserted), _nonzero(updated)
         stats = self.client.stats
-        con.execute("UPDATE crawl_runs SET requests = ?, responses_429 = ?, errors = ?, entities = ? "
-                    "WHERE run_id = ?", [stats.requests, stats.responses_429, self.errors,
-                                         json.dumps(self.entities, sort_keys=True), self.run_id])
+        con.execute("UPDATE crawl_runs SET requests = ?, responses_429 = ?, errors = ?, rows_inserted = ?, "
+                    "rows_updated = ? WHERE run_id = ?",
+                    [stats.requests, stats.responses_429, self.errors, _counts_json(self.inserted, inserted),
+                     _counts_json(self.updated, updated), self.run_id])
+        return inserted, updated
 
     async def committer(self) -> None:
         """Commit whatever outcomes are waiting, in one transaction, again and again until closed."""
@@ -205,7 +228,10 @@ class _Crawl:
             if batch:
                 try:
                     t0 = time.perf_counter()
-                    await self.writer.run_async(lambda con: self.commit(con, [o for o, _ in batch]))
+                    inserted, updated = await self.writer.run_async(
+                        lambda con: self.commit(con, [o for o, _ in batch]))
+                    _add_counts(self.inserted, inserted)
+                    _add_counts(self.updated, updated)
                     self.timing["commit"] = self.timing.get("commit", 0) + time.perf_counter() - t0
                     self.timing["commits"] = self.timing.get("commits", 0) + 1
                 except BaseException as exc:  # the units stay pending; the run stops
@@ -301,9 +327,6 @@ class _Crawl:
             self.errors += 1
         else:
             self.units_done += len(units) - len(out.missing)
-            for table, rows in out.rows.items():
-                table = table.removesuffix(FILL)
-                self.entities[table] = self.entities.get(table, 0) + len(rows)
         if out.capability_off and getattr(self.ctx.caps, out.capability_off):
             log.warning("capability %s is off for these credentials (%s)", out.capability_off, out.failed)
             setattr(self.ctx.caps, out.capability_off, False)  # at once: no other request may use it
@@ -428,15 +451,17 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
         result.responses_429 = stats.responses_429
         result.errors = crawl.errors
         result.units_done = crawl.units_done
-        result.entities = dict(sorted(crawl.entities.items()))
+        result.inserted = dict(sorted(crawl.inserted.items()))
+        result.updated = dict(sorted(crawl.updated.items()))
         result.seconds = time.monotonic() - started
 
         def finish(con):
             con.execute(
                 "UPDATE crawl_runs SET ended_at = ?, status = ?, mode = ?, requests = ?, responses_429 = ?, "
-                "errors = ?, entities = ?, paused_until = ?, message = ? WHERE run_id = ?",
+                "errors = ?, rows_inserted = ?, rows_updated = ?, paused_until = ?, message = ? WHERE run_id = ?",
                 [utcnow(), result.status, result.mode, result.requests, result.responses_429, result.errors,
-                 json.dumps(result.entities, sort_keys=True), result.paused_until, result.message[:1000], run_id])
+                 _counts_json(result.inserted), _counts_json(result.updated), result.paused_until,
+                 result.message[:1000], run_id])
             result.pending = con.execute("SELECT count(*) FROM crawl_queue WHERE state = 'pending'").fetchall()[0][0]
         writer.run(finish)
         log.info("crawl %s %s: %d requests, %d x 429, %d units; %s", run_id, result.status, result.requests,

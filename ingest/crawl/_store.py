@@ -6,6 +6,9 @@ Merges therefore keep a stored value when the incoming one is NULL, so the final
 depend on which shape arrived first — the property that lets a killed-and-resumed crawl end
 identical to an uninterrupted one. Unchanged rows are not rewritten. Artists and tracks whose
 popularity, followers or genres changed get an observation row.
+
+Every write reports what it stored, counted by the database: rows inserted (keys new to the table)
+and rows updated (stored rows whose values changed); rows that repeat what is stored count as neither.
 """
 
 from __future__ import annotations
@@ -49,14 +52,16 @@ def _arrow(rows: Sequence[dict[str, Any]]) -> pa.Table:
 
 
 def merge(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]], now: datetime, *,
-          fill: bool = False) -> int:
+          fill: bool = False) -> tuple[int, int]:
     """Insert ``rows`` or update the stored rows with the same key; NULLs never erase values.
 
     ``fill``: the rows come from a simplified object (an album in a discography page, a track in an
     album listing), so they only fill columns that are NULL; a full object's values always win.
-    Either way the result does not depend on which shape arrived first."""
+    Either way the result does not depend on which shape arrived first.
+
+    :returns: (rows inserted, stored rows updated)."""
     if not rows:
-        return 0
+        return 0, 0
     key, first_seen, updated = SILVER[table]
     rows = [dict(r) for r in rows]
     for r in rows:
@@ -84,14 +89,29 @@ def merge(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, A
             conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)} WHERE ({old}) IS DISTINCT FROM ({new})"
         else:
             conflict = f"ON CONFLICT ({keys}) DO NOTHING"
-        con.execute(f"INSERT INTO {table} BY NAME ({dedup}) {conflict}")
+        inserted = None
+        if values:
+            # DuckDB counts inserted and updated rows together: count the new keys first.
+            match = " AND ".join(f"t.{k} = n.{k}" for k in key)
+            inserted = con.execute(f"SELECT count(*) FROM ({dedup}) n WHERE NOT EXISTS "
+                                   f"(SELECT 1 FROM {table} t WHERE {match})").fetchall()[0][0]
+        changed = _count(con.execute(f"INSERT INTO {table} BY NAME ({dedup}) {conflict}"))
     finally:
         con.unregister(name)
-    return len(rows)
+    if inserted is None:
+        return changed, 0
+    return inserted, changed - inserted
+
+
+def _count(cursor) -> int:
+    """The row count a DuckDB INSERT answers (rows inserted, plus rows updated by ON CONFLICT)."""
+    row = cursor.fetchall()
+    return int(row[0][0]) if row else 0
 
 
 def observe_artists(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]], now: datetime) -> int:
-    """Append artist_observations for artists whose popularity, followers or genres are new or changed.
+    """Append artist_observations for artists whose popularity, followers or genres are new or changed;
+    returns the rows appended.
 
     Call *before* merging the rows into ``artists``.
     """
@@ -104,7 +124,7 @@ def observe_artists(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any
     name = f"_obs_{next(_counter)}"
     con.register(name, data)
     try:
-        con.execute(f"""
+        return _count(con.execute(f"""
             INSERT INTO artist_observations (artist_id, observed_at, popularity, followers, genres, source)
             SELECT i.artist_id, ?, i.popularity, i.followers, i.genres, i.source
             FROM (SELECT * FROM {name} QUALIFY row_number() OVER (PARTITION BY artist_id ORDER BY _ord DESC) = 1) i
@@ -112,14 +132,14 @@ def observe_artists(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any
             WHERE a.artist_id IS NULL
                OR (a.popularity, a.followers, a.genres) IS DISTINCT FROM
                   (COALESCE(i.popularity, a.popularity), COALESCE(i.followers, a.followers), COALESCE(i.genres, a.genres))
-            ON CONFLICT DO NOTHING""", [now])
-        return len(rows)
+            ON CONFLICT DO NOTHING""", [now]))
     finally:
         con.unregister(name)
 
 
 def observe_tracks(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]], now: datetime) -> int:
-    """Append track_observations for tracks whose popularity is new or changed (call before merging)."""
+    """Append track_observations for tracks whose popularity is new or changed (call before merging);
+    returns the rows appended."""
     rows = [r for r in rows if r.get("popularity") is not None]
     if not rows:
         return 0
@@ -127,14 +147,13 @@ def observe_tracks(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]
     name = f"_obs_{next(_counter)}"
     con.register(name, data)
     try:
-        con.execute(f"""
+        return _count(con.execute(f"""
             INSERT INTO track_observations (track_id, observed_at, popularity, source)
             SELECT i.track_id, ?, i.popularity, i.source
             FROM (SELECT * FROM {name} QUALIFY row_number() OVER (PARTITION BY track_id ORDER BY _ord DESC) = 1) i
             LEFT JOIN tracks t USING (track_id)
             WHERE t.popularity IS DISTINCT FROM i.popularity
-            ON CONFLICT DO NOTHING""", [now])
-        return len(rows)
+            ON CONFLICT DO NOTHING""", [now]))
     finally:
         con.unregister(name)
 

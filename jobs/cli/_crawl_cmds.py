@@ -65,12 +65,14 @@ def crawl(
             refresh_older_than=timedelta(days=refresh_days) if refresh_days is not None else None,
             progress=is_tty() if progress is None else progress, reprobe=reprobe,
         )
-    entities = ", ".join(f"{k} {v:,}" for k, v in result.entities.items()) or "none"
+    inserted = ", ".join(f"{k} {v:,}" for k, v in result.inserted.items()) or "none"
+    updated = ", ".join(f"{k} {v:,}" for k, v in result.updated.items()) or "none"
     share = result.responses_429 / result.requests if result.requests else 0.0
     err_console.print(
         f"crawl {result.run_id}: [bold]{result.status}[/] ({result.message}); mode {result.mode}; "
         f"{result.requests:,} requests in {result.seconds:,.1f} s, {result.responses_429:,} answered 429 "
-        f"({share:.1%}), {result.errors:,} failed units; rows written: {entities}; {result.pending:,} units pending",
+        f"({share:.1%}), {result.errors:,} failed units; rows inserted: {inserted}; rows updated: {updated}; "
+        f"{result.pending:,} units pending",
         highlight=False, soft_wrap=True)
     if result.status == "paused":
         raise typer.Exit(3)
@@ -130,12 +132,15 @@ def status(
         q.add_row(kind, *(f"{states.get(s, 0):,}" for s in ("pending", "done", "failed")))
     console.print(q if st.queue else "frontier empty: run `genrestore crawl --seeds genre:rock`")
     if st.runs:
-        r = Table("run", "started (UTC)", "status", "mode", "requests", "429s", "failed units", "message",
-                  title="recent runs", title_justify="left")
+        r = Table("run", "started (UTC)", "status", "mode", "requests", "429s", "failed units", "rows inserted",
+                  "rows updated", "message", title="recent runs", title_justify="left")
+
+        def rows(counts):  # runs before migration 0045 have no such counts
+            return "-" if counts is None else f"{sum(counts.values()):,}"
         for run in st.runs:
             r.add_row(run["run_id"], f"{run['started_at']:%Y-%m-%d %H:%M:%S}", run["status"], run["mode"] or "",
                       f"{run['requests'] or 0:,}", f"{run['responses_429'] or 0:,}", f"{run['errors'] or 0:,}",
-                      (run["message"] or "")[:60])
+                      rows(run["rows_inserted"]), rows(run["rows_updated"]), (run["message"] or "")[:60])
         console.print(r)
     if st.capabilities:
         c = st.capabilities
