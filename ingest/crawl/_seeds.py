@@ -65,7 +65,9 @@ def parse_seeds(seeds: str | Seed | Iterable[str | Seed] | None) -> list[Seed]:
             found = [_seed(item, quoted) for item, quoted in _split(part.translate(_TYPOGRAPHIC))]
         else:
             raise UsageError(f"bad seeds {part!r}: {_HINT}")
-        out += [s for s in found if s not in out]
+        for seed in found:
+            if seed not in out:
+                out.append(seed)
     return out
 
 
