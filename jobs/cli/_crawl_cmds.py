@@ -135,7 +135,7 @@ def status(
         r = Table("run", "started (UTC)", "status", "mode", "requests", "429s", "failed units", "rows inserted",
                   "rows updated", "message", title="recent runs", title_justify="left")
 
-        def rows(counts):  # runs before migration 0045 have no such counts
+        def rows(counts):  # runs before migration 0031 have no such counts
             return "-" if counts is None else f"{sum(counts.values()):,}"
         for run in st.runs:
             r.add_row(run["run_id"], f"{run['started_at']:%Y-%m-%d %H:%M:%S}", run["status"], run["mode"] or "",

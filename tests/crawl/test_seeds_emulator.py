@@ -99,7 +99,6 @@ def test_quoted_genre_seed_finds_its_artists_and_the_end_line_counts_the_rows_st
         proc = subprocess.run(crawl_cmd(var, f'genre:"{genre}"'), env=cli_env(emu), capture_output=True,
                               text=True, timeout=300)
         assert proc.returncode == 0, proc.stderr
-        inserted, updated = end_line_counts(proc.stderr)
         again = crawl(emu, var, "--refresh-older-than", "0")
         assert again.returncode == 0, again.stderr
     hits = {r[0] for r in read(var, "SELECT artist_id FROM artist_genre_hits WHERE genre = ?", [genre])}
@@ -110,6 +109,7 @@ def test_quoted_genre_seed_finds_its_artists_and_the_end_line_counts_the_rows_st
     assert quoted == [(0,)]
     assert read(var, "SELECT seeds FROM crawl_runs ORDER BY started_at LIMIT 1") == [(f"genre:{genre}",)]
 
+    inserted, updated = end_line_counts(proc.stderr)
     with duckdb.connect(str(var / "warehouse.duckdb"), read_only=True) as con:
         stored = stored_counts(con)
         runs = con.execute("SELECT rows_inserted, rows_updated FROM crawl_runs ORDER BY started_at").fetchall()
@@ -194,7 +194,7 @@ def test_a_stored_capability_contradicted_by_a_response_is_updated_and_tested_ag
         settings = load_settings(var_dir=var)
         with Writer(settings.warehouse_file) as w:
             save_capabilities(w.con, caps, emu.api_url, emu.client_id)
-        proc = crawl(emu, var, "--seeds", f"spotify:artist:{artist}")
+        proc = crawl(emu, var, "--seeds", f"artist:{artist}")
     assert proc.returncode == 0, proc.stderr
     assert "capability genres was False, a response shows True" in proc.stderr
     now = latest_caps(var)
