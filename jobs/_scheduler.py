@@ -62,8 +62,8 @@ def effective_schedules(settings: Settings) -> dict[str, JobSchedule]:
             )
         try:
             JOBS[name].parse_options(sched.options)  # unknown or malformed options fail at start
-        except UsageError as exc:
-            raise ConfigError(f"invalid setting schedules.{name}.options: {exc}") from None
+        except UsageError as exc:  # say where the bad option was written
+            raise UsageError(f"invalid setting schedules.{name}.options: {exc}") from None
     return merged
 
 

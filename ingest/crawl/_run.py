@@ -8,7 +8,6 @@ done for good, every other unit is still pending and is fetched by the next run.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import signal
 import threading
@@ -20,7 +19,7 @@ from typing import Sequence
 
 import httpx
 
-from warehouse import Settings, UsageError, Writer
+from warehouse import Settings, Writer
 from ingest.spotify import (
     AuthError,
     CrawlPaused,
@@ -33,8 +32,9 @@ from ingest.spotify import (
 from ingest.spotify._client import utcnow
 
 from . import _frontier as frontier
-from ._store import merge, observe_artists, observe_tracks, record_rejects, record_responses
 from ._seeds import Seed, parse_seeds
+from ._store import (add_counts, counts_json, merge, nonzero, observe_artists, observe_tracks, record_rejects,
+                     record_responses)
 from ._units import DETAIL_BATCH, FILL, HANDLERS, Context, Outcome, batch_sizes
 
 log = logging.getLogger("genrestore.crawl")
@@ -84,20 +84,6 @@ def _seed_units(seeds: Sequence[Seed]) -> list[frontier.NewUnit]:
             units.append(frontier.NewUnit("search_artists", s.key, priority=SEED_PRIORITY))
             units.append(frontier.NewUnit("playlist_search", s.key, priority=SEED_PRIORITY))
     return units
-
-
-def _nonzero(counts: dict[str, int]) -> dict[str, int]:
-    return {k: v for k, v in counts.items() if v}
-
-
-def _add_counts(totals: dict[str, int], counts: dict[str, int]) -> dict[str, int]:
-    for table, n in counts.items():
-        totals[table] = totals.get(table, 0) + n
-    return totals
-
-
-def _counts_json(totals: dict[str, int], more: dict[str, int] | None = None) -> str:
-    return json.dumps(_add_counts(dict(totals), more or {}), sort_keys=True)
 
 
 def paused_until(con) -> tuple[datetime, str] | None:
@@ -204,12 +190,12 @@ class _Crawl:
             if out.failed is not None and not (out.capability_off in BATCH_GATES
                                                and out.units[0].kind in SINGLE_FALLBACK):
                 frontier.fail(con, out.units, out.failed, now, self.run_id, final=out.final)
-        inserted, updated = _nonzero(inserted), _nonzero(updated)
+        inserted, updated = nonzero(inserted), nonzero(updated)
         stats = self.client.stats
         con.execute("UPDATE crawl_runs SET requests = ?, responses_429 = ?, errors = ?, rows_inserted = ?, "
                     "rows_updated = ? WHERE run_id = ?",
-                    [stats.requests, stats.responses_429, self.errors, _counts_json(self.inserted, inserted),
-                     _counts_json(self.updated, updated), self.run_id])
+                    [stats.requests, stats.responses_429, self.errors, counts_json(self.inserted, inserted),
+                     counts_json(self.updated, updated), self.run_id])
         return inserted, updated
 
     async def committer(self) -> None:
@@ -230,8 +216,8 @@ class _Crawl:
                     t0 = time.perf_counter()
                     inserted, updated = await self.writer.run_async(
                         lambda con: self.commit(con, [o for o, _ in batch]))
-                    _add_counts(self.inserted, inserted)
-                    _add_counts(self.updated, updated)
+                    add_counts(self.inserted, inserted)
+                    add_counts(self.updated, updated)
                     self.timing["commit"] = self.timing.get("commit", 0) + time.perf_counter() - t0
                     self.timing["commits"] = self.timing.get("commits", 0) + 1
                 except BaseException as exc:  # the units stay pending; the run stops
@@ -460,7 +446,7 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
                 "UPDATE crawl_runs SET ended_at = ?, status = ?, mode = ?, requests = ?, responses_429 = ?, "
                 "errors = ?, rows_inserted = ?, rows_updated = ?, paused_until = ?, message = ? WHERE run_id = ?",
                 [utcnow(), result.status, result.mode, result.requests, result.responses_429, result.errors,
-                 _counts_json(result.inserted), _counts_json(result.updated), result.paused_until,
+                 counts_json(result.inserted), counts_json(result.updated), result.paused_until,
                  result.message[:1000], run_id])
             result.pending = con.execute("SELECT count(*) FROM crawl_queue WHERE state = 'pending'").fetchall()[0][0]
         writer.run(finish)

@@ -14,6 +14,7 @@ and rows updated (stored rows whose values changed); rows that repeat what is st
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import datetime
 from typing import Any, Sequence
 
@@ -107,6 +108,22 @@ def _count(cursor) -> int:
     """The row count a DuckDB INSERT answers (rows inserted, plus rows updated by ON CONFLICT)."""
     row = cursor.fetchall()
     return int(row[0][0]) if row else 0
+
+
+def nonzero(counts: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in counts.items() if v}
+
+
+def add_counts(totals: dict[str, int], counts: dict[str, int]) -> dict[str, int]:
+    """Add ``counts`` ({table: rows}) into ``totals``, in place; returns ``totals``."""
+    for table, n in counts.items():
+        totals[table] = totals.get(table, 0) + n
+    return totals
+
+
+def counts_json(totals: dict[str, int], more: dict[str, int] | None = None) -> str:
+    """``totals`` plus ``more`` as the JSON of ``crawl_runs.rows_inserted`` / ``rows_updated``."""
+    return json.dumps(add_counts(dict(totals), more or {}), sort_keys=True)
 
 
 def observe_artists(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]], now: datetime) -> int:
