@@ -79,29 +79,26 @@ def merge(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, A
         values = [c for c in cols if c not in key and c not in ("first_seen_at", "updated_at")]
         dedup = (f"SELECT {', '.join(cols)} FROM {name} "
                  f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _ord DESC) = 1")
-        if values:
-            first, second = (f"{table}.{{c}}", "EXCLUDED.{c}") if fill else ("EXCLUDED.{c}", f"{table}.{{c}}")
-            merged = {c: f"COALESCE({first.format(c=c)}, {second.format(c=c)})" for c in values}
-            sets = [f"{c} = {merged[c]}" for c in values]
-            if updated:
-                sets.append("updated_at = EXCLUDED.updated_at")
-            old = ", ".join(f"{table}.{c}" for c in values)
-            new = ", ".join(merged[c] for c in values)
-            conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)} WHERE ({old}) IS DISTINCT FROM ({new})"
-        else:
-            conflict = f"ON CONFLICT ({keys}) DO NOTHING"
-        inserted = None
-        if values:
-            # DuckDB counts inserted and updated rows together: count the new keys first.
-            match = " AND ".join(f"t.{k} = n.{k}" for k in key)
-            inserted = con.execute(f"SELECT count(*) FROM ({dedup}) n WHERE NOT EXISTS "
-                                   f"(SELECT 1 FROM {table} t WHERE {match})").fetchall()[0][0]
-        changed = _count(con.execute(f"INSERT INTO {table} BY NAME ({dedup}) {conflict}"))
+        insert = f"INSERT INTO {table} BY NAME ({dedup}) ON CONFLICT ({keys}) DO NOTHING"
+        # Two statements, so DuckDB counts each kind apart (one upsert answers inserted + updated
+        # together): first the new keys, then the changes to the rows that were stored before; the
+        # rows just inserted already hold the incoming values, so the second leaves them alone.
+        inserted = _count(con.execute(insert))
+        if not values or inserted == len({tuple(r[k] for k in key) for r in rows}):
+            return inserted, 0  # nothing was stored before: nothing to update
+        first, second = (f"{table}.{{c}}", "EXCLUDED.{c}") if fill else ("EXCLUDED.{c}", f"{table}.{{c}}")
+        merged = {c: f"COALESCE({first.format(c=c)}, {second.format(c=c)})" for c in values}
+        sets = [f"{c} = {merged[c]}" for c in values]
+        if updated:
+            sets.append("updated_at = EXCLUDED.updated_at")
+        old = ", ".join(f"{table}.{c}" for c in values)
+        new = ", ".join(merged[c] for c in values)
+        updated_rows = _count(con.execute(
+            f"INSERT INTO {table} BY NAME ({dedup}) ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)} "
+            f"WHERE ({old}) IS DISTINCT FROM ({new})"))
+        return inserted, updated_rows
     finally:
         con.unregister(name)
-    if inserted is None:
-        return changed, 0
-    return inserted, changed - inserted
 
 
 def _count(cursor) -> int:

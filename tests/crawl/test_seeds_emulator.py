@@ -118,6 +118,11 @@ def test_quoted_genre_seed_finds_its_artists_and_the_end_line_counts_the_rows_st
     assert inserted == stored
     assert json.loads(runs[0][0]) == inserted and json.loads(runs[0][1]) == updated
     assert set(updated) <= set(inserted) - {"artist_observations", "track_observations"}
+    status = subprocess.run([sys.executable, "-m", "jobs", "--var", str(var), "crawl", "status", "--json"],
+                            env=cli_env(emu), capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0, status.stderr
+    first_run = json.loads(status.stdout)["runs"][-1]
+    assert first_run["rows_inserted"] == inserted and first_run["rows_updated"] == updated
     # The refresh re-fetched every artist and found them unchanged: nothing inserted, nothing updated.
     inserted2, updated2 = end_line_counts(again.stderr)
     assert "artists" not in inserted2 and "artists" not in updated2, again.stderr
