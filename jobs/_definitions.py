@@ -74,6 +74,8 @@ class JobSpec:
                 out[name] = _coerce(value, opt.type)
             except (TypeError, ValueError):
                 raise UsageError(f"job {self.name} option {name}: {value!r} is not a valid {opt.type.__name__}") from None
+            except UsageError as exc:  # the option's own parser said what is wrong (e.g. a bad seed)
+                raise UsageError(f"job {self.name} option {name}: {exc}") from None
         return out
 
 
@@ -127,6 +129,13 @@ def _summarize(data: Any, limit: int = 40) -> dict[str, Any]:
         if len(out) >= limit:
             break
     return out
+
+
+def seed_list(value: Any) -> list[str]:
+    """The ``seeds`` option: parsed as ``genrestore crawl --seeds`` parses it (quotes, ids, links),
+    kept as canonical seed strings that parse back to the same seeds."""
+    parse_seeds = _need("ingest.crawl", "parse_seeds", "crawling")
+    return [str(seed) for seed in parse_seeds(value)]
 
 
 def _need(module: str, attr: str, what: str):
@@ -191,8 +200,10 @@ def _crawl(ctx: JobContext, refresh_older_than: timedelta | None = None) -> JobO
     elif ctx.stop_event.is_set() and status == "succeeded":
         status = "stopped"
     how = {"stopped": "stopped by signal" if ctx.stop_event.is_set() else "reached its request/time limit"}
+    stored = {k: sum((counts.get(k) or {}).values()) for k in ("inserted", "updated")}
     msg = (f"{counts.get('requests', '?')} requests, {counts.get('responses_429', 0)} answered 429, "
-           f"{counts.get('units_done', '?')} units done, {counts.get('pending', '?')} pending; "
+           f"{counts.get('units_done', '?')} units done, {counts.get('pending', '?')} pending, "
+           f"{stored['inserted']:,} rows inserted, {stored['updated']:,} updated; "
            f"crawl {how.get(raw_status, raw_status)}")
     if counts.get("paused_until"):
         msg += f", paused until {counts['paused_until']}"
@@ -350,7 +361,8 @@ def cycle_job(ctx: JobContext) -> JobOutcome:
 
 
 _CRAWL_OPTS = (
-    JobOption("seeds", list, "Comma-separated seeds (genre:rock, artist:ID, playlist:ID, query:WORD); default: continue the frontier."),
+    JobOption("seeds", seed_list, "Comma-separated seeds, as `genrestore crawl --seeds` takes them (genre:rock, "
+              "genre:\"dance pop\", artist:ID, playlist:ID, track:ID, query:WORDS); default: continue the frontier."),
     JobOption("max_requests", int, "Stop after this many API requests."),
     JobOption("max_minutes", float, "End the crawl after this many minutes, even while it waits out a pause."),
 )

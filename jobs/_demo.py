@@ -183,10 +183,11 @@ def _summarize(settings: Settings, records: list[JobRunRecord], timings: dict[st
     crawl = by.get("crawl")
     if crawl and crawl.counts:
         c = crawl.counts
-        figures["crawl"] = {k: c.get(k) for k in ("requests", "responses_429", "errors", "entities", "pending")}
+        figures["crawl"] = {k: c.get(k) for k in ("requests", "responses_429", "errors", "inserted", "updated", "pending")}
         lines.append(f"  crawl: {_fmt_counts(c, ('requests', 'responses_429', 'errors', 'units_done', 'pending'))}")
-        if isinstance(c.get("entities"), dict):
-            lines.append("         entities written: " + ", ".join(f"{k} {v:,}" for k, v in sorted(c["entities"].items())))
+        for key in ("inserted", "updated"):
+            if isinstance(c.get(key), dict) and c[key]:
+                lines.append(f"         rows {key}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(c[key].items())))
     snap = by.get("snapshot")
     if snap and snap.snapshot_id:
         figures["snapshot_id"] = snap.snapshot_id

@@ -3,7 +3,8 @@ See docs/crawler.md."""
 
 from ._frontier import KINDS, NewUnit, Unit
 from ._plan import ModeEstimate, plan_crawl
-from ._run import CrawlResult, Seed, crawl_async, parse_seeds, paused_until, run_crawl
+from ._run import CrawlResult, crawl_async, paused_until, run_crawl
+from ._seeds import Seed, parse_seeds
 from ._status import CrawlStatus, crawl_status
 
 __all__ = [

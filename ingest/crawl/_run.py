@@ -8,7 +8,6 @@ done for good, every other unit is still pending and is fetched by the next run.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import signal
 import threading
@@ -16,11 +15,11 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import httpx
 
-from warehouse import Settings, UsageError, Writer
+from warehouse import Settings, Writer
 from ingest.spotify import (
     AuthError,
     ClientStopped,
@@ -34,7 +33,9 @@ from ingest.spotify import (
 from ingest.spotify._client import utcnow
 
 from . import _frontier as frontier
-from ._store import merge, observe_artists, observe_tracks, record_rejects, record_responses
+from ._seeds import Seed, parse_seeds
+from ._store import (add_counts, counts_json, merge, nonzero, observe_artists, observe_tracks, record_rejects,
+                     record_responses)
 from ._units import DETAIL_BATCH, FILL, HANDLERS, Context, Outcome, batch_sizes
 
 log = logging.getLogger("genrestore.crawl")
@@ -62,34 +63,12 @@ class CrawlResult:
     responses_429: int = 0
     errors: int = 0
     units_done: int = 0
-    entities: dict[str, int] = field(default_factory=dict)
+    inserted: dict[str, int] = field(default_factory=dict)   # table -> rows added (new keys)
+    updated: dict[str, int] = field(default_factory=dict)    # table -> stored rows whose values changed
     pending: int = 0
     paused_until: datetime | None = None
     message: str = ""
     seconds: float = 0.0
-
-
-@dataclass
-class Seed:
-    kind: str
-    key: str
-
-
-def parse_seeds(seeds: str | Iterable[str] | None) -> list[Seed]:
-    """``genre:rock,artist:ID,playlist:ID,query:WORD`` → seeds (a list of such strings works too)."""
-    if seeds is None:
-        return []
-    items = [s for part in ([seeds] if isinstance(seeds, str) else seeds) for s in part.split(",")]
-    out = []
-    for item in (i.strip() for i in items):
-        if not item:
-            continue
-        prefix, sep, value = item.partition(":")
-        value = value.strip()
-        if not sep or not value or prefix not in ("genre", "artist", "playlist", "query", "track"):
-            raise UsageError(f"bad seed {item!r}: use genre:NAME, artist:ID, playlist:ID, track:ID or query:WORDS")
-        out.append(Seed(prefix, value))
-    return out
 
 
 def _seed_units(seeds: Sequence[Seed]) -> list[frontier.NewUnit]:
@@ -136,7 +115,8 @@ class _Crawl:
         self.changed = asyncio.Event()
         self.units_done = 0
         self.errors = 0
-        self.entities: dict[str, int] = {}
+        self.inserted: dict[str, int] = {}  # rows committed, as the database counted them
+        self.updated: dict[str, int] = {}
         self.pending: dict[str, int] = {}
         self.paused: CrawlPaused | None = None
         self.fatal: BaseException | None = None
@@ -148,6 +128,8 @@ class _Crawl:
         self.commit_closed = False
         self.ready: list[list[frontier.Unit]] = []
         self.timing: dict[str, float] = {}  # seconds spent in picks and commits (for tuning)
+        self.caps_changes = 0  # capability changes made during the run, and how many are stored
+        self.caps_saved = 0
 
     # ── stopping ──
     def should_stop(self) -> bool:
@@ -197,8 +179,9 @@ class _Crawl:
         await asyncio.gather(*pending, return_exceptions=True)
 
     # ── committing ──
-    def commit(self, con, outs: Sequence[Outcome]) -> None:
-        """Write the outcomes of several units in one transaction (group commit).
+    def commit(self, con, outs: Sequence[Outcome]) -> tuple[dict[str, int], dict[str, int]]:
+        """Write the outcomes of several units in one transaction (group commit); returns the rows
+        it inserted and updated, by table (added to the run's totals once the transaction commits).
 
         Each unit's rows, raw response and queue update land together, so the all-or-nothing
         property holds per unit; grouping only amortizes the cost of a DuckDB commit.
@@ -207,18 +190,23 @@ class _Crawl:
         caps = self.ctx.caps
         record_responses(con, [o.response for o in outs if o.response is not None], self.run_id, caps.source)
         record_rejects(con, [r for o in outs for r in o.rejects], now)
-        if any(o.capability_off for o in outs):
+        changes = self.caps_changes
+        if changes != self.caps_saved:  # a capability was turned off or learnt since the last save
             save_capabilities(con, caps, self.client.api_url, self.settings.client_id or "", now)
+            self.caps_saved = changes
         ok = [o for o in outs if o.failed is None]
         rows: dict[str, list] = {}
         for out in ok:
             for table, r in out.rows.items():
                 rows.setdefault(table, []).extend(r)
-        observe_artists(con, rows.get("artists", []), now)
-        observe_tracks(con, rows.get("tracks", []), now)
+        inserted = {"artist_observations": observe_artists(con, rows.get("artists", []), now),
+                    "track_observations": observe_tracks(con, rows.get("tracks", []), now)}
+        updated: dict[str, int] = {}
         for table in MERGE_ORDER:
-            merge(con, table, rows.get(table, []), now)
-            merge(con, table, rows.get(table + FILL, []), now, fill=True)
+            for new, changed in (merge(con, table, rows.get(table, []), now),
+                                 merge(con, table, rows.get(table + FILL, []), now, fill=True)):
+                inserted[table] = inserted.get(table, 0) + new
+                updated[table] = updated.get(table, 0) + changed
         frontier.enqueue(con, [u for o in ok for u in o.enqueue], now)
         for kind, size in DETAIL_BATCH.items():
             frontier.add_details(con, kind, [i for o in ok for i in o.details.get(kind, ())], size, now)
@@ -237,10 +225,13 @@ class _Crawl:
             if out.failed is not None and not (out.capability_off in BATCH_GATES
                                                and out.units[0].kind in SINGLE_FALLBACK):
                 frontier.fail(con, out.units, out.failed, now, self.run_id, final=out.final)
+        inserted, updated = nonzero(inserted), nonzero(updated)
         stats = self.client.stats
-        con.execute("UPDATE crawl_runs SET requests = ?, responses_429 = ?, errors = ?, entities = ? "
-                    "WHERE run_id = ?", [stats.requests, stats.responses_429, self.errors,
-                                         json.dumps(self.entities, sort_keys=True), self.run_id])
+        con.execute("UPDATE crawl_runs SET requests = ?, responses_429 = ?, errors = ?, rows_inserted = ?, "
+                    "rows_updated = ? WHERE run_id = ?",
+                    [stats.requests, stats.responses_429, self.errors, counts_json(self.inserted, inserted),
+                     counts_json(self.updated, updated), self.run_id])
+        return inserted, updated
 
     async def committer(self) -> None:
         """Commit whatever outcomes are waiting, in one transaction, again and again until closed."""
@@ -258,7 +249,10 @@ class _Crawl:
             if batch:
                 try:
                     t0 = time.perf_counter()
-                    await self.writer.run_async(lambda con: self.commit(con, [o for o, _ in batch]))
+                    inserted, updated = await self.writer.run_async(
+                        lambda con: self.commit(con, [o for o, _ in batch]))
+                    add_counts(self.inserted, inserted)
+                    add_counts(self.updated, updated)
                     self.timing["commit"] = self.timing.get("commit", 0) + time.perf_counter() - t0
                     self.timing["commits"] = self.timing.get("commits", 0) + 1
                 except BaseException as exc:  # the units stay pending; the run stops
@@ -362,14 +356,18 @@ class _Crawl:
             self.errors += 1
         else:
             self.units_done += len(units) - len(out.missing)
-            for table, rows in out.rows.items():
-                table = table.removesuffix(FILL)
-                self.entities[table] = self.entities.get(table, 0) + len(rows)
         if out.capability_off and getattr(self.ctx.caps, out.capability_off):
             log.warning("capability %s is off for these credentials (%s)", out.capability_off, out.failed)
             setattr(self.ctx.caps, out.capability_off, False)  # at once: no other request may use it
+            self.caps_changes += 1
             self.sizes = batch_sizes(self.ctx.caps)
             self.ready = []
+        for name, value in out.evidence.items():
+            before = getattr(self.ctx.caps, name)
+            if self.ctx.caps.learn(name, value):
+                log.log(logging.WARNING if before is False else logging.INFO,
+                        "capability %s was %s, a response shows %s: updated", name, before, value)
+                self.caps_changes += 1
         return out
 
 
@@ -394,7 +392,7 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
                     "message = 'the process ended without closing the run (killed?)' WHERE status = 'running'",
                     [utcnow()])
         con.execute("INSERT INTO crawl_runs (run_id, started_at, status, api_url, seeds) VALUES (?, ?, 'running', ?, ?)",
-                    [run_id, utcnow(), settings.api_url, ",".join(f"{s.kind}:{s.key}" for s in seed_list) or None])
+                    [run_id, utcnow(), settings.api_url, ",".join(map(str, seed_list)) or None])
     writer.run(start)
 
     result = CrawlResult(run_id, "failed")
@@ -407,7 +405,7 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
             lambda con: load_capabilities(con, client.api_url, settings.client_id or ""))
         if caps is None:
             probe = asyncio.create_task(
-                probe_capabilities(client, genres=[s.key for s in seed_list if s.kind == "genre"]))
+                probe_capabilities(client))
             await crawl.supervise([probe])  # a signal or the deadline ends a probe waiting on a pause too
             if probe.cancelled() or isinstance(probe.exception(), ClientStopped):
                 return _conclude(crawl, result)  # stopped during the probe (the finally records it)
@@ -479,15 +477,17 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
         result.responses_429 = stats.responses_429
         result.errors = crawl.errors
         result.units_done = crawl.units_done
-        result.entities = dict(sorted(crawl.entities.items()))
+        result.inserted = dict(sorted(crawl.inserted.items()))
+        result.updated = dict(sorted(crawl.updated.items()))
         result.seconds = time.monotonic() - started
 
         def finish(con):
             con.execute(
                 "UPDATE crawl_runs SET ended_at = ?, status = ?, mode = ?, requests = ?, responses_429 = ?, "
-                "errors = ?, entities = ?, paused_until = ?, message = ? WHERE run_id = ?",
+                "errors = ?, rows_inserted = ?, rows_updated = ?, paused_until = ?, message = ? WHERE run_id = ?",
                 [utcnow(), result.status, result.mode, result.requests, result.responses_429, result.errors,
-                 json.dumps(result.entities, sort_keys=True), result.paused_until, result.message[:1000], run_id])
+                 counts_json(result.inserted), counts_json(result.updated), result.paused_until,
+                 result.message[:1000], run_id])
             result.pending = con.execute("SELECT count(*) FROM crawl_queue WHERE state = 'pending'").fetchall()[0][0]
         writer.run(finish)
         log.info("crawl %s %s: %d requests, %d x 429, %d units; %s", run_id, result.status, result.requests,
