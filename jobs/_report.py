@@ -59,6 +59,11 @@ def _versions() -> dict[str, str]:
 def _pick_snapshots(settings: Settings, live: duckdb.DuckDBPyConnection,
                     for_run: str | None) -> tuple[SnapshotInfo | None, SnapshotInfo | None]:
     snaps = [s for s in warehouse.list_snapshots(settings.snapshots_path) if Path(s.path).exists()]
+    # Snapshots published after a pipeline (the publish job) repeat the data of the snapshot it ran
+    # on; reporting on or comparing with them would find no features built for their ids.
+    published = _published_snapshot_ids(live)
+    if for_run is None:
+        snaps = [s for s in snaps if s.snapshot_id not in published] or snaps
     if not snaps:
         return None, None
     cur = snaps[-1]
@@ -75,6 +80,13 @@ def _pick_snapshots(settings: Settings, live: duckdb.DuckDBPyConnection,
         cur = matches[0]
     i = [s.snapshot_id for s in snaps].index(cur.snapshot_id)
     return cur, (snaps[i - 1] if i > 0 else None)
+
+
+def _published_snapshot_ids(live: duckdb.DuckDBPyConnection) -> set[str]:
+    if "job_runs" not in data.tables_of(live):
+        return set()
+    got = live.execute("SELECT snapshot_id FROM job_runs WHERE job = 'publish' AND snapshot_id IS NOT NULL").fetchall()
+    return {r[0] for r in got}
 
 
 def _previous_report(live: duckdb.DuckDBPyConnection, before_snapshot: SnapshotInfo | None) -> dict | None:

@@ -33,9 +33,18 @@ def test_demo_runs_end_to_end_and_again(cli, tmp_path):
     finally:
         con.close()
     jobs_run = [j for j, _ in runs]
-    assert jobs_run == ["crawl", "snapshot", "build", "retrain", "report"] * 2
-    assert {s for j, s in runs if j in ("crawl", "snapshot", "report")} == {"succeeded"}
+    assert jobs_run == ["crawl", "snapshot", "build", "retrain", "report", "publish"] * 2
+    assert {s for j, s in runs if j in ("crawl", "snapshot", "report", "publish")} == {"succeeded"}
     assert len(crawls) == 2 and all(r[0] > 0 for r in crawls)  # the re-run crawled on from the frontier
     assert artists > 0
     second_report = json.loads((tmp_path / "var" / reports[-1][0]).read_text())  # recorded relative to var/
     assert second_report["previous_snapshot"] is not None  # the re-run compared with the first run
+    if FULL_CYCLE:
+        # The main product can be queried right after the demo, from any directory.
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        res = cli("--var", str(tmp_path / "var"), "sql", "-f", "csv", "SELECT count(*) AS n FROM predictions",
+                  cwd=elsewhere)
+        assert res.returncode == 0, res.stderr
+        assert int(res.stdout.splitlines()[1]) > 0
+        assert "note:" not in res.stderr
