@@ -230,6 +230,7 @@ def _summarize(settings: Settings, records: list[JobRunRecord], timings: dict[st
         lines.append(f"  report     {Path(html).parent.parent / 'report.html'}  (this run: {html})")
     lines.append("")
     lines.append("  query it:  genrestore sql \"SELECT genre, count(*) AS artists FROM artist_genres GROUP BY 1 ORDER BY 2 DESC LIMIT 10\"")
+    lines.append("             genrestore sql \"SELECT count(*) FROM predictions\"   (the published snapshot holds them)")
     lines.append("             genrestore schema            (tables and columns)   genrestore jobs history")
     lines.append(f"  wall time {timings['total']:.0f}s")
     ok = all(r.status in ("succeeded", "skipped") for r in records) and len(records) == 6
