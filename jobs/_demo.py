@@ -213,7 +213,7 @@ def _summarize(settings: Settings, records: list[JobRunRecord], timings: dict[st
         figures["key_figures"] = key
         shown = [(label, key.get(k)) for label, k in (
             ("artists", "artists"), ("with genre tags", "artists_tagged"), ("genre tags", "genres"),
-            ("genre families", "genre_families"), ("predictions for untagged artists", "predictions"))]
+            ("genre families", "genre_families"), ("untagged artists with predictions", "artists_with_predictions"))]
         text = ", ".join(f"{label} {v:,}" for label, v in shown if isinstance(v, int))
         if text:
             lines.append(f"  warehouse now: {text}")

@@ -30,6 +30,7 @@ def test_demo_runs_end_to_end_and_again(cli, tmp_path):
         crawls = con.execute("SELECT requests FROM crawl_runs ORDER BY started_at").fetchall()
         artists = con.execute("SELECT count(*) FROM artists").fetchall()[0][0]
         reports = con.execute("SELECT json_path FROM reports ORDER BY created_at").fetchall()
+        live_predictions = con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]
     finally:
         con.close()
     jobs_run = [j for j, _ in runs]
@@ -46,5 +47,18 @@ def test_demo_runs_end_to_end_and_again(cli, tmp_path):
         res = cli("--var", str(tmp_path / "var"), "sql", "-f", "csv", "SELECT count(*) AS n FROM predictions",
                   cwd=elsewhere)
         assert res.returncode == 0, res.stderr
-        assert int(res.stdout.splitlines()[1]) > 0
+        # The published snapshot holds every prediction (a tiny crawl may reach no untagged artist).
+        assert int(res.stdout.splitlines()[1]) == live_predictions
         assert "note:" not in res.stderr
+        # The report speaks about the product: predictions, per-family intervals, parameters.
+        assert second_report["schema_version"] == 2 and isinstance(second_report["attention"], list)
+        preds = second_report["predictions"] or {"artists_with_predictions": 0, "prediction_rows": 0,
+                                                 "confidence_histogram": {"artists": []}}
+        assert preds["artists_with_predictions"] >= 0 and preds["prediction_rows"] >= preds["artists_with_predictions"]
+        assert sum(preds["confidence_histogram"]["artists"]) == preds["artists_with_predictions"]
+        assert (second_report["key_figures"]["artists_with_predictions"] or 0) == preds["artists_with_predictions"]
+        dots = second_report["per_family"]["auprc_intervals"]
+        assert dots and all(isinstance(d["auprc"]["value"], float) and d["auprc"]["low"] <= d["auprc"]["high"] for d in dots)
+        assert any(r["parameter"] == "estimator" for r in second_report["parameters"]["parameters"])
+        for row in second_report["models"]["comparison"]:
+            assert row["challenger_95ci"] is None or isinstance(row["challenger_95ci"]["low"], float)
