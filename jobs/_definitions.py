@@ -239,6 +239,15 @@ def snapshot_job(ctx: JobContext) -> JobOutcome:
     )
 
 
+def publish_job(ctx: JobContext) -> JobOutcome:
+    """The snapshot job at the end of a pipeline: its snapshot holds the night's models, predictions
+    and report, so `genrestore sql` (which reads the latest snapshot) sees them. The report leaves
+    these snapshots out when it picks the snapshot to report on and the one to compare with."""
+    out = snapshot_job(ctx)
+    out.message = out.message.replace("published snapshot", "published snapshot (models, predictions, report)", 1)
+    return out
+
+
 def _snapshot_for(ctx: JobContext) -> warehouse.SnapshotInfo | None:
     try:
         return warehouse.get_snapshot(ctx.settings.snapshots_path, ctx.options.get("snapshot"))
@@ -321,7 +330,7 @@ def report_job(ctx: JobContext) -> JobOutcome:
 
 # ───────────────────────────── cycle: the pipeline in order ─────────────────────────────
 
-CYCLE_STEPS = ("crawl", "snapshot", "build", "retrain", "report")
+CYCLE_STEPS = ("crawl", "snapshot", "build", "retrain", "report", "publish")
 
 
 def cycle_job(ctx: JobContext) -> JobOutcome:
@@ -340,8 +349,8 @@ def cycle_job(ctx: JobContext) -> JobOutcome:
         if ctx.stop_event.is_set():
             status = "stopped"
             break
-        if status == "failed" and step != "report":
-            continue  # after a failure only the report still runs: it says what went wrong
+        if status == "failed" and step not in ("report", "publish"):
+            continue  # after a failure the report still runs (it says what went wrong) and is published
         step_opts = {}
         if step == "crawl":
             step_opts = {k: ctx.options[k] for k in ("seeds", "max_requests", "max_minutes") if ctx.options.get(k) is not None}
@@ -378,6 +387,8 @@ JOBS: dict[str, JobSpec] = {
                 default_grace_seconds=6 * 3600),
         JobSpec("snapshot", "Publish a read-only snapshot of the live warehouse.", snapshot_job,
                 default_grace_seconds=6 * 3600),
+        JobSpec("publish", "Publish a snapshot after retrain and report, so `sql` sees the predictions and models.",
+                publish_job, default_grace_seconds=6 * 3600),
         JobSpec("build", "Build feature views, genre taxonomy, labels and splits on the newest snapshot.",
                 build_job, (_SNAPSHOT_OPT,), default_grace_seconds=6 * 3600),
         JobSpec("retrain", "Train a challenger, compare with the champion, promote or not, predict.",
@@ -388,7 +399,7 @@ JOBS: dict[str, JobSpec] = {
         JobSpec("prune", "Remove all but the newest snapshots (setting snapshot_keep).", prune_job,
                 (JobOption("keep", int, "Snapshots to keep (default: setting snapshot_keep)."),),
                 default_grace_seconds=24 * 3600),
-        JobSpec("cycle", "crawl → snapshot → build → retrain → report in order, each recorded as its own run.",
+        JobSpec("cycle", "crawl → snapshot → build → retrain → report → publish in order, each recorded as its own run.",
                 cycle_job, (*_CRAWL_OPTS, JobOption("steps", list, "Steps to run, comma-separated.")),
                 default_grace_seconds=3600),
     )

@@ -142,9 +142,9 @@ def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) ->
         b = m_prev.get(name)
         comparison.append({
             "metric": name, "challenger": a["value"],
-            "challenger_95ci": None if a["ci_low"] is None else f"{a['ci_low']:.3f} – {a['ci_high']:.3f}",
+            "challenger_95ci": None if a["ci_low"] is None else {"value": a["value"], "low": a["ci_low"], "high": a["ci_high"]},
             "champion": b["value"] if b else None,
-            "champion_95ci": None if not b or b["ci_low"] is None else f"{b['ci_low']:.3f} – {b['ci_high']:.3f}",
+            "champion_95ci": None if not b or b["ci_low"] is None else {"value": b["value"], "low": b["ci_low"], "high": b["ci_high"]},
             "difference": None if not b or a["value"] is None or b["value"] is None else a["value"] - b["value"],
         })
     comp = counts.get("comparison") or {}
@@ -170,7 +170,7 @@ def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) ->
         out["headline"] = [{
             "metric": comp.get("metric", head), "challenger": comp["challenger"], "champion": comp["champion"],
             "difference": comp.get("diff"),
-            "difference_95ci": None if comp.get("ci_low") is None else f"{comp['ci_low']:+.4f} – {comp['ci_high']:+.4f}",
+            "difference_95ci": None if comp.get("ci_low") is None else {"value": comp.get("diff"), "low": comp["ci_low"], "high": comp["ci_high"]},
             "test_rows": comp.get("n_rows"), "same_test_set": comp.get("same_test_set"),
         }]
         out["headline_columns"] = ["metric", "challenger", "champion", "difference", "difference_95ci",

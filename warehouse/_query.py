@@ -90,15 +90,21 @@ def connect_readonly(path: str | Path, allow_files: Iterable[str | Path] = ()) -
     return con
 
 
-def sqlalchemy_engine(path: str | Path, allow_files: Iterable[str | Path] = ()):
-    """A SQLAlchemy engine (duckdb_engine) on a warehouse file for pandas, polars and BI tools.
+def sqlalchemy_engine(target, allow_files: Iterable[str | Path] = (), *, snapshot_id: str | None = None,
+                      live: bool = False):
+    """A SQLAlchemy engine (duckdb_engine) for pandas, polars and BI tools, read-only.
 
-    Each pooled connection is locked exactly like :func:`connect_readonly`'s.
+    ``target`` is a warehouse file (a snapshot, or the idle live file) or :class:`Settings`, which
+    means the latest snapshot (or ``snapshot_id``, or with ``live`` the idle live file) of that
+    var/ directory, whatever the working directory. Each pooled connection is locked exactly like
+    :func:`connect_readonly`'s. For polars pass a connection: ``pl.read_database(sql, engine.connect())``
+    (polars 1.x/2.x cannot run a query on a duckdb_engine Engine itself).
     """
     from sqlalchemy import create_engine, event
     from sqlalchemy.pool import QueuePool
 
-    path = Path(path)
+    path = Path(target) if isinstance(target, (str, Path)) else resolve_readable(target, snapshot_id, live)
+    path = path.resolve()
     folders = _allowed_folders(allow_files, [path])
     if not path.exists():
         raise SnapshotNotFound(f"{path} does not exist")
@@ -264,6 +270,17 @@ def _query_error(exc: duckdb.Error) -> WarehouseError:
     return ReadOnlyError(f"refused: {message}; {hint}")
 
 
+def _nested_as_json(table):
+    """List, struct and map columns as JSON text (CSV has no nesting; Arrow's writer refuses them)."""
+    import pyarrow as pa
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_nested(field.type):
+            values = [None if v is None else json.dumps(v, default=str) for v in table.column(i).to_pylist()]
+            table = table.set_column(i, pa.field(field.name, pa.string()), pa.array(values, pa.string()))
+    return table
+
+
 def format_result(result: QueryResult, fmt: str, output: str | None = None) -> str | None:
     """Render as csv/json text (returned) or write parquet to ``output``."""
     import pyarrow.csv as pacsv
@@ -277,7 +294,7 @@ def format_result(result: QueryResult, fmt: str, output: str | None = None) -> s
     if fmt == "csv":
         buf = io.BytesIO()
         if result.arrow is not None:
-            pacsv.write_csv(result.arrow, buf)
+            pacsv.write_csv(_nested_as_json(result.arrow), buf)
         return buf.getvalue().decode()
     if fmt == "json":
         rows = result.arrow.to_pylist() if result.arrow is not None else []

@@ -160,6 +160,7 @@ def _default_schedules() -> dict[str, JobSchedule]:
         "build": JobSchedule(cron="0 5 * * *"),
         "retrain": JobSchedule(cron="30 5 * * *"),
         "report": JobSchedule(cron="0 6 * * *"),
+        "publish": JobSchedule(cron="30 6 * * *"),
         "prune": JobSchedule(cron="0 7 * * *"),
     }
 

@@ -157,6 +157,8 @@ def sql(
         query = sys.stdin.read()
     settings = settings_of(ctx)
     con = warehouse.open_readable(settings, snapshot, live, allow_files=allow_files or ())
+    if not live:
+        _note_if_live_is_newer(settings, snapshot)
     result = warehouse.run_query(
         con, query,
         timeout_seconds=settings.sql.timeout_seconds if timeout is None else timeout,
@@ -177,3 +179,33 @@ def sql(
             output.write_text(text)
         else:
             sys.stdout.write(text)
+
+
+# A publication records its own job run a moment after its snapshot; changes closer than this to
+# the snapshot are that bookkeeping, not new data.
+_STALE_MARGIN_SECONDS = 60
+
+
+def _note_if_live_is_newer(settings, snapshot_id: Optional[str]) -> None:
+    """One line on stderr when the live file was modified well after the snapshot just read.
+
+    Cheap and lock-free: file modification times against the manifest's ``created_at``."""
+    from datetime import datetime, timezone
+
+    try:
+        snap = warehouse.get_snapshot(settings.snapshots_path, snapshot_id)
+        created = datetime.fromisoformat(snap.created_at)
+    except (warehouse.WarehouseError, ValueError):
+        return
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)  # manifests hold naive UTC
+    live_file = Path(settings.warehouse_file)
+    times = [p.stat().st_mtime for p in (live_file, Path(f"{live_file}.wal")) if p.exists()]
+    if not times:
+        return
+    modified = datetime.fromtimestamp(max(times), timezone.utc)
+    if (modified - created).total_seconds() > _STALE_MARGIN_SECONDS:
+        err_console.print(
+            f"note: read snapshot {snap.snapshot_id} (published {created:%Y-%m-%d %H:%M} UTC); the live warehouse "
+            f"changed since ({modified:%Y-%m-%d %H:%M} UTC): `genrestore snapshot create` publishes it, "
+            "--live reads it when no writer holds it", highlight=False, soft_wrap=True)

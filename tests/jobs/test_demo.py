@@ -30,12 +30,35 @@ def test_demo_runs_end_to_end_and_again(cli, tmp_path):
         crawls = con.execute("SELECT requests FROM crawl_runs ORDER BY started_at").fetchall()
         artists = con.execute("SELECT count(*) FROM artists").fetchall()[0][0]
         reports = con.execute("SELECT json_path FROM reports ORDER BY created_at").fetchall()
+        live_predictions = con.execute("SELECT count(*) FROM predictions").fetchall()[0][0]
     finally:
         con.close()
     jobs_run = [j for j, _ in runs]
-    assert jobs_run == ["crawl", "snapshot", "build", "retrain", "report"] * 2
-    assert {s for j, s in runs if j in ("crawl", "snapshot", "report")} == {"succeeded"}
+    assert jobs_run == ["crawl", "snapshot", "build", "retrain", "report", "publish"] * 2
+    assert {s for j, s in runs if j in ("crawl", "snapshot", "report", "publish")} == {"succeeded"}
     assert len(crawls) == 2 and all(r[0] > 0 for r in crawls)  # the re-run crawled on from the frontier
     assert artists > 0
     second_report = json.loads((tmp_path / "var" / reports[-1][0]).read_text())  # recorded relative to var/
     assert second_report["previous_snapshot"] is not None  # the re-run compared with the first run
+    if FULL_CYCLE:
+        # The main product can be queried right after the demo, from any directory.
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        res = cli("--var", str(tmp_path / "var"), "sql", "-f", "csv", "SELECT count(*) AS n FROM predictions",
+                  cwd=elsewhere)
+        assert res.returncode == 0, res.stderr
+        # The published snapshot holds every prediction (a tiny crawl may reach no untagged artist).
+        assert int(res.stdout.splitlines()[1]) == live_predictions
+        assert "note:" not in res.stderr
+        # The report speaks about the product: predictions, per-family intervals, parameters.
+        assert second_report["schema_version"] == 2 and isinstance(second_report["attention"], list)
+        preds = second_report["predictions"] or {"artists_with_predictions": 0, "prediction_rows": 0,
+                                                 "confidence_histogram": {"artists": []}}
+        assert preds["artists_with_predictions"] >= 0 and preds["prediction_rows"] >= preds["artists_with_predictions"]
+        assert sum(preds["confidence_histogram"]["artists"]) == preds["artists_with_predictions"]
+        assert (second_report["key_figures"]["artists_with_predictions"] or 0) == preds["artists_with_predictions"]
+        dots = second_report["per_family"]["auprc_intervals"]
+        assert dots and all(isinstance(d["auprc"]["value"], float) and d["auprc"]["low"] <= d["auprc"]["high"] for d in dots)
+        assert any(r["parameter"] == "estimator" for r in second_report["parameters"]["parameters"])
+        for row in second_report["models"]["comparison"]:
+            assert row["challenger_95ci"] is None or isinstance(row["challenger_95ci"]["low"], float)
