@@ -37,6 +37,7 @@ from ._upsert import UpsertResult, insert_rows, upsert
 from ._writer import Writer, require_warehouse
 from .errors import (
     ConfigError,
+    DiskFull,
     GenrestoreError,
     ImportFailed,
     MigrationMismatch,
@@ -54,6 +55,7 @@ __all__ = [
     "ColumnDoc",
     "ConfigError",
     "CrawlSettings",
+    "DiskFull",
     "GenrestoreError",
     "ImportFailed",
     "ImportSettings",
