@@ -102,10 +102,13 @@ def choose(scan_: list[KScan], threshold: float, tie_tolerance: float, keep_k: i
            keep_margin: float = 0.0) -> tuple[KScan, str]:
     """The k to use: stable enough and within the size limits; the previous k while it still is."""
     sized = [s for s in scan_ if s.eligible]
-    if keep_k is not None:
+    if keep_k is not None and sized:
+        # Hysteresis: the previous version's k while it meets the size limits and is nearly as
+        # stable as the best cut, so versions stay comparable.
+        best = max(s.mean_ari for s in sized)
         for s in sized:
-            if s.k == keep_k and s.mean_ari >= threshold - keep_margin:
-                return s, f"kept the previous version's k={keep_k} (ARI {s.mean_ari:.3f}, size limits met)"
+            if s.k == keep_k and s.mean_ari >= best - keep_margin:
+                return s, f"kept the previous version's k={keep_k} (ARI {s.mean_ari:.3f}, best {best:.3f}, size limits met)"
     stable = [s for s in sized if s.mean_ari >= threshold]
     if stable:
         best = max(s.mean_ari for s in stable)

@@ -139,7 +139,11 @@ class LongTailPlacer:
         return {"by_artists": {str(m): a for m, a in table.items()}}
 
     # ───────────────────────── placing the rest ─────────────────────────
-    def place(self, rare: list[str]) -> dict[str, Placement]:
+    def place(self, rare: list[str], prefer: dict[str, int] | None = None,
+              keep_ratio: float = 0.5) -> dict[str, Placement]:
+        """Place ``rare`` tags; ``prefer`` (tag → local family, from the previous version) keeps a tag
+        in its previous family while that family's vote is at least ``keep_ratio`` of the best."""
+        self.prefer, self.keep_ratio = prefer or {}, keep_ratio
         if not self.accuracy and not self.cooc_accuracy:
             self.validate()
         known_sub = dict(self.clustered_sub)
@@ -209,6 +213,10 @@ class LongTailPlacer:
         if not fam_score:
             return Placement(None, None, "unplaced", 0.0, evidence)
         fam = max(sorted(fam_score), key=lambda f: fam_score[f])
+        prev = getattr(self, "prefer", {}).get(tag)
+        if prev is not None and prev != fam and fam_score.get(prev, 0.0) >= self.keep_ratio * fam_score[fam]:
+            fam = prev  # thin evidence should not move a tag between versions
+            evidence["kept_previous_family"] = True
         if fam_score[fam] < self.min_score:
             return Placement(None, None, "unplaced", fam_score[fam], evidence)
         sub_score: dict[int, float] = {}

@@ -86,7 +86,8 @@ class GenreTaxonomy(BaseEstimator):
                  min_subfamily_share: float = 0.01, stability_threshold: float = 0.85,
                  subfamily_stability_threshold: float = 0.75, tie_tolerance: float = 0.01,
                  keep_k_margin: float = 0.05, shrinkage: float = 3.0, support_power: float = 0.5,
-                 sub_k_grid: int = 11, min_placement_score: float = 0.2, random_state: int = 0):
+                 sub_k_grid: int = 11, min_placement_score: float = 0.2, placement_keep_ratio: float = 0.5,
+                 sticky_margin: float = 0.03, random_state: int = 0):
         self.min_artists = min_artists
         self.k_min = k_min
         self.k_max = k_max
@@ -105,6 +106,8 @@ class GenreTaxonomy(BaseEstimator):
         self.support_power = support_power
         self.sub_k_grid = sub_k_grid
         self.min_placement_score = min_placement_score
+        self.placement_keep_ratio = placement_keep_ratio
+        self.sticky_margin = sticky_margin
         self.random_state = random_state
 
     # ───────────────────────────── fitting ─────────────────────────────
@@ -128,7 +131,8 @@ class GenreTaxonomy(BaseEstimator):
         tried = []
         for cand in self._family_candidates()[:4]:
             self._cut_subfamilies(cand, ref, boots, X, D, prev_sub)
-            self._place_long_tail(tagged, hierarchy)
+            self._keep_previous_boundaries(D, prev_family)
+            self._place_long_tail(tagged, hierarchy, prev_family)
             largest = float(self._local_family_shares(tagged).max())
             tried.append((largest, cand))
             if largest <= self.max_family_share:
@@ -137,7 +141,8 @@ class GenreTaxonomy(BaseEstimator):
             largest, cand = min(tried, key=lambda lc: lc[0])
             if cand is not tried[-1][1]:
                 self._cut_subfamilies(cand, ref, boots, X, D, prev_sub)
-                self._place_long_tail(tagged, hierarchy)
+                self._keep_previous_boundaries(D, prev_family)
+                self._place_long_tail(tagged, hierarchy, prev_family)
         if len(tried) > 1:
             self.selection_reason_ += (f"; k={tried[0][1].k} left the largest family at {tried[0][0]:.1%} once the "
                                        f"long tail was placed, so k={cand.k} was used")
@@ -226,6 +231,33 @@ class GenreTaxonomy(BaseEstimator):
         parent[self._sub_local] = self._family_local
         self._sub_parent = parent
 
+    def _keep_previous_boundaries(self, D, prev_family) -> None:
+        """Hysteresis on family boundaries: a clustered tag whose previous family (matched into this
+        cut) is within ``sticky_margin`` of its new family in mean distance stays in the previous
+        one, in the subfamily there it is closest to."""
+        self.sticky_kept_ = 0
+        if not prev_family or self.sticky_margin <= 0:
+            return
+        prefer = self._previous_local_families(prev_family)
+        fam, sub = self._family_local.copy(), self._sub_local.copy()
+        k = int(fam.max()) + 1
+        onehot = np.zeros((len(fam), k))
+        onehot[np.arange(len(fam)), fam] = 1.0
+        sums, sizes = D @ onehot, onehot.sum(axis=0)
+        for i, t in enumerate(self.clustered_tags_):
+            p, c = prefer.get(t), int(fam[i])
+            if p is None or p == c or sizes[c] <= 1:
+                continue
+            if sums[i, p] / max(sizes[p], 1) <= sums[i, c] / (sizes[c] - 1) + self.sticky_margin:
+                fam[i] = p
+                subs_p = np.unique(self._sub_local[self._family_local == p])
+                sub[i] = min(subs_p, key=lambda s: D[i, self._sub_local == s].mean())
+                self.sticky_kept_ += 1
+        self._family_local, self._sub_local = fam, sub
+        parent = np.zeros(int(sub.max()) + 1, dtype=np.int64)
+        parent[sub] = fam
+        self._sub_parent = parent
+
     def _local_family_shares(self, tagged) -> np.ndarray:
         hit = np.zeros(int(self._sub_parent.max()) + 1)
         for tags in tagged:
@@ -243,13 +275,13 @@ class GenreTaxonomy(BaseEstimator):
         self.mean_bootstrap_ari_, self.min_bootstrap_ari_ = float(np.mean(fam)), float(np.min(fam))
         self.subfamily_bootstrap_ari_, self.subfamily_min_bootstrap_ari_ = float(np.mean(sub)), float(np.min(sub))
 
-    def _place_long_tail(self, tagged, hierarchy) -> None:
+    def _place_long_tail(self, tagged, hierarchy, prev_family) -> None:
         clustered_sub = {t: int(s) for t, s in zip(self.clustered_tags_, self._sub_local)}
         placer = LongTailPlacer(tagged, self.tag_artists_, clustered_sub, self._sub_parent, hierarchy,
                                 self.min_placement_score, self.random_state)
         self.placement_validation_ = placer.validate()
         rare = sorted(t for t in self.tag_artists_ if t not in clustered_sub)
-        placed = placer.place(rare)
+        placed = placer.place(rare, self._previous_local_families(prev_family), self.placement_keep_ratio)
         self._local_sub = dict(clustered_sub)
         self.tag_placement_ = {t: "clustered" for t in clustered_sub}
         self.tag_evidence_ = {}
@@ -259,6 +291,22 @@ class GenreTaxonomy(BaseEstimator):
             if p.subfamily is not None:
                 self._local_sub[t] = p.subfamily
         self.hierarchy_ = hierarchy.name if hierarchy is not None and len(hierarchy) else None
+
+    def _previous_local_families(self, prev_family: dict[str, int]) -> dict[str, int]:
+        """Tag → this fit's local family that took over its previous family (matched on the clustered tags)."""
+        if not prev_family:
+            return {}
+        w = {t: float(c) for t, c in self.tag_artists_.items()}
+        local: dict[int, set[str]] = {}
+        for t, f in zip(self.clustered_tags_, self._family_local):
+            local.setdefault(int(f), set()).add(t)
+        old: dict[int, set[str]] = {}
+        for t, f in prev_family.items():
+            if f is not None:
+                old.setdefault(int(f), set()).add(t)
+        ids, _, _ = match_groups(local, old, w, next_id=-10**9, order=sorted(local))
+        back = {i: f for f, i in ids.items() if i >= 0}
+        return {t: back[f] for t, f in prev_family.items() if f in back}
 
     def _assign_ids(self, prev_family, prev_sub, first_new_id) -> None:
         w = {t: float(c) for t, c in self.tag_artists_.items()}
