@@ -24,13 +24,14 @@ class HeadWordIndex:
         self.group = dict(tag_group)
         self.weight = {t: max(float(tag_weight.get(t, 1.0)), 1.0) for t in tag_group}
         self.by_name: dict[str, str] = {}
-        self.head: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
+        head: dict[str, dict[int, float]] = defaultdict(lambda: defaultdict(float))
         for tag in sorted(tag_group, key=lambda t: (-self.weight[t], t)):
             toks = tokens(tag)
             if not toks:
                 continue
             self.by_name.setdefault(" ".join(toks), tag)
-            self.head[toks[-1]][tag_group[tag]] += self.weight[tag]
+            head[toks[-1]][tag_group[tag]] += self.weight[tag]
+        self.head = {w: dict(v) for w, v in head.items()}  # plain dicts: a fitted taxonomy pickles
 
     def distribution(self, tag: str, exclude: str | None = None) -> tuple[dict[int, float], str | None]:
         """(group shares, kind): kind "suffix:<known tag>" or "head:<word>"; ({}, None) when nothing matches."""
