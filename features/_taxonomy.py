@@ -85,7 +85,7 @@ class GenreTaxonomy(BaseEstimator):
                  min_family_share: float = 0.015, max_subfamily_share: float = 0.25,
                  min_subfamily_share: float = 0.01, stability_threshold: float = 0.85,
                  subfamily_stability_threshold: float = 0.75, tie_tolerance: float = 0.01,
-                 keep_k_margin: float = 0.05, shrinkage: float = 3.0, support_power: float = 0.5,
+                 keep_k_margin: float = 0.05, shrinkage: float = 10.0, support_power: float = 0.5,
                  sub_k_grid: int = 11, min_placement_score: float = 0.2, placement_keep_ratio: float = 0.5,
                  sticky_margin: float = 0.03, random_state: int = 0):
         self.min_artists = min_artists
