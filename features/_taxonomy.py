@@ -7,17 +7,19 @@ ignored), in named steps:
    below 3, when fewer than 2 * k_min tags would remain, so a small crawl still gets a taxonomy);
 2. ``_build_tree``: shrunk, IDF-weighted second-order Ochiai distances and average linkage weighted
    by tag support (``_cooccurrence``), so rare tags neither bridge nor split big groups;
-3. ``_choose_levels``: ``n_bootstrap`` artist resamples (with replacement) give the mean ARI of each
-   candidate cut against the full-data cut (``_levels``): families for k in [k_min, k_max] (largest
-   family ≤ ``max_family_share``, each ≥ ``min_family_share``), then subfamilies for k in
-   [sub_k_min, sub_k_max] cut from the same tree and nested in the chosen families;
-4. ``_check_stability``: fresh resamples measure the chosen cuts again, so the reported ARI is not
-   the maximum that selected them;
+3. ``_scan_families``: ``n_bootstrap`` artist resamples (with replacement) give the mean ARI of each
+   cut into k in [k_min, k_max] families against the full-data cut (``_levels``); size limits:
+   largest family ≤ ``max_family_share``, each ≥ ``min_family_share`` of tagged artists;
+4. ``_cut_subfamilies``: finer cuts of the same tree nested in the chosen families, chosen the
+   same way; ``_keep_previous_boundaries``: hysteresis for tags near a family boundary;
 5. ``_place_long_tail``: every other tag from its words, an external hierarchy (FMA) and its
-   co-occurrence, weighted by each route's measured accuracy (``_placement``); the route is kept;
-6. ``_assign_ids``: ids matched to ``previous`` (a fitted taxonomy, or a tag → family id map) by
+   co-occurrence, weighted by each route's measured accuracy (``_placement``); the route is kept.
+   If the placed tags push the largest family over its limit, the next candidate cut is tried;
+6. ``_check_stability``: fresh resamples measure the chosen cuts again, so the reported ARI is not
+   the maximum that selected them;
+7. ``_assign_ids``: ids matched to ``previous`` (a fitted taxonomy, or a tag → family id map) by
    optimal matching on weighted Jaccard overlap (``_idmatch``); new ids only for new groups;
-7. ``_describe``: names (the two most characteristic tags: central in the group × artists),
+8. ``_describe``: names (the two most characteristic tags: central in the group × artists),
    artist counts and shares.
 """
 

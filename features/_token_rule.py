@@ -55,7 +55,3 @@ class HeadWordIndex:
     def best(self, tag: str) -> int | None:
         dist, _ = self.distribution(tag)
         return max(sorted(dist), key=lambda g: dist[g]) if dist else None
-
-
-# The name the rest of the package used for the unseen-tag rule.
-TokenRule = HeadWordIndex
