@@ -4,12 +4,22 @@ Everything is built from ONE published snapshot (attached read-only) and written
 warehouse through the single :class:`warehouse.Writer`, keyed by ``snapshot_id``.
 """
 
-from ._build import BuildReport, TaxonomyBuild, build_all, build_labels, build_taxonomy, read_artist_genres
+from ._build import (
+    BuildReport,
+    TaxonomyBuild,
+    build_all,
+    build_labels,
+    build_taxonomy,
+    read_artist_genres,
+    read_hierarchy,
+)
+from ._fma import GenreHierarchy, read_hierarchy_file
 from ._labels import label_frame, multi_hot, prevalence_gaps, stratified_split
 from ._materialize import ViewBuild, build_views
 from ._registry import FeatureView, get_view, list_views
 from ._synthetic import write_synthetic_catalog
-from ._taxonomy import Family, GenreTaxonomy, KScan, TaxonomyError
+from ._levels import KScan
+from ._taxonomy import Family, GenreTaxonomy, TaxonomyError
 from ._taxonomy_store import (
     TaxonomyDiff,
     TaxonomyVersion,
@@ -18,6 +28,7 @@ from ._taxonomy_store import (
     latest_version,
     load_taxonomy,
     load_version,
+    taxonomy_json,
 )
 from ._training import TrainingData, UnlabeledData, training_data, unlabeled_data
 
@@ -25,6 +36,7 @@ __all__ = [
     "BuildReport",
     "Family",
     "FeatureView",
+    "GenreHierarchy",
     "GenreTaxonomy",
     "KScan",
     "TaxonomyBuild",
@@ -49,7 +61,10 @@ __all__ = [
     "multi_hot",
     "prevalence_gaps",
     "read_artist_genres",
+    "read_hierarchy",
+    "read_hierarchy_file",
     "stratified_split",
+    "taxonomy_json",
     "training_data",
     "unlabeled_data",
     "write_synthetic_catalog",

@@ -209,7 +209,11 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
         if crawl and crawl["recent"]:
             images["crawl_health"].append({"title": "Crawl runs", "src": plots.crawl_runs_plot(crawl["recent"])})
         guarded("job_runs", lambda: data.job_runs_summary(live, since, job_run_id))
-        guarded("taxonomy", lambda: models.taxonomy_changes(live, cur.snapshot_id))
+        tax = guarded("taxonomy", lambda: models.taxonomy_changes(live, cur.snapshot_id))
+        if tax and tax.get("groups"):
+            tree = _taxonomy_tree(tax)
+            if tree:
+                images["taxonomy"].append({"title": "Genre families and their subfamilies", "src": tree})
         labels = guarded("label_drift", lambda: data.label_drift(live, cur.snapshot_id, prev.snapshot_id if prev else None))
         if labels:
             fams = labels["families"]
@@ -314,6 +318,20 @@ def _fmt(v: Any) -> str:
         s = json.dumps(v, default=str)
         return s if len(s) <= 160 else s[:157] + "…"
     return str(v)
+
+
+def _taxonomy_tree(tax: dict) -> str | None:
+    """The two-level tree of the newest taxonomy version as a data URI (None if it cannot be drawn)."""
+    try:
+        from types import SimpleNamespace
+
+        from features._plots import taxonomy_tree_figure
+    except ImportError:
+        return None
+    groups = [SimpleNamespace(**g) for g in tax["groups"]]
+    fig = taxonomy_tree_figure([g for g in groups if g.level == "family"], [g for g in groups if g.level == "subfamily"],
+                               f"taxonomy version {tax['version']}: bars = share of tagged artists")
+    return plots.to_data_uri(fig)
 
 
 def _render(content: dict[str, Any], sections: dict[str, str], images: dict[str, list]) -> str:
