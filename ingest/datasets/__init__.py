@@ -17,8 +17,8 @@ from ._spotify_songs import import_spotify_songs
 
 __all__ = [
     "IMPORTERS",
-    "LAYOUT",
     "ImportReport",
+    "LAYOUT",
     "Reject",
     "TableCounts",
     "available_datasets",

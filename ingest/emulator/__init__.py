@@ -17,6 +17,6 @@ from ._server import serve
 from ._synthetic import build_synthetic_catalog
 
 __all__ = [
-    "MODES", "TABLES", "Catalog", "CatalogError", "FaultSpec", "RateLimiter", "build_musicoset_catalog",
+    "Catalog", "CatalogError", "FaultSpec", "MODES", "RateLimiter", "TABLES", "build_musicoset_catalog",
     "build_synthetic_catalog", "create_app", "load_catalog", "parse_faults", "read_manifest", "serve",
 ]
