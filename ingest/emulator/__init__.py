@@ -4,7 +4,8 @@
   write a directory of Parquet tables plus manifest.json; `load_catalog(dir)` reads one into memory.
 - Server: `create_app(catalog, mode=..., rate=..., faults=...)` is the ASGI app; `serve(dir, port=...)`
   runs it on uvicorn bound to 127.0.0.1.
-- Tests: `ingest.emulator.testing.running_emulator(...)` runs it in a subprocess on a free port.
+- Running: `ingest.emulator.running.running_emulator(...)` runs it in a subprocess on a free port
+  (the demo, benchmarks and tests).
 """
 
 from ._app import MODES, create_app

@@ -42,7 +42,7 @@ def _query(var: Path, sql: str) -> list[tuple]:
 
 
 def test_two_scheduled_cycles_and_the_second_report_shows_the_differences(catalog, tmp_path):
-    from ingest.emulator.testing import running_emulator
+    from ingest.emulator.running import running_emulator
 
     with running_emulator(catalog, rate=600) as emu:
         env = _env_for(
@@ -110,7 +110,7 @@ def _top_genre(catalog: Path) -> str:
 
 
 def test_sigterm_during_a_crawl_exits_cleanly_and_a_restart_continues(catalog, tmp_path):
-    from ingest.emulator.testing import running_emulator
+    from ingest.emulator.running import running_emulator
 
     # A slow limit so the crawl is surely mid-way when the signal arrives.
     with running_emulator(catalog, rate=60) as emu:
@@ -162,7 +162,7 @@ def test_sigterm_while_runs_are_due_exits_cleanly_and_records_them_missed(catalo
     run is queued behind the crawl when SIGTERM arrives, and more run times pass while the crawl
     finishes its unit. None of them will run; each job is recorded `missed` (coalesced), and the
     shutdown logs no ERROR (before: APScheduler's 'Error submitting job' traceback, nothing recorded)."""
-    from ingest.emulator.testing import running_emulator
+    from ingest.emulator.running import running_emulator
 
     with running_emulator(catalog, rate=600, faults="latency=1.0,latency_s=3") as emu:
         env = _env_for(
