@@ -36,12 +36,12 @@ def run_demo(*args, **kwargs):
 __all__ = [
     "CYCLE_STEPS",
     "JOBS",
-    "STATUSES",
     "JobContext",
     "JobOption",
     "JobOutcome",
     "JobRunRecord",
     "JobSpec",
+    "STATUSES",
     "SchedulerLock",
     "SchedulerLockedError",
     "effective_schedules",

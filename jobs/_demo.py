@@ -131,7 +131,7 @@ def _fmt_counts(counts: dict[str, Any], keys: tuple[str, ...]) -> str:
 
 def run_demo(settings: Settings, *, artists: int = 1500, crawl_minutes: float = 2.0, rate: int = 600,
              synthetic: bool = False, progress: bool = False) -> DemoSummary:
-    from ingest.emulator.testing import running_emulator
+    from ingest.emulator.running import running_emulator
 
     t0 = time.monotonic()
     notes: list[str] = []

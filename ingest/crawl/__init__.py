@@ -8,6 +8,6 @@ from ._seeds import Seed, parse_seeds
 from ._status import CrawlStatus, crawl_status
 
 __all__ = [
-    "KINDS", "CrawlResult", "CrawlStatus", "ModeEstimate", "NewUnit", "Seed", "Unit", "crawl_async",
+    "CrawlResult", "CrawlStatus", "KINDS", "ModeEstimate", "NewUnit", "Seed", "Unit", "crawl_async",
     "crawl_status", "parse_seeds", "paused_until", "plan_crawl", "run_crawl",
 ]

@@ -20,7 +20,7 @@ import duckdb
 import pytest
 
 from ingest.crawl import run_crawl
-from ingest.emulator.testing import running_emulator, synthetic_catalog
+from ingest.emulator.running import running_emulator, synthetic_catalog
 from ingest.spotify._client import utcnow
 from warehouse import Writer
 

@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from ingest.emulator.testing import running_emulator, synthetic_catalog
+from ingest.emulator.running import running_emulator, synthetic_catalog
 from ingest.spotify import Capabilities, save_capabilities
 from ingest.spotify._capabilities import client_hash
 from ingest.spotify._client import utcnow
