@@ -7,6 +7,7 @@ warehouse through the single :class:`warehouse.Writer`, keyed by ``snapshot_id``
 from ._build import BuildReport, TaxonomyBuild, build_all, build_labels, build_taxonomy, read_artist_genres
 from ._labels import label_frame, multi_hot, prevalence_gaps, stratified_split
 from ._materialize import ViewBuild, build_views
+from ._plots import write_dendrogram
 from ._registry import FeatureView, get_view, list_views
 from ._synthetic import write_synthetic_catalog
 from ._taxonomy import Family, GenreTaxonomy, KScan, TaxonomyError
@@ -52,5 +53,6 @@ __all__ = [
     "stratified_split",
     "training_data",
     "unlabeled_data",
+    "write_dendrogram",
     "write_synthetic_catalog",
 ]

@@ -178,7 +178,7 @@ def taxonomy_show(
     if info.kept_from_previous is not None:
         console.print(f"{info.kept_from_previous:.1%} of tags kept their family id from version {info.previous_version}")
     out = dendrogram or Path(settings.reports_path) / f"taxonomy-v{info.version}-dendrogram.png"
-    from features._plots import write_dendrogram
+    from features import write_dendrogram
 
     write_dendrogram(data, info, out)
     console.print(f"dendrogram written to {out}")
