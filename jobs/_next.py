@@ -11,7 +11,7 @@ from pathlib import Path
 
 from warehouse import Settings, read_lock_holder
 
-from ._definitions import JOBS
+from ._job_catalog import JOBS
 from ._scheduler import effective_schedules, grace_seconds, make_trigger
 
 

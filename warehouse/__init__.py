@@ -5,7 +5,7 @@ reads opens a published snapshot with :func:`connect_readonly`, a connection Duc
 read-only (no file access, no extensions, configuration locked).
 """
 
-from ._lock import ProcessLock, WriterLock, read_holder, read_lock_holder
+from ._lock import ProcessLock, WriterLock, describe_holder, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
 from ._paths import database_dir, record_path, resolve_recorded
 from ._query import (
@@ -49,7 +49,17 @@ from .errors import (
     WarehouseNotFound,
     WriterLockedError,
 )
-from .settings import CrawlSettings, ImportSettings, JobSchedule, ModelingSettings, Settings, SqlSettings, load_settings
+from .settings import (
+    CrawlSettings,
+    ImportSettings,
+    JobSchedule,
+    ModelingSettings,
+    Settings,
+    SqlSettings,
+    default_schedules,
+    load_settings,
+    register_schedule_check,
+)
 
 __all__ = [
     "ColumnDoc",
@@ -85,7 +95,9 @@ __all__ = [
     "content_hash",
     "create_snapshot",
     "database_dir",
+    "default_schedules",
     "describe",
+    "describe_holder",
     "fetch_arrow",
     "first_row",
     "format_result",
@@ -99,6 +111,7 @@ __all__ = [
     "read_holder",
     "read_lock_holder",
     "record_path",
+    "register_schedule_check",
     "remove_leftovers",
     "require_warehouse",
     "resolve_readable",

@@ -30,7 +30,7 @@ from ingest.spotify import (
     probe_capabilities,
     save_capabilities,
 )
-from ingest.spotify._client import utcnow
+from ingest.spotify import utcnow
 
 from . import _frontier as frontier
 from ._seeds import Seed, parse_seeds

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import duckdb
 
-from ingest.spotify._client import utcnow
+from ingest.spotify import utcnow
 
 
 @dataclass

@@ -3,7 +3,7 @@ capability probe and typed records. See docs/crawler.md."""
 
 from ._auth import TokenProvider
 from ._capabilities import Capabilities, client_hash, load_capabilities, probe_capabilities, save_capabilities
-from ._client import ApiResponse, ClientStats, SpotifyClient
+from ._client import ApiResponse, ClientStats, SpotifyClient, utcnow
 from ._errors import (
     AuthError,
     ClientError,
@@ -35,4 +35,5 @@ __all__ = [
     "PlaylistItemRecord", "PlaylistRecord", "RateLimiter", "RequestFailed", "ServerError", "SimpleAlbum",
     "SimpleArtist", "SimpleTrack", "SpotifyClient", "SpotifyError", "TokenProvider", "TrackRecord",
     "TransportError", "client_hash", "load_capabilities", "probe_capabilities", "save_capabilities",
+    "utcnow",
 ]

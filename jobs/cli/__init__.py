@@ -40,8 +40,7 @@ def _root(
     if config is not None:
         if not config.exists():
             raise GenrestoreError(f"settings file {config} does not exist")
-        os.environ["GENRESTORE_CONFIG"] = str(config)
-    overrides = {"var_dir": var_dir, "data_dir": data_dir}
+    overrides = {"config": config, "var_dir": var_dir, "data_dir": data_dir}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     ctx.obj = {"overrides": overrides, "settings": load_settings(**overrides)}
 

@@ -190,7 +190,7 @@ def taxonomy_show(
     import json
 
     import features
-    from features._plots import write_dendrogram, write_taxonomy_tree
+    from features import write_dendrogram, write_taxonomy_tree
 
     settings = settings_of(ctx)
     con = _read_con(settings)
