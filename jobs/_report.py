@@ -325,7 +325,7 @@ def _taxonomy_tree(tax: dict) -> str | None:
     try:
         from types import SimpleNamespace
 
-        from features._plots import taxonomy_tree_figure
+        from features import taxonomy_tree_figure
     except ImportError:
         return None
     groups = [SimpleNamespace(**g) for g in tax["groups"]]
