@@ -17,7 +17,8 @@ import warnings
 from sklearn.exceptions import ConvergenceWarning
 
 from ._base import Context, DatasetMissing, Experiment, Outcome
-from ._store import ExperimentRun, history, latest_runs, new_run_id, record, utcnow
+from . import _store
+from ._store import ExperimentRun, history, latest_runs, record
 from . import _coarse_fine, _imputation, _lda, _multitask, _search, _text, _transfer
 
 EXPERIMENTS: dict[str, Experiment] = {e.name: e for e in (
@@ -61,10 +62,10 @@ def run_experiment(ctx: Context, name: str, overrides: dict | None = None) -> Ex
     for k, v in exp.published.items():
         figures.setdefault(f"published_{k}", v)
     return ExperimentRun(
-        run_id=new_run_id(name), name=name, source=exp.source, protocol=exp.protocol, parameters=params,
+        run_id=_store.new_run_id(name), name=name, source=exp.source, protocol=exp.protocol, parameters=params,
         figures=figures if status == "done" else {}, artifacts=outcome.artifacts,
         seconds=time.perf_counter() - started, snapshot_id=ctx.snapshot_id, seed=ctx.seed, status=status,
-        error=error, created_at=utcnow(),
+        error=error, created_at=_store.utcnow(),
     )
 
 

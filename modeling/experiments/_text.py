@@ -122,7 +122,8 @@ def plots(figures: dict, artifacts: dict) -> list:
     ax.axhline(0.70, color="#dd6b20", ls="--", lw=1, label="published 70 % (random split)")
     ax.set_xticks(x, [pre.replace("_", " ") for pre, _ in rows], fontsize=8)
     ax.set_ylabel("test accuracy")
-    ax.legend(fontsize=7)
+    ax.set_ylim(0, 1.25)
+    ax.legend(fontsize=7, ncol=2, loc="upper left")
     return [("Accuracy with and without the names", fig)]
 
 
