@@ -45,8 +45,8 @@ def _headline(name: str, figures: dict) -> str:
     """Two or three figures that say what the run found, for the table."""
     import modeling.experiments as ex
 
-    keys = [k for k in ex.get(name).published if k in figures][:2] or [k for k in figures if not k.startswith("published_")][:2]
-    return ", ".join(f"{k} {_fmt(figures[k])}" for k in keys)
+    keys = [k for k in ex.get(name).headline if k in figures]
+    return "\n".join(f"{k} {_fmt(figures[k])}" for k in keys)
 
 
 @experiments_app.command("list")
@@ -74,10 +74,11 @@ def experiments_list(
     if as_json:
         print(json.dumps(rows, indent=2, default=str))
         return
-    t = Table("experiment", "source", "last run", "status", "figures")
-    for r, e in zip(rows, ex.EXPERIMENTS.values()):
+    t = Table("experiment", "last run (UTC)", "status", "headline figures")
+    t.columns[0].no_wrap = True
+    for r in rows:
         last = r["last_run"]
-        t.add_row(r["name"], e.source.split(" (")[0], last["created_at"] if last else "never",
+        t.add_row(r["name"], last["created_at"].replace("T", " ")[:16] if last else "never",
                   last["status"] if last else "-", _headline(r["name"], last["figures"]) if last and last["figures"] else "")
     console.print(t)
 

@@ -43,6 +43,7 @@ class Experiment:
     run_fn: Callable[["Context", dict], Outcome]
     plots_fn: Callable[[dict, dict], list] | None = None  # (figures, artifacts) -> [(title, matplotlib figure)]
     summary: str = ""
+    headline: tuple[str, ...] = ()    # the figures that say what a run found (list, docs)
 
     def parameters(self, overrides: dict | None = None) -> dict[str, Any]:
         unknown = set(overrides or {}) - set(self.defaults)

@@ -150,6 +150,7 @@ EXPERIMENT = Experiment(
     published={"fma_fine_accuracy_low": 0.70, "fma_fine_accuracy_high": 0.75, "fma_coarse_accuracy_min": 0.80},
     defaults={"n_estimators": 250, "n_boot": 100},
     run_fn=run,
+    headline=("spotify_songs_fine_accuracy", "spotify_songs_coarse_accuracy", "music_genre_fine_accuracy", "music_genre_coarse_accuracy"),
     plots_fn=plots,
     summary="Fine vs coarse genres; duration from metadata, audio or both.",
 )

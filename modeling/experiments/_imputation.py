@@ -145,6 +145,7 @@ EXPERIMENT = Experiment(
     published={},
     defaults={"masked_rows": 2000, "n_estimators": 200, "n_boot": 100},
     run_fn=run,
+    headline=("tempo_mae_global_median", "tempo_mae_model", "lightgbm_native_missing_accuracy", "lightgbm_model_accuracy"),
     plots_fn=plots,
     summary="Four imputers for the data set's sentinels, by held-out error and downstream accuracy.",
 )

@@ -125,6 +125,7 @@ EXPERIMENT = Experiment(
     defaults={"max_clusters": 10, "silhouette_rows": 5000, "max_iter": 80, "n_estimators": 200, "n_boot": 100,
               "plot_rows": 3000},
     run_fn=run,
+    headline=("lda3_net_macro_auroc", "lda2_net_macro_auroc", "kmeans_best_k", "kmeans_best_silhouette"),
     plots_fn=plots,
     summary="Projections fit on training rows; clusters and classifiers in the LDA space.",
 )

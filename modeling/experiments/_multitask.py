@@ -113,6 +113,7 @@ EXPERIMENT = Experiment(
     published={},
     defaults={"hidden": [128, 64], "alpha": 1e-3, "max_iter": 60, "popularity_weight": 1.0, "n_boot": 200},
     run_fn=run,
+    headline=("multitask_genre_accuracy", "single_task_genre_accuracy", "multitask_popularity_rmse", "single_task_popularity_rmse"),
     plots_fn=plots,
     summary="A shared representation against two single-task nets (the project gave no figure).",
 )

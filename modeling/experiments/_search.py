@@ -103,6 +103,7 @@ EXPERIMENT = Experiment(
     defaults={"dataset": "music_genre", "n_candidates": 18, "factor": 3, "min_resources": 2000, "max_resources": 18000,
               "folds": 3, "n_estimators": 150, "n_boot": 200},
     run_fn=run,
+    headline=("n_trials", "best_cv_accuracy", "best_test_accuracy"),
     plots_fn=plots,
     summary="A successive-halving search, every trial stored, the best scored once on the test rows.",
 )

@@ -138,6 +138,7 @@ EXPERIMENT = Experiment(
                "random_80_20_names_only_accuracy": 0.60, "random_80_20_names_only_macro_auroc": 0.88},
     defaults={"nb_alpha": 0.3, "n_estimators": 300, "n_boot": 200},
     run_fn=run,
+    headline=("random_80_20_accuracy", "random_80_20_macro_auroc", "artist_disjoint_accuracy", "artist_disjoint_macro_auroc"),
     plots_fn=plots,
     summary="Names as features: the published random split against the artist-disjoint one.",
 )

@@ -163,6 +163,7 @@ EXPERIMENT = Experiment(
     defaults={"new_genre": "rock", "protocol": "random-80-20", "rounds": 300, "warm_rounds": 10,
               "learning_rate": 0.05, "num_leaves": 31, "min_child_samples": 30, "n_boot": 200},
     run_fn=run,
+    headline=("accuracy_gap_vs_full_retrain", "time_ratio_vs_full_retrain"),
     plots_fn=plots,
     summary="A sixth genre by warm start: accuracy gap and time ratio against a full retrain.",
 )

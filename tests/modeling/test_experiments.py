@@ -83,6 +83,7 @@ def test_experiment_runs_on_synthetic_data(bench, name):
     for figure, (low, high) in EXPECTED[name].items():
         assert figure in run.figures, f"{name} lacks {figure}"
         assert low <= run.figures[figure] <= high, f"{name} {figure} = {run.figures[figure]}"
+    assert ex.get(name).headline and set(ex.get(name).headline) <= set(run.figures)
     for key, value in ex.get(name).published.items():
         assert run.figures[f"published_{key}"] == value
     # artifacts survive the JSON round trip of the table, and the page can draw from them
