@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from ._base import Experiment, Outcome
 from ._common import classification_figures, proba_full
 

@@ -6,10 +6,11 @@ structure the artist-families model has), so adding a genre is: train the new ge
 and continue each old booster for a few rounds from its own scores (LightGBM's ``init_model``
 mechanism: boosting resumes from the old model's raw scores) on the training rows that now
 include the new genre's tracks as negatives. The old model's scores on its own training rows are
-kept from its training, so only the new genre's rows are scored again. Time is CPU seconds of
-the process (wall seconds beside it), steadier than wall time on a shared, loaded machine. Against a full retrain of six boosters from
-scratch with the same settings on the same rows: the accuracy gap and the time ratio
-(target: within 1 accuracy point at no more than a quarter of the time).
+kept from its training, so only the new genre's rows are scored again. Against a full retrain
+of six boosters from scratch with the same settings on the same rows: the accuracy gap and the
+time ratio (target: within 1 accuracy point at no more than a quarter of the time). Time is the
+process's CPU seconds (wall seconds beside it), steadier than wall time on a shared, loaded
+machine.
 """
 
 from __future__ import annotations
