@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from typing import Optional
 
 import typer
@@ -13,19 +12,11 @@ import warehouse
 from warehouse import UsageError
 
 from . import app
-from ._common import console, err_console, is_tty, require_data, settings_of
+from ._common import console, err_console, format_figure, is_tty, require_data, settings_of
 
 experiments_app = typer.Typer(help="Named, reproducible research experiments on the imported data sets.",
                               no_args_is_help=True)
 app.add_typer(experiments_app, name="experiments")
-
-
-def _fmt(v) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return "nan" if math.isnan(v) else f"{v:.4f}"
-    return str(v)
 
 
 def _open_reader(settings):
@@ -46,7 +37,7 @@ def _headline(name: str, figures: dict) -> str:
     import modeling.experiments as ex
 
     keys = [k for k in ex.get(name).headline if k in figures]
-    return "\n".join(f"{k} {_fmt(figures[k])}" for k in keys)
+    return "\n".join(f"{k} {format_figure(figures[k])}" for k in keys)
 
 
 @experiments_app.command("list")
@@ -150,8 +141,8 @@ def _print_run(run) -> None:
             continue
         ci = ""
         if f"{k}_ci_low" in run.figures:
-            ci = f" ({_fmt(run.figures[f'{k}_ci_low'])}..{_fmt(run.figures[f'{k}_ci_high'])})"
-        t.add_row(k, _fmt(v) + ci, _fmt(published.get(k)) if k in published else "")
+            ci = f" ({format_figure(run.figures[f'{k}_ci_low'])}..{format_figure(run.figures[f'{k}_ci_high'])})"
+        t.add_row(k, format_figure(v) + ci, format_figure(published.get(k)) if k in published else "")
     console.print(t)
 
 
