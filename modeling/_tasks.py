@@ -83,7 +83,8 @@ def kind_of(task: str) -> str:
 # ───────────────────────────── artist families ─────────────────────────────
 
 def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | None = None, *,
-                         collab: bool = True, name_cues: bool = True, artist_type: bool = True) -> TaskData:
+                         collab: bool = True, name_cues: bool = True, artist_type: bool = True,
+                         text: bool = False, release: bool = False, graph: bool = False) -> TaskData:
     """The features package's training data for a snapshot, as a TaskData.
 
     ``collab`` adds the collaborator-genre block (see :mod:`modeling._collab`), computed from the
@@ -91,6 +92,8 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | N
     ``name_cues`` adds stateless artist-name cues (see :mod:`modeling._name_cues`).
     ``artist_type`` adds the one-hot artist type (:mod:`modeling._artist_type`) when the snapshot
     has any (MusicOSet does; the Spotify API does not).
+    ``text``, ``release`` and ``graph`` add title text, release structure and co-credit graph
+    labels (:mod:`modeling._extra_groups`).
     """
     import features
 
@@ -131,11 +134,20 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | N
             data.X = np.column_stack([data.X, artist_type_onehot(types)])
             data.feature_names = data.feature_names + TYPE_FEATURES
             parts.append("artist type")
-    if collab:  # last: it also builds fold_X from the columns above
+    if text or release:  # issue 16: groups that exist for untagged / development-mode artists
+        from ._extra_groups import add_stateless_groups
+
+        parts += add_stateless_groups(data, con, snapshot_id, [g for g, on in (("text", text), ("release", release)) if on])
+    if collab:  # it builds fold_X from the columns above
         from ._collab import add_collab_features, co_credit_graph
 
         add_collab_features(data, co_credit_graph(con, snapshot_id))
         parts.append("collaborator genre")
+    if graph:  # after collab: appends to X and to every fold_X
+        from ._extra_groups import add_graph_labels
+
+        add_graph_labels(data, con, snapshot_id)
+        parts.append("graph labels")
     data.feature_set = " + ".join(parts)
     return data
 

@@ -1,0 +1,110 @@
+"""Feature groups for artists without fame: text, release structure, co-credit graph labels.
+
+The encodings live in the features package (:mod:`features._text_release`,
+:mod:`features._graph_labels`); this module adds them to an artist-families ``TaskData`` and to
+the matrices :func:`modeling.predict` scores. Text and release structure are per-artist,
+label-free and stateless. Graph labels depend on which labels are visible, so they are computed
+like the collaborator block: training labels only for ``X`` (what the final model is fit and
+the test split scored with), the other CV folds' labels for ``fold_X[f]``, every tagged
+artist's label in production.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from ._snapshot_read import snapshot_connection
+
+GROUPS = ("text", "release", "graph")
+
+
+def add_stateless_groups(data, con, snapshot_id, groups=("text", "release")) -> list[str]:
+    """Append the text / release-structure columns to ``data.X`` (before any fold_X exists)."""
+    from features._text_release import (RELEASE_FEATURES, TEXT_FEATURES, artist_release_features,
+                                        artist_text_features)
+
+    added = []
+    with snapshot_connection(con, snapshot_id) as source:
+        for group in groups:
+            if group == "text":
+                block, names = artist_text_features(source, data.ids), TEXT_FEATURES
+            elif group == "release":
+                block, names = artist_release_features(source, data.ids), RELEASE_FEATURES
+            else:
+                continue
+            _append(data, block, names)
+            added.append("title text" if group == "text" else "release structure")
+    return added
+
+
+def add_graph_labels(data, con, snapshot_id) -> None:
+    """Append the graph-label block to ``data.X`` (training labels visible) and to every
+    ``data.fold_X[f]`` (fold f hidden as well)."""
+    from features._graph_labels import feature_names, graph_block, label_graph
+
+    with snapshot_connection(con, snapshot_id) as source:
+        graph = label_graph(source, extra_nodes=data.ids)
+    ids = [str(a) for a in data.ids]
+    Y = np.asarray(data.y, dtype=float)
+    main = graph_block(graph, ids, Y, data.train)
+    folds = {}
+    for f in np.unique(data.cv_fold[data.cv_fold >= 0]):
+        folds[int(f)] = graph_block(graph, ids, Y, data.train & (data.cv_fold != f))
+    _append(data, main, feature_names(data.label_ids), per_fold=folds)
+
+
+def _append(data, block, names, per_fold: dict | None = None) -> None:
+    """Add columns to X and to every fold_X (the same block, or the fold's own)."""
+    if data.fold_X is None and per_fold is not None:
+        data.fold_X = {f: data.X.copy() for f in per_fold}
+    if data.fold_X is not None:
+        data.fold_X = {f: np.column_stack([M, per_fold[f] if per_fold is not None else block])
+                       for f, M in data.fold_X.items()}
+    data.X = np.column_stack([data.X, block])
+    data.feature_names = list(data.feature_names) + list(names)
+
+
+# ─────────────────────────────── production ───────────────────────────────
+
+def _add_columns(Xdf: pl.DataFrame, names, block) -> pl.DataFrame:
+    return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(names)])
+
+
+def with_text(con, snap, Xdf: pl.DataFrame, artist_ids, art: dict) -> pl.DataFrame:
+    from features._text_release import TEXT_FEATURES, artist_text_features
+
+    if not set(TEXT_FEATURES) & set(art["feature_names"]):
+        return Xdf
+    with snapshot_connection(con, snap) as source:
+        return _add_columns(Xdf, TEXT_FEATURES, artist_text_features(source, artist_ids))
+
+
+def with_release(con, snap, Xdf: pl.DataFrame, artist_ids, art: dict) -> pl.DataFrame:
+    from features._text_release import RELEASE_FEATURES, artist_release_features
+
+    if not set(RELEASE_FEATURES) & set(art["feature_names"]):
+        return Xdf
+    with snapshot_connection(con, snap) as source:
+        return _add_columns(Xdf, RELEASE_FEATURES, artist_release_features(source, artist_ids))
+
+
+def with_graph(con, snap, Xdf: pl.DataFrame, artist_ids, art: dict) -> pl.DataFrame:
+    """Production: every tagged artist's label is visible (the scored artists have none)."""
+    from features._graph_labels import PREFIX, feature_names, label_graph
+
+    if not any(n.startswith(PREFIX) for n in art["feature_names"]):
+        return Xdf
+    import features
+
+    td = features.training_data(con, snap)
+    pos = {str(f): j for j, f in enumerate(td.family_ids)}
+    Y = np.zeros((len(td.artist_ids), len(art["label_ids"])))
+    for j, lid in enumerate(art["label_ids"]):
+        if str(lid) in pos:
+            Y[:, j] = np.asarray(td.Y)[:, pos[str(lid)]]
+    with snapshot_connection(con, snap) as source:
+        graph = label_graph(source, extra_nodes=[*artist_ids, *td.artist_ids])
+    seen = {str(a): Y[i] for i, a in enumerate(td.artist_ids)}
+    block = graph.block([str(a) for a in artist_ids], seen, Y.shape[1])
+    return _add_columns(Xdf, feature_names(art["label_ids"]), block)
