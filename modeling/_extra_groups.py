@@ -108,3 +108,58 @@ def with_graph(con, snap, Xdf: pl.DataFrame, artist_ids, art: dict) -> pl.DataFr
     seen = {str(a): Y[i] for i, a in enumerate(td.artist_ids)}
     block = graph.block([str(a) for a in artist_ids], seen, Y.shape[1])
     return _add_columns(Xdf, feature_names(art["label_ids"]), block)
+
+
+# ─────────────────────────────── the target population ───────────────────────────────
+
+def untagged_matrix(con, snapshot_id, feature_names) -> tuple[list[str], np.ndarray]:
+    """(ids, matrix) of the snapshot's untagged/unknown artists over ``feature_names``: the
+    label-free groups filled, label-derived ones (collaborators, graph) left NaN."""
+    import features
+    from features._text_release import (RELEASE_FEATURES, TEXT_FEATURES, artist_release_features,
+                                        artist_text_features)
+
+    from ._artist_type import FEATURES as TYPE_FEATURES
+    from ._artist_type import artist_type_onehot, artist_types
+    from ._name_cues import FEATURES as NAME_FEATURES
+    from ._name_cues import artist_names, name_cues
+    from ._tasks import _numeric_matrix
+
+    ud = features.unlabeled_data(con, snapshot_id)
+    ids = [str(a) for a in ud.artist_ids]
+    out = np.full((len(ids), len(feature_names)), np.nan)
+    pos = {n: j for j, n in enumerate(feature_names)}
+
+    def put(names, block):
+        for j, n in enumerate(names):
+            if n in pos:
+                out[:, pos[n]] = block[:, j]
+
+    if not ids:
+        return ids, out
+    put(list(ud.X.columns), _numeric_matrix(ud.X))
+    wanted = set(feature_names)
+    if wanted & set(NAME_FEATURES):
+        put(NAME_FEATURES, name_cues(artist_names(con, snapshot_id, ids)))
+    if wanted & set(TYPE_FEATURES):
+        put(TYPE_FEATURES, artist_type_onehot(artist_types(con, snapshot_id, ids)))
+    with snapshot_connection(con, snapshot_id) as source:
+        if wanted & set(TEXT_FEATURES):
+            put(TEXT_FEATURES, artist_text_features(source, ids))
+        if wanted & set(RELEASE_FEATURES):
+            put(RELEASE_FEATURES, artist_release_features(source, ids))
+    return ids, out
+
+
+def attach_population(data, con, snapshot_id) -> None:
+    """Set ``data.untagged_X`` and the cross-fitted untagged-like ``data.eval_weights``
+    (left None when the snapshot has no untagged artist)."""
+    from ._protocols import untagged_like_weights
+
+    _ids, Xu = untagged_matrix(con, snapshot_id, data.feature_names)
+    if len(Xu) == 0:
+        return
+    rw = untagged_like_weights(data.X, data.feature_names, Xu, data.train, data.cv_fold)
+    data.untagged_X = Xu
+    data.eval_weights = rw.weights
+    data.domain_auroc = rw.domain_auroc

@@ -108,7 +108,12 @@ def load_task_data(writer, settings, task: str, snapshot_id: str | None, *, data
 def fit_and_score(data: TaskData, estimator: str = "lightgbm", params: dict | None = None, *,
                   n_boot: int = 200, n_jobs: int | None = None):
     """Fit on the training rows, score the test rows; returns (model, scores, metrics, interval, per_label, seconds)."""
-    est = make_estimator(data.kind, estimator, categorical=data.categorical, n_jobs=n_jobs, **(params or {}))
+    from ._robust import ROBUST_ESTIMATORS, make_robust, protocol_metrics, untagged_interval
+
+    if estimator in ROBUST_ESTIMATORS and data.kind == "multilabel":
+        est = make_robust(data, params, n_jobs)
+    else:
+        est = make_estimator(data.kind, estimator, categorical=data.categorical, n_jobs=n_jobs, **(params or {}))
     tr, te = data.train, data.test
     started = time.perf_counter()
     if data.fold_X is not None:
@@ -119,7 +124,12 @@ def fit_and_score(data: TaskData, estimator: str = "lightgbm", params: dict | No
     assert_fit_on_train(est, data.X[tr])  # raises LeakageError if any statistic saw test rows
     scores, metrics, per_label = score(est, data.kind, data.X[te], data.y[te], data.label_names)
     groups = data.groups[te] if data.split_id.startswith("artist-disjoint") else None
-    interval = M.bootstrap_ci(M.headline_fn(data.kind), data.y[te], scores, n_boot=n_boot, groups=groups)
+    if data.kind == "multilabel":  # issue 16: calibration, decisions and the untagged-like protocol
+        metrics.update(protocol_metrics(data, scores, est.predict(data.X[te])))
+    if data.kind == "multilabel" and data.eval_weights is not None:  # the gate's headline
+        interval = untagged_interval(data.y[te], scores, data.eval_weights[te], n_boot, groups)
+    else:
+        interval = M.bootstrap_ci(M.headline_fn(data.kind), data.y[te], scores, n_boot=n_boot, groups=groups)
     return est, scores, metrics, interval, per_label, seconds
 
 
@@ -167,7 +177,9 @@ def train(writer, settings, task: str, snapshot_id: str | None = None, *, datase
     data = data or load_task_data(writer, settings, task, snap, dataset=dataset, protocol=protocol,
                                   feature_set=feature_set)
     est, scores, metrics, interval, per_label, seconds = fit_and_score(data, estimator, params, n_boot=n_boot, n_jobs=n_jobs)
-    headline, _ = M.HEADLINE[data.kind]
+    from ._robust import headline_of
+
+    headline = headline_of(data)
     model_id = _new_id(task, data.dataset, estimator)
     models_dir = Path(settings.models_path)
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -177,7 +189,8 @@ def train(writer, settings, task: str, snapshot_id: str | None = None, *, datase
         "model_id": model_id, "task": task, "kind": data.kind, "dataset": data.dataset, "estimator": est,
         "feature_names": data.feature_names, "categorical": data.categorical,
         "label_ids": data.label_ids, "label_names": data.label_names,
-        "test": {"ids": data.ids[te], "y": data.y[te], "scores": scores, "X": data.X[te], "groups": data.groups[te]},
+        "test": {"ids": data.ids[te], "y": data.y[te], "scores": scores, "X": data.X[te], "groups": data.groups[te],
+                 "weights": None if data.eval_weights is None else data.eval_weights[te]},
         "split_id": data.split_id, "test_set_hash": data.test_set_hash(),
     }, artifact, compress=3)
     record = ModelRecord(
@@ -314,7 +327,13 @@ def compare(con, challenger_id: str, champion_id: str | None = None, *, n_boot: 
             s_b = b["estimator"].predict(Xb)
             note = "champion re-scored on the challenger's test rows"
     groups = test["groups"] if str(ch["split_id"]).startswith("artist-disjoint") else None
-    pc = M.paired_bootstrap(M.headline_fn(kind), y, s_a, s_b, metric=metric, higher_is_better=higher,
+    fn = M.headline_fn(kind)
+    if test.get("weights") is not None:  # issue 16: the gate compares the untagged-like figure
+        from ._protocols import packed, weighted_macro_auprc
+        from ._robust import UNTAGGED_HEADLINE
+
+        fn, metric, y = packed(weighted_macro_auprc), UNTAGGED_HEADLINE, np.column_stack([y, test["weights"]])
+    pc = M.paired_bootstrap(fn, y, s_a, s_b, metric=metric, higher_is_better=higher,
                             n_boot=n_boot, groups=groups)
     return Comparison(ch["model_id"], champ["model_id"], metric, pc.challenger, pc.champion, pc.diff,
                       pc.ci_low, pc.ci_high, pc.n_rows, same, pc.challenger_better, note)

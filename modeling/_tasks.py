@@ -62,6 +62,11 @@ class TaskData:
     # Per CV fold, X with that fold's label-derived features recomputed as if its labels were
     # hidden (collaborator genre); None when no feature depends on labels.
     fold_X: dict | None = None
+    # Issue 16: untagged-like importance weights per row (cross-fitted; see modeling._protocols)
+    # and the untagged artists' matrix (same columns), whose missingness training may imitate.
+    eval_weights: np.ndarray | None = None
+    untagged_X: np.ndarray | None = None
+    domain_auroc: float | None = None  # how well tagged and untagged artists separate (0.5 = alike)
 
     @property
     def test(self) -> np.ndarray:
@@ -84,7 +89,8 @@ def kind_of(task: str) -> str:
 
 def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | None = None, *,
                          collab: bool = True, name_cues: bool = True, artist_type: bool = True,
-                         text: bool = False, release: bool = False, graph: bool = False) -> TaskData:
+                         text: bool = False, release: bool = False, graph: bool = False,
+                         population: bool = True) -> TaskData:
     """The features package's training data for a snapshot, as a TaskData.
 
     ``collab`` adds the collaborator-genre block (see :mod:`modeling._collab`), computed from the
@@ -93,7 +99,8 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | N
     ``artist_type`` adds the one-hot artist type (:mod:`modeling._artist_type`) when the snapshot
     has any (MusicOSet does; the Spotify API does not).
     ``text``, ``release`` and ``graph`` add title text, release structure and co-credit graph
-    labels (:mod:`modeling._extra_groups`).
+    labels (:mod:`modeling._extra_groups`). ``population`` attaches the untagged artists' matrix
+    and the untagged-like evaluation weights (:func:`modeling._extra_groups.attach_population`).
     """
     import features
 
@@ -149,6 +156,10 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | N
         add_graph_labels(data, con, snapshot_id)
         parts.append("graph labels")
     data.feature_set = " + ".join(parts)
+    if population:
+        from ._extra_groups import attach_population
+
+        attach_population(data, con, snapshot_id)
     return data
 
 
