@@ -129,6 +129,7 @@ def reproduce(con, *, datasets: tuple[str, ...] = ("music_genre", "spotify_songs
 
 def _families(con, snapshot_id, n_jobs, say, n_boot) -> list[dict]:
     """MusicOSet artist families on the stored artist-disjoint split: LightGBM vs every baseline."""
+    from ._protocol_rows import protocol_rows, untagged_rows
     from ._tasks import artist_families_data
 
     try:
@@ -147,7 +148,10 @@ def _families(con, snapshot_id, n_jobs, say, n_boot) -> list[dict]:
                              est_name, ci=(interval.low, interval.high) if metric == "macro_auprc" else None,
                              n_train=int(data.train.sum()), n_test=int(data.test.sum()), seconds=seconds))
         rows.extend(audio_coverage_rows(data, scores, est_name))
-    return rows + gain_rows(rows)
+        rows.extend(untagged_rows(data, scores, est_name, n_boot, seconds))
+    rows += gain_rows(rows)
+    # Issue 16: the audio-means baseline, lightgbm-calibrated and development mode, beside these.
+    return rows + protocol_rows(con, snap, data, rows, n_jobs, say, n_boot)
 
 
 def gain_rows(rows: list[dict]) -> list[dict]:
@@ -160,6 +164,8 @@ def gain_rows(rows: list[dict]) -> list[dict]:
         baselines = [v for m, v in scores.items() if m != "lightgbm" and v is not None]
         if scores.get("lightgbm") is None or not baselines:
             continue
+        if protocol in ("untagged-like",):
+            continue  # its gains are _protocol_rows.gain_rows'
         whole = protocol == "stored artist-disjoint"
         out.append(_row("musicoset", "artist-families", protocol, "macro_auprc_gain_over_best_baseline", None,
                         scores["lightgbm"] - max(baselines), "lightgbm", target=(">=", 0.05) if whole else None))

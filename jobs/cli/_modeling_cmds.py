@@ -165,14 +165,23 @@ def models_promote(
 def predict_cmd(
     ctx: typer.Context,
     snapshot: Optional[str] = typer.Option(None, "--snapshot", help="Snapshot whose artists to score; default the latest."),
+    explain: Optional[str] = typer.Option(None, "--explain", metavar="ARTIST_ID",
+                                          help="Print why the champion predicts what it does for this artist; writes nothing."),
 ) -> None:
     """Score every artist without genres with the artist-families champion.
 
-    Writes one row per artist and family into `predictions`: probability, assigned or not, and
-    why the artist needed it (untagged: genres empty; unknown: genres not known)."""
+    Writes one row per artist and family into `predictions`: probability, assigned or not, its
+    rank, whether the artist is low-confidence, the feature groups it had, the model's protocol,
+    and why the artist needed it (untagged: genres empty; unknown: genres not known)."""
     import modeling
 
     settings = settings_of(ctx)
+    if explain is not None:
+        from modeling._predict import explain_artist
+
+        with warehouse.Writer(settings.warehouse_file, command="genrestore predict --explain", create=False) as writer:
+            typer.echo(explain_artist(writer, settings, explain, snapshot))  # plain: no wrapping
+        return
     with warehouse.Writer(settings.warehouse_file, command="genrestore predict", create=False) as writer:
         with _status("scoring artists without genres..."):
             n = modeling.predict(writer, settings, snapshot)
