@@ -20,6 +20,8 @@ from ._registry import (Comparison, ModelRecord, PromotionRefused, _now, champio
 from ._tasks import _numeric_matrix
 
 TASK = "artist-families"
+# Issue 16: calibrated, trained for missing groups, judged on the untagged-like protocol.
+RETRAIN_ESTIMATOR = "lightgbm-calibrated"
 
 
 def _reasons(con, snapshot_id: str, artist_ids: list[str], given=None) -> list[str]:
@@ -209,12 +211,12 @@ class RetrainResult:
 
 def retrain(writer, settings, snapshot_id: str | None = None, *, n_jobs: int | None = None,
             params: dict | None = None) -> RetrainResult:
-    """The scheduled job: train a LightGBM challenger, compare with the champion, promote or not, predict.
+    """The scheduled job: train a ``lightgbm-calibrated`` challenger, compare with the champion, promote or not, predict.
 
     ``params`` overrides LightGBM settings (e.g. ``{"n_estimators": 100}`` for a quick run).
     """
     snap = resolve_snapshot_id(settings, snapshot_id)
-    record = train(writer, settings, TASK, snap, n_jobs=n_jobs, params=params)
+    record = train(writer, settings, TASK, snap, estimator=RETRAIN_ESTIMATOR, n_jobs=n_jobs, params=params)
     if record.status == "champion":
         comparison, promoted, decision = None, True, record.decision or "first model"
     else:

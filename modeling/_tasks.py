@@ -89,7 +89,7 @@ def kind_of(task: str) -> str:
 
 def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | None = None, *,
                          collab: bool = True, name_cues: bool = True, artist_type: bool = True,
-                         text: bool = False, release: bool = False, graph: bool = False,
+                         text: bool = True, release: bool = True, graph: bool = True,
                          population: bool = True) -> TaskData:
     """The features package's training data for a snapshot, as a TaskData.
 

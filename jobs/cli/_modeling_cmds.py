@@ -56,7 +56,7 @@ def train_cmd(
                              "track-genre (single label), popularity or duration (regression, log scale)."),
     snapshot: Optional[str] = typer.Option(None, "--snapshot", help="Snapshot id (or unique prefix) to train on; default the latest."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="For track tasks: music_genre (default) or spotify_songs."),
-    estimator: str = typer.Option("lightgbm", "--estimator", help="lightgbm, or a baseline: prevalence (mean), logistic (linear), random-forest; track-genre also takes lightgbm+mlp (LightGBM and neural nets, soft vote)."),
+    estimator: str = typer.Option("lightgbm", "--estimator", help="lightgbm, or a baseline: prevalence (mean), logistic (linear), random-forest; track-genre also takes lightgbm+mlp (LightGBM and neural nets, soft vote); artist-families also lightgbm-calibrated (trained for missing groups, calibrated, what retrain uses)."),
     protocol: Optional[str] = typer.Option(None, "--protocol", help="Track tasks' split: artist-disjoint (default), dedup or random-80-20."),
     as_json: bool = typer.Option(False, "--json", help="Print the model record as JSON."),
 ) -> None:
