@@ -125,8 +125,10 @@ def test_artist_type_group_only_when_the_snapshot_has_types_and_predict_uses_it(
         features.build_all(writer, typed, progress=False)
     with writer.transaction() as con:
         data = artist_families_data(con, typed.snapshot_id)
+    first_type = data.feature_names.index(TYPE_FEATURES[0])
     first_collab = next(i for i, n in enumerate(data.feature_names) if n.startswith("collab_"))
-    assert data.feature_names[first_collab - len(TYPE_FEATURES):first_collab] == TYPE_FEATURES
+    assert data.feature_names[first_type:first_type + len(TYPE_FEATURES)] == TYPE_FEATURES
+    assert first_type < first_collab  # label-free groups first, label-derived ones after
     assert "artist type" in data.feature_set
     block = data.X[:, [data.feature_names.index(n) for n in TYPE_FEATURES]]
     assert np.isnan(block).any() and (np.nan_to_num(block).sum(axis=1) <= 1).all()
