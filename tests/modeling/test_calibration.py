@@ -42,3 +42,16 @@ def test_precision_thresholds_and_coverage():
     D = (P >= 0.6).astype(int)
     assert C.coverage(D) == pytest.approx(4 / 6)
     assert C.decided_precision(Y, D) == pytest.approx(3 / 4)
+
+
+def test_calibration_keeps_the_models_ranking():
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(2)
+    s = rng.random((3000, 1))
+    y = (rng.random((3000, 1)) < s ** 2).astype(int)
+    cal = C.FamilyCalibrator(isotonic_min_positives=100).fit(y, s)
+    assert cal.calibrators_[0][0] == "isotonic"
+    p = cal.transform(s)
+    assert len(np.unique(p)) == len(np.unique(s))  # isotonic steps do not tie distinct scores
+    assert roc_auc_score(y[:, 0], p[:, 0]) == pytest.approx(roc_auc_score(y[:, 0], s[:, 0]))
