@@ -63,7 +63,7 @@ class FamilyCalibrator(BaseEstimator):
             elif kind == "isotonic":
                 # Isotonic steps tie artists the score had ordered; a nudge far below any bin
                 # width keeps the score's order (ranking metrics unchanged) and the calibration.
-                out[:, j] = np.clip(c.predict(S[:, j]) + _TIE_BREAK * S[:, j], 0.0, 1.0)
+                out[:, j] = (1 - _TIE_BREAK) * c.predict(S[:, j]) + _TIE_BREAK * np.clip(S[:, j], 0.0, 1.0)
             else:
                 out[:, j] = c.predict_proba(_logit(S[:, j])[:, None])[:, 1]
         return out
