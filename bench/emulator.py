@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import httpx  # noqa: E402
 import polars as pl  # noqa: E402
 
-from ingest.emulator.testing import running_emulator, synthetic_catalog  # noqa: E402
+from ingest.emulator.running import running_emulator, synthetic_catalog  # noqa: E402
 
 
 def request_mix(catalog: Path, seed: int = 0, n: int = 5000) -> list[tuple[str, str, dict]]:

@@ -18,6 +18,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Passive OpenMP waiting, as `genrestore` sets it (see jobs.cli.main), before LightGBM loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import modeling  # noqa: E402
 import warehouse  # noqa: E402
@@ -53,7 +55,7 @@ def main() -> int:
             features.build_all(writer, snap)
             snap_id = snap.snapshot_id
         with writer.transaction() as con:
-            rows = modeling.reproduce(con, datasets=chosen, snapshot_id=snap_id,
+            rows = modeling.reproduce(con, datasets=chosen, snapshot_id=snap_id, n_jobs=settings.modeling.jobs,
                                       progress=lambda m: print(f"... {m}", file=sys.stderr, flush=True))
     if args.json:
         print(json.dumps(rows, indent=2))

@@ -20,8 +20,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Passive OpenMP waiting, as `genrestore` sets it (see jobs.cli.main), before LightGBM loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-import modeling  # noqa: E402  (sets OMP_WAIT_POLICY before LightGBM loads)
+import modeling  # noqa: E402
 import warehouse  # noqa: E402
 
 RUNS = [
@@ -39,7 +41,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--var", type=Path, help="var directory to use (default: a fresh temporary one)")
     ap.add_argument("--estimators", default="lightgbm", help="comma-separated estimators to time (default lightgbm)")
-    ap.add_argument("--jobs", type=int, default=None, help="threads per model (default GENRESTORE_MODEL_JOBS or 2)")
+    ap.add_argument("--jobs", type=int, default=None, help="threads per model (default: the modeling.jobs setting)")
     args = ap.parse_args()
     data_dir = Path(os.environ.get("GENRESTORE_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
     if not (data_dir / "music_genre").is_dir():
@@ -48,7 +50,8 @@ def main() -> int:
     tmp = None if args.var else tempfile.TemporaryDirectory(prefix="genrestore-bench-")
     var = args.var or Path(tmp.name)
     settings = warehouse.load_settings(var_dir=var, data_dir=data_dir)
-    print(f"cpu cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, model threads {args.jobs or modeling._preprocess.default_n_jobs()}")
+    jobs = args.jobs or settings.modeling.jobs
+    print(f"cpu cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, model threads {jobs}")
     with warehouse.Writer(settings.warehouse_file, command="bench/train.py") as writer:
         with writer.transaction() as con:
             have = con.execute("SELECT count(*) FROM ds_music_genre").fetchall()[0][0]
@@ -77,7 +80,7 @@ def main() -> int:
                 t = time.perf_counter()
                 c = time.process_time()
                 rec = modeling.train(writer, settings, task, snap.snapshot_id, dataset=dataset, estimator=estimator,
-                                     n_jobs=args.jobs)
+                                     n_jobs=jobs)
                 seconds = time.perf_counter() - t
                 cpu = time.process_time() - c
                 total += seconds

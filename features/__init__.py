@@ -4,12 +4,26 @@ Everything is built from ONE published snapshot (attached read-only) and written
 warehouse through the single :class:`warehouse.Writer`, keyed by ``snapshot_id``.
 """
 
-from ._build import BuildReport, TaxonomyBuild, build_all, build_labels, build_taxonomy, read_artist_genres
+from ._build import (
+    BuildReport,
+    TaxonomyBuild,
+    build_all,
+    build_labels,
+    build_taxonomy,
+    read_artist_genres,
+    read_hierarchy,
+)
+from ._fma import GenreHierarchy, read_hierarchy_file
+from ._graph_labels import PREFIX as GRAPH_PREFIX
+from ._graph_labels import LabelGraph, graph_block, label_graph
+from ._graph_labels import feature_names as graph_feature_names
 from ._labels import label_frame, multi_hot, prevalence_gaps, stratified_split
 from ._materialize import ViewBuild, build_views
+from ._plots import write_dendrogram, write_taxonomy_tree
 from ._registry import FeatureView, get_view, list_views
 from ._synthetic import write_synthetic_catalog
-from ._taxonomy import Family, GenreTaxonomy, KScan, TaxonomyError
+from ._levels import KScan
+from ._taxonomy import Family, GenreTaxonomy, TaxonomyError
 from ._taxonomy_store import (
     TaxonomyDiff,
     TaxonomyVersion,
@@ -18,15 +32,22 @@ from ._taxonomy_store import (
     latest_version,
     load_taxonomy,
     load_version,
+    taxonomy_json,
 )
+from ._text_release import RELEASE_FEATURES, TEXT_FEATURES, artist_release_features, artist_text_features
 from ._training import TrainingData, UnlabeledData, training_data, unlabeled_data
 
 __all__ = [
     "BuildReport",
     "Family",
     "FeatureView",
+    "GRAPH_PREFIX",
+    "GenreHierarchy",
     "GenreTaxonomy",
     "KScan",
+    "LabelGraph",
+    "RELEASE_FEATURES",
+    "TEXT_FEATURES",
     "TaxonomyBuild",
     "TaxonomyDiff",
     "TaxonomyError",
@@ -34,6 +55,8 @@ __all__ = [
     "TrainingData",
     "UnlabeledData",
     "ViewBuild",
+    "artist_release_features",
+    "artist_text_features",
     "build_all",
     "build_labels",
     "build_taxonomy",
@@ -41,7 +64,10 @@ __all__ = [
     "dendrogram_data",
     "diff_versions",
     "get_view",
+    "graph_block",
+    "graph_feature_names",
     "label_frame",
+    "label_graph",
     "latest_version",
     "list_views",
     "load_taxonomy",
@@ -49,8 +75,13 @@ __all__ = [
     "multi_hot",
     "prevalence_gaps",
     "read_artist_genres",
+    "read_hierarchy",
+    "read_hierarchy_file",
     "stratified_split",
+    "taxonomy_json",
     "training_data",
     "unlabeled_data",
+    "write_dendrogram",
     "write_synthetic_catalog",
+    "write_taxonomy_tree",
 ]

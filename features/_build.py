@@ -12,9 +12,9 @@ from warehouse import SnapshotInfo, Writer, insert_rows
 
 from ._labels import label_frame, multi_hot, prevalence_gaps, stratified_split
 from ._materialize import ViewBuild, build_views
-from ._snapshot_source import artist_genres_frame, attached_snapshot
+from ._snapshot_source import artist_genres_frame, attached_snapshot, genre_hierarchy
 from ._taxonomy import GenreTaxonomy
-from ._taxonomy_store import latest_version, load_taxonomy, save_taxonomy, tag_map
+from ._taxonomy_store import latest_version, load_taxonomy, next_group_id, save_taxonomy
 from warehouse import first_row
 
 SPLIT_SEED = 0
@@ -31,6 +31,11 @@ class TaxonomyBuild:
     smallest_share: float
     kept_from_previous: float | None
     seconds: float
+    n_subfamilies: int = 0
+    subfamily_bootstrap_ari: float = float("nan")
+    n_clustered_tags: int = 0
+    placed_use_share: float = float("nan")
+    kept_uses_from_previous: float | None = None
 
 
 @dataclass
@@ -77,29 +82,41 @@ def read_artist_genres(writer: Writer, snapshot: SnapshotInfo) -> pl.DataFrame:
         return artist_genres_frame(writer.con, source)
 
 
+def read_hierarchy(writer: Writer, snapshot: SnapshotInfo):
+    """The snapshot's FMA genre tree (``fma_genres``), or None when it holds none."""
+    with attached_snapshot(writer.con, snapshot) as source:
+        return genre_hierarchy(writer.con, source)
+
+
 def build_taxonomy(writer: Writer, snapshot: SnapshotInfo, *, taxonomy: GenreTaxonomy | None = None,
-                   artist_genres: pl.DataFrame | None = None, progress=None) -> tuple[TaxonomyBuild, GenreTaxonomy]:
+                   artist_genres: pl.DataFrame | None = None, hierarchy=None,
+                   progress=None) -> tuple[TaxonomyBuild, GenreTaxonomy]:
     """Fit the genre taxonomy on the snapshot's artists and store it as a version.
 
-    Family ids are matched to the latest stored version. A rebuild on the same snapshot that
-    yields the same tag → family map reuses that version instead of adding one.
+    Ids at both levels are matched to the latest stored version. ``hierarchy`` (a
+    ``GenreHierarchy``) defaults to the snapshot's ``fma_genres``. A rebuild on the same snapshot
+    that yields the same tag map reuses that version instead of adding one.
     """
     start = time.perf_counter()
     genres = artist_genres if artist_genres is not None else read_artist_genres(writer, snapshot)
+    if hierarchy is None:
+        hierarchy = read_hierarchy(writer, snapshot)
     prev_version = latest_version(writer.con)
     # Rebuilding a snapshot matches ids against the version before its own first one.
     own = first_row(writer.con.execute("SELECT min(version) FROM genre_taxonomy_versions WHERE snapshot_id = ?",
-                             [snapshot.snapshot_id]))[0]
+                                       [snapshot.snapshot_id]))[0]
     if own is not None:
-        prev_version = first_row(writer.con.execute("SELECT max(version) FROM genre_taxonomy_versions WHERE version < ?",
-                                          [own]))[0]
-    previous = tag_map(writer.con, prev_version) if prev_version is not None else None
+        prev_version = first_row(writer.con.execute(
+            "SELECT max(version) FROM genre_taxonomy_versions WHERE version < ?", [own]))[0]
+    previous = load_taxonomy(writer.con, prev_version) if prev_version is not None else None
     tx = taxonomy if taxonomy is not None else GenreTaxonomy()
-    tx.fit(genres, previous=previous, progress=progress)
+    tx.fit(genres, previous=previous, hierarchy=hierarchy, first_new_id=next_group_id(writer.con), progress=progress)
     with writer.transaction() as con:
         version, created = save_taxonomy(con, tx, snapshot.snapshot_id, prev_version)
     return TaxonomyBuild(version, created, prev_version, tx.k_, tx.mean_bootstrap_ari_, tx.largest_share_,
-                         tx.smallest_share_, tx.kept_from_previous_, time.perf_counter() - start), tx
+                         tx.smallest_share_, tx.kept_from_previous_, time.perf_counter() - start, tx.n_subfamilies_,
+                         tx.subfamily_bootstrap_ari_, len(tx.clustered_tags_), tx.placed_use_share_,
+                         tx.kept_uses_from_previous_), tx
 
 
 def build_labels(writer: Writer, snapshot: SnapshotInfo, version: int, *,
@@ -113,6 +130,7 @@ def build_labels(writer: Writer, snapshot: SnapshotInfo, version: int, *,
     labels = label_frame(genres, tx)
     sid = snapshot.snapshot_id
     tagged = labels.filter(pl.col("state") == "tagged").sort("artist_id")
+    # The split is stratified on the families (the headline level).
     Y = multi_hot(tagged.get_column("families").to_list(), tx.family_ids_)
     split = stratified_split(tagged.get_column("artist_id").to_list(), Y, seed=seed)
     gaps = prevalence_gaps(Y, np.array(split.get_column("fold").to_list()), split.get_column("cv_fold").to_numpy())
@@ -130,7 +148,7 @@ def build_labels(writer: Writer, snapshot: SnapshotInfo, version: int, *,
 
 
 def build_all(writer: Writer, snapshot_info: SnapshotInfo, *, progress: bool = True,
-              taxonomy: GenreTaxonomy | None = None) -> BuildReport:
+              taxonomy: GenreTaxonomy | None = None, hierarchy=None) -> BuildReport:
     """Views, taxonomy, labels and splits for one published snapshot, written through ``writer``."""
     report = BuildReport(snapshot_info.snapshot_id)
     tx = taxonomy if taxonomy is not None else GenreTaxonomy()
@@ -143,7 +161,7 @@ def build_all(writer: Writer, snapshot_info: SnapshotInfo, *, progress: bool = T
         t = time.perf_counter()
         genres = read_artist_genres(writer, snapshot_info)
         bar.step("artist genres read")
-        report.taxonomy, _ = build_taxonomy(writer, snapshot_info, taxonomy=tx, artist_genres=genres,
+        report.taxonomy, _ = build_taxonomy(writer, snapshot_info, taxonomy=tx, artist_genres=genres, hierarchy=hierarchy,
                                             progress=lambda what, i, n: bar.step(f"taxonomy {what} {i}/{n}"))
         report.seconds["taxonomy"] = time.perf_counter() - t
 

@@ -3,13 +3,20 @@
 Distance between two tags (both carried by at least ``min_artists`` artists):
 
 1. Ochiai (cosine of the binary artist columns): shared artists / sqrt(n_a * n_b), computed on
-   artist weights so a bootstrap resample is just another weight vector.
+   artist weights so a bootstrap resample is just another weight vector, and shrunk towards 0 by
+   shared / (shared + ``shrinkage``) (the item-item shrinkage of collaborative filtering), so a
+   similarity resting on two or three shared artists counts for less than one resting on fifty.
 2. Second-order profile cosine: each tag is described by its Ochiai similarities to every
    clustered tag, each coordinate weighted by the IDF of that tag (log(N / artists)). Broad tags
    such as "pop" or "rock" are similar to almost everything, so the IDF weight makes "both are
    somewhat like pop" count for little, which keeps them from gluing families together; the
    profile also smooths the noisy counts of tags with few artists (more stable under resampling).
 3. distance = 1 - profile cosine.
+
+The tree is average linkage weighted by tag support (``weighted_average_linkage``): the distance
+between two clusters is the mean over their tag pairs weighted by the tags' artist counts (to a
+power), so a tag carried by 20 artists cannot pull two large groups together the way it can when
+every tag counts the same.
 """
 
 from __future__ import annotations
@@ -34,13 +41,15 @@ def incidence(artist_tags: list[list[str]], tags: list[str]) -> sp.csr_matrix:
     return sp.csr_matrix((data, (rows, cols)), shape=(len(artist_tags), len(tags)))
 
 
-def tag_similarity(X: sp.csr_matrix, weights: np.ndarray | None = None) -> np.ndarray:
+def tag_similarity(X: sp.csr_matrix, weights: np.ndarray | None = None, shrinkage: float = 0.0) -> np.ndarray:
     """IDF-weighted second-order cosine similarity between the tag columns of ``X``."""
     w = np.ones(X.shape[0]) if weights is None else np.asarray(weights, dtype=np.float64)
     Xw = sp.diags(w) @ X
     C = np.asarray((X.T @ Xw).todense())
     n = np.sqrt(np.maximum(np.diag(C), 1e-12))
     ochiai = C / np.outer(n, n)
+    if shrinkage > 0:
+        ochiai *= C / (C + shrinkage)
     np.fill_diagonal(ochiai, 1.0)
     df = np.maximum(np.diag(C), 1e-12)
     total = max(float(w[np.asarray(X.sum(axis=1)).ravel() > 0].sum()), 1.0)
@@ -52,8 +61,8 @@ def tag_similarity(X: sp.csr_matrix, weights: np.ndarray | None = None) -> np.nd
     return sim
 
 
-def distance_matrix(X: sp.csr_matrix, weights: np.ndarray | None = None) -> np.ndarray:
-    D = 1.0 - tag_similarity(X, weights)
+def distance_matrix(X: sp.csr_matrix, weights: np.ndarray | None = None, shrinkage: float = 0.0) -> np.ndarray:
+    D = 1.0 - tag_similarity(X, weights, shrinkage)
     np.clip(D, 0.0, 1.0, out=D)
     np.fill_diagonal(D, 0.0)
     return D
@@ -82,6 +91,64 @@ def fast_ari(a: np.ndarray, b: np.ndarray) -> float:
 
 def average_linkage(D: np.ndarray) -> np.ndarray:
     return linkage(squareform(D, checks=False), method="average")
+
+
+def weighted_average_linkage(D: np.ndarray, leaf_weights: np.ndarray) -> np.ndarray:
+    """Average linkage where each leaf carries a weight; scipy's linkage-matrix format.
+
+    Cluster distance = weighted mean of the leaf-pair distances (Lance-Williams update with
+    weights W_a / (W_a + W_b)); with equal weights this is scipy's ``method="average"``. The
+    nearest-neighbour chain finds the merges in O(n^2) (the update is reducible, so the chain is
+    exact); the merges are then sorted by height and renumbered as scipy numbers them.
+    """
+    n = D.shape[0]
+    if n < 2:
+        return np.zeros((0, 4))
+    dist = np.array(D, dtype=np.float64, copy=True)
+    np.fill_diagonal(dist, np.inf)
+    weight = np.asarray(leaf_weights, dtype=np.float64).copy()
+    active = np.ones(n, dtype=bool)
+    merges: list[tuple[int, int, float]] = []
+    chain: list[int] = []
+    for _ in range(n - 1):
+        if not chain:
+            chain.append(int(np.flatnonzero(active)[0]))
+        while True:
+            a = chain[-1]
+            b = int(np.argmin(dist[a]))
+            if len(chain) > 1 and dist[a, chain[-2]] <= dist[a, b]:
+                b = chain[-2]  # ties go back down the chain, so it always ends
+            if len(chain) > 1 and b == chain[-2]:
+                break
+            chain.append(b)
+        a, b = chain.pop(), chain.pop()
+        merges.append((a, b, float(dist[a, b])))
+        merged = (weight[a] * dist[a] + weight[b] * dist[b]) / (weight[a] + weight[b])
+        dist[a], dist[:, a] = merged, merged
+        dist[a, a] = np.inf
+        dist[b], dist[:, b] = np.inf, np.inf
+        active[b] = False
+        weight[a] += weight[b]
+    # scipy's numbering: the merge at sorted position s creates cluster n + s.
+    parent = list(range(n))
+    cluster_of = list(range(n))
+    size = [1] * n
+
+    def root(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    Z = np.zeros((n - 1, 4))
+    for step, (a, b, h) in enumerate(sorted(merges, key=lambda m: m[2])):
+        ra, rb = root(a), root(b)
+        ca, cb = cluster_of[ra], cluster_of[rb]
+        Z[step] = (min(ca, cb), max(ca, cb), h, size[ra] + size[rb])
+        parent[rb] = ra
+        cluster_of[ra] = n + step
+        size[ra] += size[rb]
+    return Z
 
 
 def family_shares(X: sp.csr_matrix, labels: np.ndarray, n_families: int,
@@ -113,6 +180,7 @@ class TreeCutter:
         self.n = D.shape[0]
         self._cuts: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._nbig: np.ndarray | None = None
+        self._labels: dict[int, np.ndarray] = {}
 
     def _n_big(self) -> np.ndarray:
         """n_big[m]: clusters holding ≥ min_share of the artists when the tree is cut into m.
@@ -166,6 +234,11 @@ class TreeCutter:
         return self._cuts[m]
 
     def labels(self, k: int) -> np.ndarray:
+        if k not in self._labels:
+            self._labels[k] = self._labels_for(k)
+        return self._labels[k]
+
+    def _labels_for(self, k: int) -> np.ndarray:
         if self.n <= 1:
             return np.zeros(self.n, dtype=int)
         k = min(k, self.n)
@@ -177,15 +250,29 @@ class TreeCutter:
             big = np.array([int(np.argmax(shares))])
         if len(big) > k:  # the cut overshot: keep the k biggest, fold the rest in below
             big = big[np.argsort(-shares[big], kind="stable")[:k]]
-        out = lab.copy()
         small = np.setdiff1d(np.arange(lab.max() + 1), big)
+        out = lab.copy()
         if len(small):
-            onehot = np.zeros((self.n, lab.max() + 1))
-            onehot[np.arange(self.n), lab] = 1.0
-            sizes = onehot.sum(axis=0)
-            # mean distance between every small and every big cluster, in two products
-            mean_d = (onehot[:, small].T @ (self.D @ onehot[:, big])) / np.outer(sizes[small], sizes[big])
-            target = big[np.argmin(mean_d, axis=1)]
-            out = np.where(np.isin(lab, small), target[np.searchsorted(small, lab).clip(0, len(small) - 1)], lab)
+            out[:] = fold_into(lab, small, big, self.D)
         _, out = np.unique(out, return_inverse=True)
         return out
+
+
+def fold_into(lab: np.ndarray, small: np.ndarray, big: np.ndarray, D: np.ndarray) -> np.ndarray:
+    """Labels with every cluster in ``small`` merged into the ``big`` one at the least mean distance.
+
+    Only the rows of the tags in small clusters are read, so the cost follows the outliers.
+    """
+    rows = np.flatnonzero(np.isin(lab, small))
+    sizes = np.bincount(lab, minlength=int(lab.max()) + 1).astype(np.float64)
+    big_onehot = sp.csr_matrix((np.ones(int(np.isin(lab, big).sum())),
+                                (np.flatnonzero(np.isin(lab, big)), np.searchsorted(big, lab[np.isin(lab, big)]))),
+                               shape=(len(lab), len(big)))
+    to_big = np.asarray(big_onehot.T @ D[rows].T).T  # tags in small clusters x big clusters: summed distance
+    acc = np.zeros((len(small), len(big)))
+    np.add.at(acc, np.searchsorted(small, lab[rows]), to_big)
+    mean_d = acc / np.outer(sizes[small], sizes[big])
+    target = big[np.argmin(mean_d, axis=1)]
+    out = lab.copy()
+    out[rows] = target[np.searchsorted(small, lab[rows])]
+    return out

@@ -1,8 +1,10 @@
-"""Artist labels (multi-hot genre families) and the stored artist-disjoint split.
+"""Artist labels (multi-hot genre families and subfamilies) and the stored artist-disjoint split.
 
-Labels: an artist's families are the families of its genre tags. ``state`` keeps three cases
-apart: ``tagged`` (has tags), ``untagged`` (known to have none, genres = []) and ``unknown``
-(genres NULL: not fetched, or not given to these credentials).
+Labels: an artist's families (subfamilies) are the families (subfamilies) of its genre tags, from
+every label source (``label_source``: artists.genres, artist_genre_hits or both). ``state`` keeps
+four cases apart: ``tagged`` (has tags, at least one placed in a family), ``unplaced`` (has tags,
+none of which any route could place), ``untagged`` (known to have none, genres = []) and
+``unknown`` (genres NULL: not fetched, or not given to these credentials).
 
 Split (tagged artists only, one row per artist, so artist-disjoint by construction):
 ``MultilabelStratifiedShuffleSplit`` holds out ~20% as test, then ``MultilabelStratifiedKFold``
@@ -29,23 +31,31 @@ class SplitReport:
 
 
 def label_frame(artist_genres: pl.DataFrame, taxonomy) -> pl.DataFrame:
-    """(artist_id, state, families, n_tags) for every artist of ``artist_genres``."""
+    """(artist_id, state, families, subfamilies, n_tags, label_source) for every artist."""
     genres = artist_genres.get_column("genres").to_list()
     fams = taxonomy.transform(genres)
-    state, n_tags, families = [], [], []
-    for g, f in zip(genres, fams):
+    subs = taxonomy.transform(genres, level="subfamily")
+    source = (artist_genres.get_column("label_source").to_list() if "label_source" in artist_genres.columns
+              else [None] * len(genres))
+    state, n_tags, families, subfamilies, sources = [], [], [], [], []
+    for g, f, sf, src in zip(genres, fams, subs, source):
         tags = [t for t in g if t is not None and str(t).strip()] if g is not None else None
         if tags is None:
-            state.append("unknown"); n_tags.append(None); families.append(None)
+            state.append("unknown"); n_tags.append(None); families.append(None); subfamilies.append(None)
+            sources.append(None)
         elif not tags:
-            state.append("untagged"); n_tags.append(0); families.append(None)
+            state.append("untagged"); n_tags.append(0); families.append(None); subfamilies.append(None)
+            sources.append(None)
         else:
-            state.append("tagged"); n_tags.append(len(tags)); families.append(f)
+            state.append("tagged" if f else "unplaced"); n_tags.append(len(tags))
+            families.append(f or None); subfamilies.append(sf or None); sources.append(src or "genres")
     return pl.DataFrame({
         "artist_id": artist_genres.get_column("artist_id"),
         "state": state,
         "families": pl.Series("families", families, dtype=pl.List(pl.Int32)),
+        "subfamilies": pl.Series("subfamilies", subfamilies, dtype=pl.List(pl.Int32)),
         "n_tags": pl.Series("n_tags", n_tags, dtype=pl.Int32),
+        "label_source": pl.Series("label_source", sources, dtype=pl.Utf8),
     })
 
 

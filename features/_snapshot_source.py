@@ -34,11 +34,44 @@ def attached_snapshot(con: duckdb.DuckDBPyConnection, info: SnapshotInfo) -> Ite
             pass
 
 
+def _has_table(con: duckdb.DuckDBPyConnection, source: str, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = ?",
+                            [source, table]).fetchall()[0][0])
+
+
 def artist_genres_frame(con: duckdb.DuckDBPyConnection, source: str):
-    """(artist_id, genres) of every artist in the snapshot as polars; genres NULL = unknown."""
+    """(artist_id, genres, label_source) of every artist in the snapshot as polars.
+
+    Tags come from every label source the snapshot holds: ``artists.genres`` (imported data sets and
+    crawled artist objects) and ``artist_genre_hits`` (the artists a genre search returned, the
+    genre evidence development-mode crawls still get). genres NULL = unknown, [] = none.
+    """
     import polars as pl
 
     from warehouse import fetch_arrow
 
-    table = fetch_arrow(con.sql(f"SELECT artist_id, genres FROM {source}.main.artists ORDER BY artist_id"))
-    return pl.from_arrow(table)
+    if _has_table(con, source, "artist_genre_hits"):
+        sql = f"""
+            WITH h AS (SELECT artist_id, list(DISTINCT genre) AS hit_genres
+                       FROM {source}.main.artist_genre_hits GROUP BY artist_id)
+            SELECT a.artist_id,
+                   CASE WHEN h.hit_genres IS NULL THEN a.genres
+                        ELSE list_sort(list_distinct(list_concat(coalesce(a.genres, []), h.hit_genres))) END AS genres,
+                   CASE WHEN h.hit_genres IS NOT NULL AND len(coalesce(a.genres, [])) > 0 THEN 'genres+hits'
+                        WHEN h.hit_genres IS NOT NULL THEN 'hits'
+                        WHEN len(a.genres) > 0 THEN 'genres' END AS label_source
+            FROM {source}.main.artists a LEFT JOIN h USING (artist_id) ORDER BY a.artist_id"""
+    else:
+        sql = (f"SELECT artist_id, genres, CASE WHEN len(genres) > 0 THEN 'genres' END AS label_source "
+               f"FROM {source}.main.artists ORDER BY artist_id")
+    return pl.from_arrow(fetch_arrow(con.sql(sql)))
+
+
+def genre_hierarchy(con: duckdb.DuckDBPyConnection, source: str):
+    """The FMA genre tree of the snapshot (``fma_genres``), or None when it was not imported."""
+    from ._fma import GenreHierarchy
+
+    if not _has_table(con, source, "fma_genres"):
+        return None
+    rows = con.execute(f"SELECT genre_id, title, parent_id FROM {source}.main.fma_genres").fetchall()
+    return GenreHierarchy(rows, name="fma") if rows else None

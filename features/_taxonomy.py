@@ -1,41 +1,43 @@
-"""GenreTaxonomy: Spotify micro-genre tags → a few dozen genre families, learned from artists.
+"""GenreTaxonomy: Spotify micro-genre tags → genre families and the subfamilies nested in them.
 
 Fit on the genre lists of artists (one list per artist; None = unknown and [] = none are
-ignored):
+ignored), in named steps:
 
-1. keep tags carried by at least ``min_artists`` artists (lowered, never below 3, when fewer
-   than 2 * k_min tags would remain, so a small crawl still gets a taxonomy);
-2. IDF-weighted second-order Ochiai distances between them (see ``_cooccurrence``);
-3. average-linkage tree (scipy) and, for each k in [k_min, k_max], a cut into k families of at
-   least ``min_family_share`` of tagged artists each;
-4. ``n_bootstrap`` artist resamples (with replacement) give a mean ARI of the tag → family
-   assignment per k against the full-data cut. Eligible k: mean ARI ≥ ``stability_threshold``
-   and no family above ``max_family_share``. Among the eligible k within ``tie_tolerance`` of the
-   best ARI, the highest silhouette wins (a previous version's k is kept while it is eligible,
-   so versions stay comparable);
-5. a fresh set of ``n_bootstrap`` resamples measures the chosen k's stability again
-   (``mean_bootstrap_ari_``), so the reported figure is not the maximum that selected it;
-6. rare tags join the family they share most artists with (Ochiai against the family's
-   artists); tags with no shared artist, and unseen tags at ``assign`` time, follow the name
-   rule (``_token_rule``); anything left goes to the largest family;
-7. family ids are matched to ``previous`` (a tag → family id map) with the Hungarian algorithm
-   on artist-weighted tag overlap, so an id keeps meaning the same family across versions.
+1. ``_select_tags``: cluster the tags carried by at least ``min_artists`` artists (lowered, never
+   below 3, when fewer than 2 * k_min tags would remain, so a small crawl still gets a taxonomy);
+2. ``_build_tree``: shrunk, IDF-weighted second-order Ochiai distances and average linkage weighted
+   by tag support (``_cooccurrence``), so rare tags neither bridge nor split big groups;
+3. ``_scan_families``: ``n_bootstrap`` artist resamples (with replacement) give the mean ARI of each
+   cut into k in [k_min, k_max] families against the full-data cut (``_levels``); size limits:
+   largest family ≤ ``max_family_share``, each ≥ ``min_family_share`` of tagged artists;
+4. ``_cut_subfamilies``: finer cuts of the same tree nested in the chosen families, chosen the
+   same way; ``_keep_previous_boundaries``: hysteresis for tags near a family boundary;
+5. ``_place_long_tail``: every other tag from its words, an external hierarchy (FMA) and its
+   co-occurrence, weighted by each route's measured accuracy (``_placement``); the route is kept.
+   If the placed tags push the largest family over its limit, the next candidate cut is tried;
+6. ``_check_stability``: fresh resamples measure the chosen cuts again, so the reported ARI is not
+   the maximum that selected them;
+7. ``_assign_ids``: ids matched to ``previous`` (a fitted taxonomy, or a tag → family id map) by
+   optimal matching on weighted Jaccard overlap (``_idmatch``); new ids only for new groups;
+8. ``_describe``: names (the two most characteristic tags: central in the group × artists),
+   artist counts and shares.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import silhouette_score
+from sklearn.base import BaseEstimator
 
 from warehouse import GenrestoreError
 
-from ._cooccurrence import TreeCutter, average_linkage, distance_matrix, family_shares, fast_ari, incidence, tag_similarity
-from ._token_rule import TokenRule
+from ._cooccurrence import distance_matrix, fast_ari, incidence, tag_similarity, weighted_average_linkage
+from ._idmatch import match_groups
+from ._levels import KScan, TwoLevelCut, choose, scan
+from ._placement import LongTailPlacer
+from ._token_rule import HeadWordIndex
 
 
 class TaxonomyError(GenrestoreError):
@@ -50,17 +52,8 @@ class Family:
     n_tags: int
     n_artists: int
     artist_share: float
-
-
-@dataclass
-class KScan:
-    k: int
-    mean_ari: float
-    min_ari: float
-    silhouette: float
-    largest_share: float
-    smallest_share: float
-    eligible: bool = field(default=False)
+    level: str = "family"
+    parent_id: int | None = None
 
 
 def _as_tag_lists(artist_genres) -> list[list[str]]:
@@ -78,41 +71,89 @@ def _as_tag_lists(artist_genres) -> list[list[str]]:
     return out
 
 
-class GenreTaxonomy:
-    """Learn genre families from artists' genre tags (scikit-learn style estimator)."""
+def _previous_maps(previous) -> tuple[dict[str, int], dict[str, int]]:
+    if previous is None:
+        return {}, {}
+    if isinstance(previous, dict):
+        return dict(previous), {}
+    return dict(previous.tag_family_), dict(getattr(previous, "tag_subfamily_", {}) or {})
 
-    def __init__(self, min_artists: int = 60, k_min: int = 12, k_max: int = 30, n_bootstrap: int = 30,
-                 max_family_share: float = 0.25, min_family_share: float = 0.01,
-                 stability_threshold: float = 0.85, tie_tolerance: float = 0.01,
-                 keep_k_margin: float = 0.05, sticky_margin: float = 0.03, rare_keep_ratio: float = 0.0,
-                 consensus: bool = True, random_state: int = 0):
+
+class GenreTaxonomy(BaseEstimator):
+    """Learn genre families and subfamilies from artists' genre tags (a scikit-learn estimator)."""
+
+    def __init__(self, min_artists: int = 20, k_min: int = 8, k_max: int = 16, sub_k_min: int = 20,
+                 sub_k_max: int = 60, n_bootstrap: int = 30, max_family_share: float = 0.30,
+                 min_family_share: float = 0.015, max_subfamily_share: float = 0.25,
+                 min_subfamily_share: float = 0.01, stability_threshold: float = 0.85,
+                 subfamily_stability_threshold: float = 0.75, tie_tolerance: float = 0.01,
+                 keep_k_margin: float = 0.05, shrinkage: float = 10.0, support_power: float = 0.5,
+                 sub_k_grid: int = 11, min_placement_score: float = 0.2, placement_keep_ratio: float = 0.5,
+                 sticky_margin: float = 0.03, random_state: int = 0):
         self.min_artists = min_artists
         self.k_min = k_min
         self.k_max = k_max
+        self.sub_k_min = sub_k_min
+        self.sub_k_max = sub_k_max
         self.n_bootstrap = n_bootstrap
         self.max_family_share = max_family_share
         self.min_family_share = min_family_share
+        self.max_subfamily_share = max_subfamily_share
+        self.min_subfamily_share = min_subfamily_share
         self.stability_threshold = stability_threshold
+        self.subfamily_stability_threshold = subfamily_stability_threshold
         self.tie_tolerance = tie_tolerance
         self.keep_k_margin = keep_k_margin
+        self.shrinkage = shrinkage
+        self.support_power = support_power
+        self.sub_k_grid = sub_k_grid
+        self.min_placement_score = min_placement_score
+        self.placement_keep_ratio = placement_keep_ratio
         self.sticky_margin = sticky_margin
-        self.consensus = consensus
-        self.rare_keep_ratio = rare_keep_ratio
         self.random_state = random_state
 
-    def get_params(self) -> dict:
-        return {k: getattr(self, k) for k in (
-            "min_artists", "k_min", "k_max", "n_bootstrap", "max_family_share", "min_family_share",
-            "stability_threshold", "tie_tolerance", "keep_k_margin", "sticky_margin", "rare_keep_ratio",
-            "consensus", "random_state")}
-
     # ───────────────────────────── fitting ─────────────────────────────
-    def fit(self, artist_genres, previous: dict[str, int] | None = None,
+    def fit(self, artist_genres, y=None, *, previous=None, hierarchy=None, first_new_id: int | None = None,
             progress=None) -> "GenreTaxonomy":
-        """Fit on one genre list per artist; ``previous`` is the last version's tag → family id."""
+        """Fit on one genre list per artist.
+
+        ``previous``: the last version (a fitted/loaded GenreTaxonomy, or a tag → family id map) whose
+        ids to keep; ``hierarchy``: a ``GenreHierarchy`` (FMA) for the fma route; ``first_new_id``:
+        the smallest id never used before (default: above every id of ``previous``).
+        """
         tagged = _as_tag_lists(artist_genres)
         if len(tagged) < 10:
             raise TaxonomyError(f"only {len(tagged)} artists have genre tags; a taxonomy needs at least 10")
+        self._select_tags(tagged)
+        X, D = self._build_tree(tagged)
+        prev_family, prev_sub = _previous_maps(previous)
+        ref, boots = self._scan_families(X, D, prev_family, progress)
+        # The size limits hold for the final families, long tail included: when the placed tags
+        # push the largest family over the limit, the next candidate cut is tried.
+        tried = []
+        for cand in self._family_candidates()[:4]:
+            self._cut_subfamilies(cand, ref, boots, X, D, prev_sub)
+            self._keep_previous_boundaries(D, prev_family)
+            self._place_long_tail(tagged, hierarchy, prev_family)
+            largest = float(self._local_family_shares(tagged).max())
+            tried.append((largest, cand))
+            if largest <= self.max_family_share:
+                break
+        else:
+            largest, cand = min(tried, key=lambda lc: lc[0])
+            if cand is not tried[-1][1]:
+                self._cut_subfamilies(cand, ref, boots, X, D, prev_sub)
+                self._keep_previous_boundaries(D, prev_family)
+                self._place_long_tail(tagged, hierarchy, prev_family)
+        if len(tried) > 1:
+            self.selection_reason_ += (f"; k={tried[0][1].k} left the largest family at {tried[0][0]:.1%} once the "
+                                       f"long tail was placed, so k={cand.k} was used")
+        self._check_stability(X, progress)
+        self._assign_ids(prev_family, prev_sub, first_new_id)
+        self._describe(tagged, D, prev_family)
+        return self
+
+    def _select_tags(self, tagged: list[list[str]]) -> None:
         counts: dict[str, int] = {}
         for tags in tagged:
             for t in tags:
@@ -127,259 +168,256 @@ class GenreTaxonomy:
         if len(clustered) < 2:
             raise TaxonomyError(f"only {len(clustered)} genre tag(s) carried by ≥{threshold} artists")
         self.clustered_tags_ = clustered
-        X = incidence(tagged, clustered)
-        self._X = X
-        D = distance_matrix(X)
-        Z = average_linkage(D)
-        self.linkage_ = Z
-        ref = TreeCutter(Z, D, X, self.min_family_share)
-        n = len(clustered)
-        k_lo, k_hi = min(self.k_min, n), min(self.k_max, n)
-        ks = list(range(k_lo, k_hi + 1))
-        ref_labels = {k: ref.labels(k) for k in ks}
-        rng = np.random.default_rng(self.random_state)
-        aris = {k: [] for k in ks}
-        boot_labels = {k: [] for k in ks}
-        for b in range(self.n_bootstrap):
-            Zb, Db, wb = self._bootstrap_tree(X, rng)
-            cut = TreeCutter(Zb, Db, X, self.min_family_share, wb)
-            for k in ks:
-                lab_b = cut.labels(k)
-                boot_labels[k].append(lab_b)
-                aris[k].append(fast_ari(ref_labels[k], lab_b))
+
+    def _tree(self, X, weights=None):
+        D = distance_matrix(X, weights, self.shrinkage)
+        w = np.ones(X.shape[0]) if weights is None else weights
+        support = np.maximum(np.asarray(X.T @ w).ravel(), 1.0)
+        return weighted_average_linkage(D, support ** self.support_power), D
+
+    def _build_tree(self, tagged):
+        X = incidence(tagged, self.clustered_tags_)
+        self.linkage_, D = self._tree(X)
+        return X, D
+
+    def _resample_cuts(self, X, rng, n, progress, offset):
+        cuts = []
+        for b in range(n):
+            w = np.bincount(rng.integers(0, X.shape[0], X.shape[0]), minlength=X.shape[0]).astype(np.float64)
+            Zb, Db = self._tree(X, w)
+            cuts.append(TwoLevelCut(Zb, Db, X, self.min_family_share, self.min_subfamily_share, w))
             if progress is not None:
-                progress("bootstrap", b + 1, 2 * self.n_bootstrap)
-        scan = []
-        for k in ks:
-            lab = ref_labels[k]
-            n_fam = lab.max() + 1
-            shares = family_shares(X, lab, n_fam)
-            sil = silhouette_score(D, lab, metric="precomputed") if 1 < n_fam < n else 0.0
-            a = aris[k] or [1.0]
-            scan.append(KScan(k, float(np.mean(a)), float(np.min(a)), float(sil),
-                              float(shares.max()), float(shares.min())))
-        for s in scan:
-            s.eligible = (s.mean_ari >= self.stability_threshold and s.largest_share <= self.max_family_share
-                          and s.smallest_share >= self.min_family_share)
-        self.k_scan_ = scan
-        chosen, self.selection_reason_ = self._choose_k(scan, previous)
-        self.k_ = chosen.k
-        self.selection_ari_ = chosen.mean_ari
-        self.silhouette_ = chosen.silhouette
-        labels = ref_labels[chosen.k]
-        self.used_consensus_ = False
-        if self.consensus and boot_labels[chosen.k]:
-            cons = self._consensus(ref_labels[chosen.k], boot_labels[chosen.k], X, chosen.k)
-            sh = family_shares(X, cons, cons.max() + 1)
-            # the consensus must keep the size limits the chosen cut met
-            if not chosen.eligible or (sh.max() <= self.max_family_share and sh.min() >= self.min_family_share):
-                labels, self.used_consensus_ = cons, True
-                n_fam = labels.max() + 1
-                self.silhouette_ = float(silhouette_score(D, labels, metric="precomputed")) if 1 < n_fam < n else 0.0
-        # A fresh set of resamples for the reported stability of the chosen k.
-        check = []
-        rng_check = np.random.default_rng([self.random_state, 1])
-        for b in range(self.n_bootstrap):
-            Zb, Db, wb = self._bootstrap_tree(X, rng_check)
-            check.append(fast_ari(labels, TreeCutter(Zb, Db, X, self.min_family_share, wb).labels(chosen.k)))
-            if progress is not None:
-                progress("bootstrap", self.n_bootstrap + b + 1, 2 * self.n_bootstrap)
-        self.bootstrap_aris_ = check
-        self.mean_bootstrap_ari_ = float(np.mean(check)) if check else float("nan")
-        self.min_bootstrap_ari_ = float(np.min(check)) if check else float("nan")
-        self._finish(tagged, clustered, labels, X, D, previous)
-        return self
+                progress("bootstrap", offset + b + 1, 2 * self.n_bootstrap)
+        return cuts
 
-    def _consensus(self, ref: np.ndarray, boots: list[np.ndarray], X, k: int) -> np.ndarray:
-        """Evidence accumulation: average linkage on 1 - (share of partitions joining two tags).
+    def _scan_families(self, X, D, prev_family, progress):
+        n = len(self.clustered_tags_)
+        ref = TwoLevelCut(self.linkage_, D, X, self.min_family_share, self.min_subfamily_share)
+        boots = self._resample_cuts(X, np.random.default_rng(self.random_state), self.n_bootstrap, progress, 0)
+        ks = list(range(min(self.k_min, n), min(self.k_max, n) + 1))
+        self.family_scan_ = scan("family", ks, ref.family_labels, [b.family_labels for b in boots], D, X,
+                                 self.max_family_share, self.min_family_share)
+        self._keep_k = len(set(prev_family.values())) if prev_family else None
+        return ref, boots
 
-        The full-data cut and the bootstrap cuts vote; the consensus partition is the central
-        one, so it moves less when the data changes a little (a new snapshot).
-        """
-        parts = [ref] + list(boots)
-        co = np.zeros((len(ref), len(ref)))
-        for lab in parts:
-            co += lab[:, None] == lab[None, :]
-        dc = 1.0 - co / len(parts)
-        np.fill_diagonal(dc, 0.0)
-        return TreeCutter(average_linkage(dc), dc, X, self.min_family_share).labels(k)
+    def _family_candidates(self) -> list[KScan]:
+        """The chosen family cut first, then the other cuts within the size limits, most stable first."""
+        chosen, self.selection_reason_ = choose(self.family_scan_, self.stability_threshold, self.tie_tolerance,
+                                                self._keep_k, self.keep_k_margin)
+        rest = sorted((s for s in self.family_scan_ if s is not chosen),
+                      key=lambda s: (not s.eligible, -s.mean_ari if s.eligible else s.largest_share))
+        return [chosen] + rest
 
-    def _bootstrap_tree(self, X: sp.csr_matrix, rng: np.random.Generator):
-        n = X.shape[0]
-        w = np.bincount(rng.integers(0, n, n), minlength=n).astype(np.float64)
-        Db = distance_matrix(X, w)
-        return average_linkage(Db), Db, w
+    def _cut_subfamilies(self, chosen: KScan, ref, boots, X, D, prev_sub) -> None:
+        n = len(self.clustered_tags_)
+        self.k_cut_, self.selection_ari_, self.silhouette_ = chosen.k, chosen.mean_ari, chosen.silhouette
+        k_f = chosen.k
+        lo, hi = max(min(self.sub_k_min, n), k_f), min(self.sub_k_max, n)
+        sub_ks = sorted({int(round(k)) for k in np.linspace(lo, hi, min(self.sub_k_grid, hi - lo + 1))}) if hi >= lo else [lo]
+        self.subfamily_scan_ = scan("subfamily", sub_ks, lambda k: ref.subfamily_labels(k_f, k),
+                                    [(lambda k, b=b: b.subfamily_labels(k_f, k)) for b in boots], D, X,
+                                    self.max_subfamily_share, self.min_subfamily_share)
+        keep_sub = len(set(prev_sub.values())) if prev_sub else None
+        sub_chosen, self.subfamily_selection_reason_ = choose(
+            self.subfamily_scan_, self.subfamily_stability_threshold, self.tie_tolerance)
+        if keep_sub is not None:  # the cut whose subfamily count is nearest the previous one, if as good
+            near = [s for s in self.subfamily_scan_ if s.eligible and abs(s.n_groups - keep_sub) <= 2
+                    and s.mean_ari >= sub_chosen.mean_ari - self.keep_k_margin]
+            if near and sub_chosen.n_groups != keep_sub:
+                sub_chosen = min(near, key=lambda s: (abs(s.n_groups - keep_sub), -s.mean_ari))
+                self.subfamily_selection_reason_ = f"kept about the previous version's {keep_sub} subfamilies"
+        self.sub_k_cut_ = sub_chosen.k
+        self._family_local = ref.family_labels(k_f)
+        self._sub_local = ref.subfamily_labels(k_f, sub_chosen.k)
+        parent = np.zeros(int(self._sub_local.max()) + 1, dtype=np.int64)
+        parent[self._sub_local] = self._family_local
+        self._sub_parent = parent
 
-    def _choose_k(self, scan: list[KScan], previous) -> tuple[KScan, str]:
-        eligible = [s for s in scan if s.eligible]
-        if previous:
-            # Hysteresis: keep the previous k while it meets the size limits and stays within
-            # ``keep_k_margin`` of the stability threshold, so versions remain comparable.
-            prev_k = len(set(previous.values()))
-            for s in scan:
-                if (s.k == prev_k and s.largest_share <= self.max_family_share
-                        and s.smallest_share >= self.min_family_share
-                        and s.mean_ari >= self.stability_threshold - self.keep_k_margin):
-                    return s, f"kept the previous version's k={prev_k} (ARI {s.mean_ari:.3f}, size limits met)"
-        if eligible:
-            best = max(s.mean_ari for s in eligible)
-            near = [s for s in eligible if s.mean_ari >= best - self.tie_tolerance]
-            pick = max(near, key=lambda s: (s.silhouette, s.k))
-            return pick, (f"eligible (ARI ≥ {self.stability_threshold}, size limits): {[s.k for s in eligible]}; "
-                          f"best ARI {best:.3f}; highest silhouette within {self.tie_tolerance}")
-        sized = [s for s in scan if s.largest_share <= self.max_family_share
-                 and s.smallest_share >= self.min_family_share]
-        pool = sized or scan
-        pick = max(pool, key=lambda s: (s.mean_ari, s.silhouette))
-        return pick, ("no k reached the stability threshold; most stable "
-                      + ("within the size limits" if sized else "k (size limits not met)"))
+    def _keep_previous_boundaries(self, D, prev_family) -> None:
+        """Hysteresis on family boundaries: a clustered tag whose previous family (matched into this
+        cut) is within ``sticky_margin`` of its new family in mean distance stays in the previous
+        one, in the subfamily there it is closest to."""
+        self.sticky_kept_ = 0
+        if not prev_family or self.sticky_margin <= 0:
+            return
+        prefer = self._previous_local_families(prev_family)
+        fam, sub = self._family_local.copy(), self._sub_local.copy()
+        k = int(fam.max()) + 1
+        onehot = np.zeros((len(fam), k))
+        onehot[np.arange(len(fam)), fam] = 1.0
+        sums, sizes = D @ onehot, onehot.sum(axis=0)
+        for i, t in enumerate(self.clustered_tags_):
+            p, c = prefer.get(t), int(fam[i])
+            if p is None or p == c or sizes[c] <= 1:
+                continue
+            if sums[i, p] / max(sizes[p], 1) <= sums[i, c] / (sizes[c] - 1) + self.sticky_margin:
+                fam[i] = p
+                subs_p = np.unique(self._sub_local[self._family_local == p])
+                sub[i] = min(subs_p, key=lambda s: D[i, self._sub_local == s].mean())
+                self.sticky_kept_ += 1
+        self._family_local, self._sub_local = fam, sub
+        parent = np.zeros(int(sub.max()) + 1, dtype=np.int64)
+        parent[sub] = fam
+        self._sub_parent = parent
 
-    def _finish(self, tagged, clustered, labels, X, D, previous) -> None:
-        k = int(labels.max()) + 1
-        counts = self.tag_artists_
-        local = {t: int(labels[i]) for i, t in enumerate(clustered)}
-        method = {t: "clustered" for t in clustered}
-        sizes = family_shares(X, labels, k)
-        # previous family id → local family index, from the matching of the clustered tags
-        prev_local = ({v: f for f, v in self._match_ids(local, counts, k, sizes, previous).items()}
-                      if previous else {})
-        if prev_local and self.sticky_margin > 0:
-            # Hysteresis on family boundaries: a clustered tag whose previous family (matched into
-            # this partition) is within sticky_margin of its new family in mean distance stays put.
-            onehot = np.zeros((len(labels), k))
-            onehot[np.arange(len(labels)), labels] = 1.0
-            sums = D @ onehot  # D has a zero diagonal, so a tag's own column adds nothing
-            sizes_t = onehot.sum(axis=0)
-            self.sticky_kept_ = 0
-            for i, t in enumerate(clustered):
-                p = prev_local.get(previous.get(t))
-                cur = int(labels[i])
-                if p is None or p == cur:
-                    continue
-                d_cur = sums[i, cur] / max(sizes_t[cur] - 1, 1)
-                d_prev = sums[i, p] / max(sizes_t[p], 1)
-                if d_prev <= d_cur + self.sticky_margin and sizes_t[cur] > 1:
-                    local[t] = p
-                    self.sticky_kept_ += 1
-        # Rare tags: the family whose artists they share most (Ochiai on artist sets).
-        rare = sorted(t for t in counts if t not in local)
-        if rare:
-            # Passes: a rare tag placed in one pass can place rare tags that only meet it.
-            R = incidence(tagged, rare)
-            r_n = np.asarray(R.sum(axis=0)).ravel()
-            for _ in range(3):
-                known = sorted(local)
-                K = incidence(tagged, known)
-                lab = np.array([local[t] for t in known])
-                onehot = sp.csr_matrix((np.ones(len(lab)), (np.arange(len(lab)), lab)), shape=(len(lab), k))
-                F = ((K @ onehot) > 0).astype(np.float64)
-                co = np.asarray((R.T @ F).todense())
-                score = co / np.maximum(np.sqrt(np.outer(r_n, np.asarray(F.sum(axis=0)).ravel())), 1e-12)
-                placed = 0
-                for i, t in enumerate(rare):
-                    if t not in local and co[i].max() > 0:
-                        best = int(np.argmax(score[i]))
-                        # Hysteresis: thin evidence should not flip a tag between versions; keep
-                        # the previous family while it scores at least rare_keep_ratio of the best.
-                        prev = prev_local.get(previous.get(t)) if previous else None
-                        if prev is not None and score[i, prev] >= self.rare_keep_ratio * score[i, best]:
-                            best = prev
-                        local[t] = best
-                        method[t] = "cooccurrence"
-                        placed += 1
-                if not placed:
-                    break
-        largest = int(np.argmax(sizes))
-        rule = TokenRule(local, counts)
-        for t in rare:
-            if t not in local:
-                fam = rule.family(t)
-                local[t], method[t] = (fam, "token") if fam is not None else (largest, "default")
-        ids = self._match_ids(local, counts, k, sizes, previous)
-        self.tag_family_ = {t: ids[f] for t, f in local.items()}
-        self.tag_method_ = method
-        self._rule = TokenRule(self.tag_family_, counts)
-        self._default_family = ids[largest]
-        # Families: members, artist counts over all their tags, names from the most central tags.
-        sim = 1.0 - D
-        fam_tags: dict[int, list[str]] = {}
-        for t, f in self.tag_family_.items():
-            fam_tags.setdefault(f, []).append(t)
-        artist_fams = self.transform(tagged)
-        n_art = {f: 0 for f in fam_tags}
-        for fams in artist_fams:
+    def _local_family_shares(self, tagged) -> np.ndarray:
+        hit = np.zeros(int(self._sub_parent.max()) + 1)
+        for tags in tagged:
+            fams = {int(self._sub_parent[self._local_sub[t]]) for t in tags if t in self._local_sub}
             for f in fams:
-                n_art[f] += 1
-        pos = {t: i for i, t in enumerate(clustered)}
-        families = {}
-        for f, tags in fam_tags.items():
-            core = [t for t in tags if t in pos]
-            idx = [pos[t] for t in core]
-            if len(idx) > 1:
-                cent = sim[np.ix_(idx, idx)].sum(axis=1) - 1.0
-                cent = cent / (len(idx) - 1)
-            else:
-                cent = np.ones(len(idx))
-            ranked = sorted(zip(core, cent), key=lambda tc: (-tc[1] * math.log1p(counts[tc[0]]), tc[0]))
-            top = [t for t, _ in ranked][:10]
-            if not top:
-                top = sorted(tags, key=lambda t: -counts[t])[:10]
-            families[f] = Family(f, " / ".join(top[:2]), top, len(tags), n_art[f],
-                                 n_art[f] / self.n_tagged_artists_)
-        self.families_ = dict(sorted(families.items()))
-        self.family_ids_ = sorted(self.families_)
-        shares = [fam.artist_share for fam in self.families_.values()]
-        self.largest_share_ = max(shares)
-        self.smallest_share_ = min(shares)
-        self.mean_families_per_artist_ = float(np.mean([len(x) for x in artist_fams]))
-        if previous:
-            common = [t for t in self.tag_family_ if t in previous]
-            self.kept_from_previous_ = (sum(self.tag_family_[t] == previous[t] for t in common) / len(common)
-                                        if common else float("nan"))
-        else:
-            self.kept_from_previous_ = None
+                hit[f] += 1
+        return hit / max(len(tagged), 1)
 
-    @staticmethod
-    def _match_ids(local: dict[str, int], counts: dict[str, int], k: int, sizes: np.ndarray,
-                   previous: dict[str, int] | None) -> dict[int, int]:
-        """Local family index → stored family id (matched to ``previous`` when given)."""
-        order = sorted(range(k), key=lambda f: (-sizes[f], f))
-        if not previous:
-            return {f: i for i, f in enumerate(order)}
-        old_ids = sorted(set(previous.values()))
-        col = {fid: j for j, fid in enumerate(old_ids)}
-        overlap = np.zeros((k, len(old_ids)))
-        for t, f in local.items():
-            if t in previous:
-                overlap[f, col[previous[t]]] += counts.get(t, 1)
-        rows, cols = linear_sum_assignment(-overlap)
-        ids = {}
-        for r, c in zip(rows, cols):
-            if overlap[r, c] > 0:
-                ids[int(r)] = old_ids[c]
-        nxt = max(old_ids) + 1
-        for f in order:
-            if f not in ids:
-                ids[f] = nxt
-                nxt += 1
-        return ids
+    def _check_stability(self, X, progress) -> None:
+        rng = np.random.default_rng([self.random_state, 1])
+        cuts = self._resample_cuts(X, rng, self.n_bootstrap, progress, self.n_bootstrap)
+        fam = [fast_ari(self._family_local, c.family_labels(self.k_cut_)) for c in cuts] or [float("nan")]
+        sub = [fast_ari(self._sub_local, c.subfamily_labels(self.k_cut_, self.sub_k_cut_)) for c in cuts] or [float("nan")]
+        self.bootstrap_aris_ = fam
+        self.mean_bootstrap_ari_, self.min_bootstrap_ari_ = float(np.mean(fam)), float(np.min(fam))
+        self.subfamily_bootstrap_ari_, self.subfamily_min_bootstrap_ari_ = float(np.mean(sub)), float(np.min(sub))
+
+    def _place_long_tail(self, tagged, hierarchy, prev_family) -> None:
+        clustered_sub = {t: int(s) for t, s in zip(self.clustered_tags_, self._sub_local)}
+        placer = LongTailPlacer(tagged, self.tag_artists_, clustered_sub, self._sub_parent, hierarchy,
+                                self.min_placement_score, self.random_state)
+        self.placement_validation_ = placer.validate()
+        rare = sorted(t for t in self.tag_artists_ if t not in clustered_sub)
+        placed = placer.place(rare, self._previous_local_families(prev_family), self.placement_keep_ratio)
+        self._local_sub = dict(clustered_sub)
+        self.tag_placement_ = {t: "clustered" for t in clustered_sub}
+        self.tag_evidence_ = {}
+        for t, p in placed.items():
+            self.tag_placement_[t] = p.route
+            self.tag_evidence_[t] = p.evidence
+            if p.subfamily is not None:
+                self._local_sub[t] = p.subfamily
+        self.hierarchy_ = hierarchy.name if hierarchy is not None and len(hierarchy) else None
+
+    def _previous_local_families(self, prev_family: dict[str, int]) -> dict[str, int]:
+        """Tag → this fit's local family that took over its previous family (matched on the clustered tags)."""
+        if not prev_family:
+            return {}
+        w = {t: float(c) for t, c in self.tag_artists_.items()}
+        local: dict[int, set[str]] = {}
+        for t, f in zip(self.clustered_tags_, self._family_local):
+            local.setdefault(int(f), set()).add(t)
+        old: dict[int, set[str]] = {}
+        for t, f in prev_family.items():
+            if f is not None:
+                old.setdefault(int(f), set()).add(t)
+        ids, _, _ = match_groups(local, old, w, next_id=-10**9, order=sorted(local))
+        back = {i: f for f, i in ids.items() if i >= 0}
+        return {t: back[f] for t, f in prev_family.items() if f in back}
+
+    def _assign_ids(self, prev_family, prev_sub, first_new_id) -> None:
+        w = {t: float(c) for t, c in self.tag_artists_.items()}
+        fam_tags: dict[int, set[str]] = {}
+        sub_tags: dict[int, set[str]] = {}
+        for t, s in self._local_sub.items():
+            sub_tags.setdefault(s, set()).add(t)
+            fam_tags.setdefault(int(self._sub_parent[s]), set()).add(t)
+
+        def groups(prev: dict[str, int]) -> dict[int, set[str]]:
+            out: dict[int, set[str]] = {}
+            for t, g in prev.items():
+                if g is not None:
+                    out.setdefault(int(g), set()).add(t)
+            return out
+
+        used = [g for g in list(prev_family.values()) + list(prev_sub.values()) if g is not None]
+        next_id = first_new_id if first_new_id is not None else (max(used) + 1 if used else 0)
+        mass = lambda tags: sum(w.get(t, 1.0) for t in tags)  # noqa: E731
+        fam_order = sorted(fam_tags, key=lambda f: (-mass(fam_tags[f]), f))
+        fam_ids, fam_match, next_id = match_groups(fam_tags, groups(prev_family), w, next_id, fam_order)
+        sub_order = sorted(sub_tags, key=lambda s: (fam_ids[int(self._sub_parent[s])], -mass(sub_tags[s]), s))
+        sub_ids, sub_match, next_id = match_groups(sub_tags, groups(prev_sub), w, next_id, sub_order)
+        self.id_match_ = {"family": [m.__dict__ for m in fam_match], "subfamily": [m.__dict__ for m in sub_match]}
+        self.next_id_ = next_id
+        self.tag_subfamily_ = {t: sub_ids[s] for t, s in self._local_sub.items()}
+        self.tag_family_ = {t: fam_ids[int(self._sub_parent[s])] for t, s in self._local_sub.items()}
+        self.subfamily_parent_ = {sub_ids[s]: fam_ids[int(self._sub_parent[s])] for s in sub_tags}
+        self._index()
+
+    def _describe(self, tagged, D, prev_family) -> None:
+        counts = self.tag_artists_
+        sim = 1.0 - D
+        pos = {t: i for i, t in enumerate(self.clustered_tags_)}
+        fams = self.transform(tagged)
+        subs = self.transform(tagged, level="subfamily")
+
+        def build(tag_group: dict[str, int], per_artist, level: str) -> dict[int, Family]:
+            members: dict[int, list[str]] = {}
+            for t, g in tag_group.items():
+                members.setdefault(g, []).append(t)
+            n_art = {g: 0 for g in members}
+            for gs in per_artist:
+                for g in gs or ():
+                    n_art[g] += 1
+            out = {}
+            for g, tags in members.items():
+                core = [t for t in tags if t in pos]
+                idx = [pos[t] for t in core]
+                cent = ((sim[np.ix_(idx, idx)].sum(axis=1) - 1.0) / (len(idx) - 1)) if len(idx) > 1 else np.ones(len(idx))
+                ranked = [t for t, _ in sorted(zip(core, cent), key=lambda tc: (-tc[1] * math.log1p(counts[tc[0]]), tc[0]))]
+                top = (ranked or sorted(tags, key=lambda t: (-counts[t], t)))[:10]
+                parent = self.subfamily_parent_.get(g) if level == "subfamily" else None
+                out[g] = Family(g, " / ".join(top[:2]), top, len(tags), n_art[g], n_art[g] / self.n_tagged_artists_,
+                                level, parent)
+            return dict(sorted(out.items()))
+
+        self.families_ = build(self.tag_family_, fams, "family")
+        self.subfamilies_ = build(self.tag_subfamily_, subs, "subfamily")
+        self.family_ids_ = sorted(self.families_)
+        self.subfamily_ids_ = sorted(self.subfamilies_)
+        self.k_ = len(self.families_)
+        self.n_subfamilies_ = len(self.subfamilies_)
+        shares = [f.artist_share for f in self.families_.values()]
+        self.largest_share_, self.smallest_share_ = max(shares), min(shares)
+        self.subfamily_largest_share_ = max(f.artist_share for f in self.subfamilies_.values())
+        self.mean_families_per_artist_ = float(np.mean([len(x) for x in fams]))
+        total = sum(counts.values())
+        self.placed_use_share_ = sum(c for t, c in counts.items() if t in self.tag_family_) / total if total else 0.0
+        if prev_family:
+            common = [t for t in self.tag_family_ if t in prev_family]
+            kept = [t for t in common if self.tag_family_[t] == prev_family[t]]
+            self.kept_from_previous_ = len(kept) / len(common) if common else float("nan")
+            uses = sum(counts.get(t, 0) for t in common)
+            self.kept_uses_from_previous_ = sum(counts.get(t, 0) for t in kept) / uses if uses else float("nan")
+        else:
+            self.kept_from_previous_ = self.kept_uses_from_previous_ = None
 
     # ───────────────────────────── using it ─────────────────────────────
+    @property
+    def tag_method_(self) -> dict[str, str]:
+        """Old name of ``tag_placement_``."""
+        return self.tag_placement_
+
+    @property
+    def k_scan_(self) -> list[KScan]:
+        return self.family_scan_
+
+    def _index(self) -> None:
+        self._family_rule = HeadWordIndex(self.tag_family_, self.tag_artists_)
+        self._sub_rule = HeadWordIndex(self.tag_subfamily_, self.tag_artists_) if self.tag_subfamily_ else None
+
     def _check(self) -> None:
         if not hasattr(self, "tag_family_"):
             raise TaxonomyError("GenreTaxonomy is not fitted")
 
-    def assign(self, tag: str) -> int:
-        """Family id of any tag: learned, else the name rule, else the largest family."""
+    def assign(self, tag: str, level: str = "family") -> int | None:
+        """Group id of any tag: learned, else its head word; None when nothing places it."""
         self._check()
         key = str(tag).strip().lower()
-        fam = self.tag_family_.get(key)
-        if fam is None:
-            fam = self._rule.family(key)
-        return self._default_family if fam is None else fam
+        known = self.tag_family_ if level == "family" else self.tag_subfamily_
+        got = known.get(key)
+        if got is None:
+            rule = self._family_rule if level == "family" else self._sub_rule
+            got = rule.best(key) if rule is not None else None
+        return got
 
-    def transform(self, artist_genres) -> list[list[int] | None]:
-        """Sorted family ids per artist; None for unknown genres, [] for none."""
+    def transform(self, artist_genres, level: str = "family") -> list[list[int] | None]:
+        """Sorted group ids per artist; None for unknown genres, [] for none (or none placed)."""
         self._check()
         if hasattr(artist_genres, "get_column"):
             artist_genres = artist_genres.get_column("genres").to_list()
@@ -387,27 +425,26 @@ class GenreTaxonomy:
         for g in artist_genres:
             if g is None:
                 out.append(None)
-            else:
-                out.append(sorted({self.assign(t) for t in g if t is not None and str(t).strip()}))
+                continue
+            ids = {self.assign(t, level) for t in g if t is not None and str(t).strip()}
+            out.append(sorted(i for i in ids if i is not None))
         return out
 
     @classmethod
     def from_assignment(cls, tag_family: dict[str, int], tag_artists: dict[str, int] | None = None,
-                        families: dict[int, Family] | None = None) -> "GenreTaxonomy":
-        """A fitted taxonomy rebuilt from a stored tag → family map (for labelling)."""
+                        families: dict[int, Family] | None = None, tag_subfamily: dict[str, int] | None = None,
+                        subfamilies: dict[int, Family] | None = None) -> "GenreTaxonomy":
+        """A fitted taxonomy rebuilt from stored tag → family (and subfamily) maps, for labelling."""
         self = cls()
-        self.tag_family_ = dict(tag_family)
+        self.tag_family_ = {t: f for t, f in tag_family.items() if f is not None}
+        self.tag_subfamily_ = {t: s for t, s in (tag_subfamily or {}).items() if s is not None}
         self.tag_artists_ = dict(tag_artists or {})
-        self._rule = TokenRule(self.tag_family_, self.tag_artists_)
-        if families:
-            self.families_ = dict(sorted(families.items()))
-            self._default_family = max(families.values(), key=lambda f: (f.n_artists, -f.family_id)).family_id
-        else:
-            sizes: dict[int, int] = {}
-            for t, f in tag_family.items():
-                sizes[f] = sizes.get(f, 0) + self.tag_artists_.get(t, 1)
-            self._default_family = max(sorted(sizes), key=lambda f: sizes[f])
-        self.family_ids_ = sorted(set(self.tag_family_.values()))
+        self.families_ = dict(sorted((families or {}).items()))
+        self.subfamilies_ = dict(sorted((subfamilies or {}).items()))
+        self.family_ids_ = sorted(self.families_) or sorted(set(self.tag_family_.values()))
+        self.subfamily_ids_ = sorted(self.subfamilies_) or sorted(set(self.tag_subfamily_.values()))
+        self.subfamily_parent_ = {s.family_id: s.parent_id for s in self.subfamilies_.values()}
+        self._index()
         return self
 
 

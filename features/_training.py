@@ -25,10 +25,11 @@ class TrainingData:
     artist_ids: list[str]
     X: pl.DataFrame           # numeric features only (Float64), no ids or names
     Y: np.ndarray             # n × k 0/1, columns in family_ids order
-    family_ids: list[int]
+    family_ids: list[int]     # the groups of ``level`` (families by default)
     family_names: list[str]
     fold: np.ndarray          # 'train' | 'test' per row
     cv_fold: np.ndarray       # 0-4 for train rows, -1 for test rows
+    level: str = "family"     # 'family' (the headline) or 'subfamily'
 
 
 @dataclass
@@ -39,7 +40,7 @@ class UnlabeledData:
     taxonomy_version: int
     artist_ids: list[str]
     X: pl.DataFrame
-    state: np.ndarray         # 'untagged' | 'unknown'
+    state: np.ndarray         # 'untagged' | 'unknown' | 'unplaced'
 
 
 def resolve_version(con: duckdb.DuckDBPyConnection, snapshot_id: str, taxonomy_version: int | None) -> int:
@@ -75,29 +76,39 @@ def _features(con, where: str, params: list, extra: str, extra_join: str = "") -
     return pl.from_arrow(fetch_arrow(con.sql(sql, params=params)))
 
 
-def training_data(con: duckdb.DuckDBPyConnection, snapshot_id: str, taxonomy_version: int | None = None) -> TrainingData:
-    """Tagged artists with features X, multi-hot families Y and the stored split."""
+def _has_levels(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'genre_families' "
+                            "AND column_name = 'level' AND database_name = current_database()").fetchall()[0][0])
+
+
+def training_data(con: duckdb.DuckDBPyConnection, snapshot_id: str, taxonomy_version: int | None = None,
+                  level: str = "family") -> TrainingData:
+    """Tagged artists with features X, multi-hot groups Y of ``level`` and the stored split."""
+    if level not in ("family", "subfamily"):
+        raise UsageError(f"unknown taxonomy level {level!r}; use family or subfamily")
     version = resolve_version(con, snapshot_id, taxonomy_version)
+    column = "l.families" if level == "family" else "l.subfamilies AS families"
     df = _features(
         con,
         "l.snapshot_id = ? AND l.taxonomy_version = ? AND l.state = 'tagged'",
         [snapshot_id, version],
-        "l.families, s.fold AS _fold, s.cv_fold AS _cv_fold",
+        f"{column}, s.fold AS _fold, s.cv_fold AS _cv_fold",
         "JOIN splits s ON s.snapshot_id = l.snapshot_id AND s.taxonomy_version = l.taxonomy_version "
         "AND s.artist_id = l.artist_id",
     )
-    fams = con.execute("SELECT family_id, name FROM genre_families WHERE version = ? ORDER BY family_id",
-                       [version]).fetchall()
+    where = "AND coalesce(level, 'family') = ?" if _has_levels(con) else "AND 'family' = ?"
+    fams = con.execute(f"SELECT family_id, name FROM genre_families WHERE version = ? {where} ORDER BY family_id",
+                       [version, level]).fetchall()
     family_ids = [int(f) for f, _ in fams]
     Y = multi_hot(df.get_column("families").to_list(), family_ids)
     X = df.drop(["artist_id", "families", "_fold", "_cv_fold"])
     return TrainingData(snapshot_id, version, df.get_column("artist_id").to_list(), X, Y, family_ids,
                         [n for _, n in fams], np.array(df.get_column("_fold").to_list(), dtype=object),
-                        df.get_column("_cv_fold").to_numpy().astype(int))
+                        df.get_column("_cv_fold").to_numpy().astype(int), level)
 
 
 def unlabeled_data(con: duckdb.DuckDBPyConnection, snapshot_id: str, taxonomy_version: int | None = None) -> UnlabeledData:
-    """Artists whose genres are empty or unknown, with the same feature columns as training_data."""
+    """Artists without a placed tag (genres empty, unknown, or no tag placed), same columns as training_data."""
     version = resolve_version(con, snapshot_id, taxonomy_version)
     df = _features(con, "l.snapshot_id = ? AND l.taxonomy_version = ? AND l.state <> 'tagged'",
                    [snapshot_id, version], "l.state")

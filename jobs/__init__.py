@@ -7,15 +7,20 @@
 - :func:`run_demo` is ``make demo``: emulator → crawl → snapshot → build → retrain → report.
 """
 
-from ._definitions import CYCLE_STEPS, JOBS, JobContext, JobOption, JobOutcome, JobSpec
+from ._installation import InstallationClash, check_installation
+
+check_installation()  # before anything below imports a package that may be someone else's
+
+from ._job_catalog import CYCLE_STEPS, JOBS
+from ._job_spec import JobContext, JobOption, JobOutcome, JobSpec
 from ._runner import get_job, list_jobs, record_missed, run_job
 from ._runs import STATUSES, JobRunRecord, job_history
 from ._scheduler import (
-    SchedulerLock,
     SchedulerLockedError,
     effective_schedules,
     grace_seconds,
     run_scheduler,
+    scheduler_lock,
 )
 
 
@@ -35,15 +40,16 @@ def run_demo(*args, **kwargs):
 
 __all__ = [
     "CYCLE_STEPS",
+    "InstallationClash",
     "JOBS",
-    "STATUSES",
     "JobContext",
     "JobOption",
     "JobOutcome",
     "JobRunRecord",
     "JobSpec",
-    "SchedulerLock",
+    "STATUSES",
     "SchedulerLockedError",
+    "check_installation",
     "effective_schedules",
     "get_job",
     "grace_seconds",
@@ -53,5 +59,6 @@ __all__ = [
     "run_demo",
     "run_job",
     "run_scheduler",
+    "scheduler_lock",
     "write_report",
 ]

@@ -2,7 +2,8 @@
 
 Start the local Spotify emulator on a catalog (MusicOSet when the data directory has it, else a
 synthetic one), crawl it under its rate limit, publish a snapshot, build features and the genre
-taxonomy, train and evaluate models, predict, write the report, and print a summary. Every step is
+taxonomy, train and evaluate models, predict, write the report, publish a snapshot holding the
+predictions and models (what ``genrestore sql`` reads), and print a summary. Every step is
 an ordinary job run (trigger ``demo``) recorded in ``job_runs``. Re-running continues the crawl
 from the stored frontier and adds a snapshot and a report.
 """
@@ -130,7 +131,7 @@ def _fmt_counts(counts: dict[str, Any], keys: tuple[str, ...]) -> str:
 
 def run_demo(settings: Settings, *, artists: int = 1500, crawl_minutes: float = 2.0, rate: int = 600,
              synthetic: bool = False, progress: bool = False) -> DemoSummary:
-    from ingest.emulator.testing import running_emulator
+    from ingest.emulator.running import running_emulator
 
     t0 = time.monotonic()
     notes: list[str] = []
@@ -150,7 +151,7 @@ def run_demo(settings: Settings, *, artists: int = 1500, crawl_minutes: float = 
         })
         steps: list[tuple[str, dict[str, Any]]] = [
             ("crawl", {"seeds": ",".join(seeds) or None, "max_minutes": crawl_minutes}),
-            ("snapshot", {}), ("build", {}), ("retrain", {}), ("report", {}),
+            ("snapshot", {}), ("build", {}), ("retrain", {}), ("report", {}), ("publish", {}),
         ]
         for name, opts in steps:
             s0 = time.monotonic()
@@ -183,10 +184,11 @@ def _summarize(settings: Settings, records: list[JobRunRecord], timings: dict[st
     crawl = by.get("crawl")
     if crawl and crawl.counts:
         c = crawl.counts
-        figures["crawl"] = {k: c.get(k) for k in ("requests", "responses_429", "errors", "entities", "pending")}
+        figures["crawl"] = {k: c.get(k) for k in ("requests", "responses_429", "errors", "inserted", "updated", "pending")}
         lines.append(f"  crawl: {_fmt_counts(c, ('requests', 'responses_429', 'errors', 'units_done', 'pending'))}")
-        if isinstance(c.get("entities"), dict):
-            lines.append("         entities written: " + ", ".join(f"{k} {v:,}" for k, v in sorted(c["entities"].items())))
+        for key in ("inserted", "updated"):
+            if isinstance(c.get(key), dict) and c[key]:
+                lines.append(f"         rows {key}: " + ", ".join(f"{k} {v:,}" for k, v in sorted(c[key].items())))
     snap = by.get("snapshot")
     if snap and snap.snapshot_id:
         figures["snapshot_id"] = snap.snapshot_id
@@ -212,7 +214,7 @@ def _summarize(settings: Settings, records: list[JobRunRecord], timings: dict[st
         figures["key_figures"] = key
         shown = [(label, key.get(k)) for label, k in (
             ("artists", "artists"), ("with genre tags", "artists_tagged"), ("genre tags", "genres"),
-            ("genre families", "genre_families"), ("predictions for untagged artists", "predictions"))]
+            ("genre families", "genre_families"), ("untagged artists with predictions", "artists_with_predictions"))]
         text = ", ".join(f"{label} {v:,}" for label, v in shown if isinstance(v, int))
         if text:
             lines.append(f"  warehouse now: {text}")
@@ -229,8 +231,9 @@ def _summarize(settings: Settings, records: list[JobRunRecord], timings: dict[st
         lines.append(f"  report     {Path(html).parent.parent / 'report.html'}  (this run: {html})")
     lines.append("")
     lines.append("  query it:  genrestore sql \"SELECT genre, count(*) AS artists FROM artist_genres GROUP BY 1 ORDER BY 2 DESC LIMIT 10\"")
+    lines.append("             genrestore sql \"SELECT count(*) FROM predictions\"   (the published snapshot holds them)")
     lines.append("             genrestore schema            (tables and columns)   genrestore jobs history")
     lines.append(f"  wall time {timings['total']:.0f}s")
-    ok = all(r.status in ("succeeded", "skipped") for r in records) and len(records) == 5
+    ok = all(r.status in ("succeeded", "skipped") for r in records) and len(records) == 6
     figures["statuses"] = {r.job: r.status for r in records}
     return DemoSummary(ok=ok, text="\n".join(lines), figures=json.loads(json.dumps(figures, default=str)), records=records)

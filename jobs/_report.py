@@ -24,13 +24,15 @@ import warehouse
 from warehouse import Settings, SnapshotInfo, Writer
 
 from . import _report_data as data
+from . import _report_figures as figures
+from . import _report_morning as morning
 from . import _report_models as models
 from . import _report_plots as plots
 from ._runs import utcnow
 
 SECTIONS = (
-    "since_last_report", "snapshot_diff", "crawl_health", "job_runs", "taxonomy", "label_drift",
-    "models", "per_family", "feature_drift",
+    "attention", "predictions", "since_last_report", "snapshot_diff", "crawl_health", "job_runs", "taxonomy",
+    "label_drift", "models", "parameters", "per_family", "feature_drift", "trend",
 )
 
 
@@ -59,6 +61,11 @@ def _versions() -> dict[str, str]:
 def _pick_snapshots(settings: Settings, live: duckdb.DuckDBPyConnection,
                     for_run: str | None) -> tuple[SnapshotInfo | None, SnapshotInfo | None]:
     snaps = [s for s in warehouse.list_snapshots(settings.snapshots_path) if Path(s.path).exists()]
+    # Snapshots published after a pipeline (the publish job) repeat the data of the snapshot it ran
+    # on; reporting on or comparing with them would find no features built for their ids.
+    published = _published_snapshot_ids(live)
+    if for_run is None:
+        snaps = [s for s in snaps if s.snapshot_id not in published] or snaps
     if not snaps:
         return None, None
     cur = snaps[-1]
@@ -75,6 +82,13 @@ def _pick_snapshots(settings: Settings, live: duckdb.DuckDBPyConnection,
         cur = matches[0]
     i = [s.snapshot_id for s in snaps].index(cur.snapshot_id)
     return cur, (snaps[i - 1] if i > 0 else None)
+
+
+def _published_snapshot_ids(live: duckdb.DuckDBPyConnection) -> set[str]:
+    if "job_runs" not in data.tables_of(live):
+        return set()
+    got = live.execute("SELECT snapshot_id FROM job_runs WHERE job = 'publish' AND snapshot_id IS NOT NULL").fetchall()
+    return {r[0] for r in got}
 
 
 def _previous_report(live: duckdb.DuckDBPyConnection, before_snapshot: SnapshotInfo | None) -> dict | None:
@@ -107,7 +121,9 @@ def _key_figures(content: dict[str, Any]) -> dict[str, Any]:
         "genre_families": len(labels.get("families", [])) or None,
         "champion_metric": m.get("champion_value"),
         "champion_metric_name": m.get("metric"),
-        "predictions": m.get("predicted_artists", m.get("predictions")),
+        "artists_with_predictions": (content.get("predictions") or {}).get("artists_with_predictions",
+                                                                            m.get("predicted_artists")),
+        "prediction_rows": (content.get("predictions") or {}).get("prediction_rows"),
         "drifted_features": drift.get("drifted"),
     }
 
@@ -135,6 +151,7 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
     report_id = f"{now:%Y%m%dT%H%M%S}Z-{secrets.token_hex(2)}"
     cur, prev = _pick_snapshots(settings, live, for_run)
     content: dict[str, Any] = {
+        "schema_version": morning.SCHEMA_VERSION,
         "report_id": report_id, "created_at": now.isoformat(timespec="seconds"), "job_run_id": job_run_id,
         "snapshot": None if cur is None else {"snapshot_id": cur.snapshot_id, "created_at": cur.created_at,
                                               "rows": sum(cur.row_counts.values()), "content_hash": cur.content_hash},
@@ -161,7 +178,7 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
 
     if cur is None:
         for s in SECTIONS:
-            if s not in ("job_runs", "crawl_health"):
+            if s not in ("job_runs", "crawl_health", "attention", "trend"):
                 sections[s] = "no snapshot published yet (run the snapshot job)"
                 content[s] = None
         since = None
@@ -192,7 +209,11 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
         if crawl and crawl["recent"]:
             images["crawl_health"].append({"title": "Crawl runs", "src": plots.crawl_runs_plot(crawl["recent"])})
         guarded("job_runs", lambda: data.job_runs_summary(live, since, job_run_id))
-        guarded("taxonomy", lambda: models.taxonomy_changes(live, cur.snapshot_id))
+        tax = guarded("taxonomy", lambda: models.taxonomy_changes(live, cur.snapshot_id))
+        if tax and tax.get("groups"):
+            tree = _taxonomy_tree(tax)
+            if tree:
+                images["taxonomy"].append({"title": "Genre families and their subfamilies", "src": tree})
         labels = guarded("label_drift", lambda: data.label_drift(live, cur.snapshot_id, prev.snapshot_id if prev else None))
         if labels:
             fams = labels["families"]
@@ -200,7 +221,15 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
                 [f["name"] for f in fams], [100 * f["current"] for f in fams],
                 [None if f["previous"] is None else 100 * f["previous"] for f in fams] if labels["compared_with"] else None,
                 "Share of labelled artists per genre family", "% of artists")})
-        guarded("models", lambda: models.champion_vs_challenger(live, cur.snapshot_id))
+        model_section = guarded("models", lambda: models.champion_vs_challenger(live, cur.snapshot_id))
+        guarded("parameters", lambda: morning.parameters(live, model_section))
+        preds = guarded("predictions", lambda: morning.predictions(live, cur.snapshot_id))
+        if preds:
+            images["predictions"].append({"title": "Top family per artist", "src": plots.paired_bars(
+                [r["family"] for r in preds["top_families"]], [r["artists"] for r in preds["top_families"]], None,
+                "Artists per predicted top family", "artists")})
+            images["predictions"].append({"title": "Confidence", "src": figures.confidence_histogram(
+                preds["confidence_histogram"])})
         fam = guarded("per_family", lambda: models.per_family(live, cur.snapshot_id))
         if fam:
             rows_ = [r for r in fam["families"] if r.get("f1") is not None]
@@ -209,13 +238,19 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
                     [r["name"] for r in rows_], [r["f1"] for r in rows_],
                     [r.get("champion_f1") for r in rows_] if any(r.get("champion_f1") is not None for r in rows_) else None,
                     "F1 per genre family (challenger vs champion)", "F1")})
-        curves = None
-        try:
-            curves = models.pr_curves(live, cur.snapshot_id, settings)
-        except (duckdb.Error, KeyError, ValueError, TypeError, OSError):
-            curves = None
-        if curves:
-            images["per_family"].append({"title": "Precision-recall curves", "src": plots.pr_curves(curves)})
+        dots = None
+        try:  # 25 overlapping PR curves are unreadable: one dot with its interval per family instead
+            if model_section:
+                art = morning.load_artifact(live, morning.rows(
+                    live, "SELECT artifact_path FROM models WHERE model_id = ?",
+                    [model_section["challenger_id"]])[0]["artifact_path"])
+                dots = morning.family_intervals(art)
+        except (duckdb.Error, KeyError, ValueError, TypeError, OSError, IndexError):
+            dots = None
+        if dots and content.get("per_family"):
+            content["per_family"]["auprc_intervals"] = data.clean(dots)
+            images["per_family"].append({"title": "Average precision per family with intervals",
+                                         "src": figures.family_dots(dots)})
         imp = None
         try:
             imp = models.importance_changes(live, cur.snapshot_id)
@@ -233,6 +268,11 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
 
     content["key_figures"] = _key_figures(content)
     guarded("since_last_report", lambda: _since_last(content["key_figures"], _previous_report(live, cur)))
+    trend = guarded("trend", lambda: morning.trend(live, content))
+    if trend:
+        images["trend"].append({"title": "Trends", "src": figures.trend_multiples(trend["nights"])})
+    content["attention"] = data.clean(morning.attention(content))
+    sections["attention"] = "available"
     content["sections"] = sections
 
     html = _render(content, sections, images)
@@ -272,10 +312,26 @@ def _fmt(v: Any) -> str:
         return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3f}".rstrip("0").rstrip(".") if v != int(v) else f"{v:.0f}"
     if isinstance(v, int):
         return f"{v:,}"
+    if isinstance(v, dict) and set(v) == {"value", "low", "high"}:  # an interval
+        return "–" if v["low"] is None else f"{_fmt(v['low'])} – {_fmt(v['high'])}"
     if isinstance(v, (list, dict)):
         s = json.dumps(v, default=str)
         return s if len(s) <= 160 else s[:157] + "…"
     return str(v)
+
+
+def _taxonomy_tree(tax: dict) -> str | None:
+    """The two-level tree of the newest taxonomy version as a data URI (None if it cannot be drawn)."""
+    try:
+        from types import SimpleNamespace
+
+        from features._plots import taxonomy_tree_figure
+    except ImportError:
+        return None
+    groups = [SimpleNamespace(**g) for g in tax["groups"]]
+    fig = taxonomy_tree_figure([g for g in groups if g.level == "family"], [g for g in groups if g.level == "subfamily"],
+                               f"taxonomy version {tax['version']}: bars = share of tagged artists")
+    return plots.to_data_uri(fig)
 
 
 def _render(content: dict[str, Any], sections: dict[str, str], images: dict[str, list]) -> str:

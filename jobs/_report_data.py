@@ -149,7 +149,7 @@ def job_runs_summary(live: duckdb.DuckDBPyConnection, since: datetime | None,
     if not got:
         return None, "no job runs recorded in this period"
     failures = rows(live, f"""
-        SELECT run_id, job, started_at, error FROM job_runs {where} AND
+        SELECT run_id, job, status, started_at, error FROM job_runs {where} AND
         status IN ('failed', 'missed', 'abandoned') ORDER BY started_at DESC LIMIT 10""", params)
     return {"by_job": got, "problems": failures}, None
 

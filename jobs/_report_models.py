@@ -35,13 +35,19 @@ def taxonomy_changes(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple
     if not versions:
         return None, "genre_taxonomy is empty"
     new_v = versions[0]
-    new = dict(live.execute(f"SELECT {tag}, {fam} FROM genre_taxonomy WHERE {ver} = ?", [new_v]).fetchall())
+    placed = f"AND {fam} IS NOT NULL"  # unplaced long-tail tags have no family
+    new = dict(live.execute(f"SELECT {tag}, {fam} FROM genre_taxonomy WHERE {ver} = ? {placed}", [new_v]).fetchall())
     out: dict[str, Any] = {"version": new_v, "tags": len(new), "families": len(set(new.values()))}
     if "genre_taxonomy_versions" in tables_of(live):
+        vcols = columns_of(live, "genre_taxonomy_versions")
+        extra = [c for c in ("n_subfamilies", "subfamily_bootstrap_ari", "placed_use_share", "kept_uses_from_previous",
+                             "n_clustered_tags") if c in vcols]
         got = rows(live, "SELECT k, mean_bootstrap_ari, silhouette, largest_share, smallest_share, "
-                   "kept_from_previous, n_tagged_artists FROM genre_taxonomy_versions WHERE version = ?", [new_v])
+                   f"kept_from_previous, n_tagged_artists{''.join(', ' + c for c in extra)} "
+                   "FROM genre_taxonomy_versions WHERE version = ?", [new_v])
         if got:
             out["figures"] = got[0]
+        out.update(_levels_and_routes(live, new_v, vcols))
     names = _names(live)
     if names:
         out["family_names"] = {str(k): v for k, v in names.items()}
@@ -49,7 +55,7 @@ def taxonomy_changes(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple
         out["note"] = "first taxonomy version: nothing to compare with"
         return out, None
     old_v = versions[1]
-    old = dict(live.execute(f"SELECT {tag}, {fam} FROM genre_taxonomy WHERE {ver} = ?", [old_v]).fetchall())
+    old = dict(live.execute(f"SELECT {tag}, {fam} FROM genre_taxonomy WHERE {ver} = ? {placed}", [old_v]).fetchall())
     out.update(_compare(old, new))
     label = lambda f: f"{f} {names[f]}" if f in names else f  # noqa: E731
     for m in out["moved_sample"]:
@@ -61,6 +67,36 @@ def taxonomy_changes(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple
     out["previous_version"] = old_v
     out["previous_families"] = len(set(old.values()))
     return out, None
+
+
+def _levels_and_routes(live, version, vcols: dict) -> dict[str, Any]:
+    """Both levels of the version (for the tree picture), placement routes, and how its ids were matched."""
+    import json
+
+    out: dict[str, Any] = {}
+    fcols = columns_of(live, "genre_families") if "genre_families" in tables_of(live) else {}
+    if {"level", "parent_id"} <= set(fcols):
+        groups = rows(live, "SELECT family_id, name, level, parent_id, n_artists, artist_share, top_tags "
+                      "FROM genre_families WHERE version = ? ORDER BY family_id", [version])
+        out["groups"] = [{**g, "top_tags": list(g["top_tags"] or [])} for g in groups]
+    if {"placement", "id_match", "previous_version"} <= set(vcols):
+        got = rows(live, "SELECT placement, id_match, previous_version FROM genre_taxonomy_versions WHERE version = ?",
+                   [version])
+        if got:
+            placement = json.loads(got[0]["placement"] or "{}")
+            out["routes"] = [{"route": r, "tags": n} for r, n in sorted(placement.get("routes", {}).items(),
+                                                                        key=lambda x: -x[1])]
+            val = placement.get("validation", {})
+            out["route_accuracy"] = [{"route": r, "accuracy": v.get("accuracy"), "coverage": v.get("coverage")}
+                                     for r, v in ((r, val.get(r, {})) for r in ("head-word", "fma"))
+                                     if v.get("available") and v.get("answered")]
+            names = {g["family_id"]: g["name"] for g in out.get("groups", [])}
+            match = json.loads(got[0]["id_match"] or "{}")
+            if got[0]["previous_version"] is not None:
+                out["id_match"] = [{"level": lvl, "id": f"{m['new_id']} {names.get(m['new_id'], '')}".strip(),
+                                    "previous_id": m["previous_id"], "jaccard": m["jaccard"]}
+                                   for lvl in ("family", "subfamily") for m in match.get(lvl, [])]
+    return out
 
 
 def _compare(old: dict[str, Any], new: dict[str, Any], share: float = 0.25) -> dict[str, Any]:
@@ -142,9 +178,9 @@ def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) ->
         b = m_prev.get(name)
         comparison.append({
             "metric": name, "challenger": a["value"],
-            "challenger_95ci": None if a["ci_low"] is None else f"{a['ci_low']:.3f} – {a['ci_high']:.3f}",
+            "challenger_95ci": None if a["ci_low"] is None else {"value": a["value"], "low": a["ci_low"], "high": a["ci_high"]},
             "champion": b["value"] if b else None,
-            "champion_95ci": None if not b or b["ci_low"] is None else f"{b['ci_low']:.3f} – {b['ci_high']:.3f}",
+            "champion_95ci": None if not b or b["ci_low"] is None else {"value": b["value"], "low": b["ci_low"], "high": b["ci_high"]},
             "difference": None if not b or a["value"] is None or b["value"] is None else a["value"] - b["value"],
         })
     comp = counts.get("comparison") or {}
@@ -170,7 +206,7 @@ def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) ->
         out["headline"] = [{
             "metric": comp.get("metric", head), "challenger": comp["challenger"], "champion": comp["champion"],
             "difference": comp.get("diff"),
-            "difference_95ci": None if comp.get("ci_low") is None else f"{comp['ci_low']:+.4f} – {comp['ci_high']:+.4f}",
+            "difference_95ci": None if comp.get("ci_low") is None else {"value": comp.get("diff"), "low": comp["ci_low"], "high": comp["ci_high"]},
             "test_rows": comp.get("n_rows"), "same_test_set": comp.get("same_test_set"),
         }]
         out["headline_columns"] = ["metric", "challenger", "champion", "difference", "difference_95ci",

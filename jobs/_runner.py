@@ -16,7 +16,8 @@ import duckdb
 
 from warehouse import GenrestoreError, Settings, UsageError, Writer, WriterLockedError
 
-from ._definitions import JOBS, JobContext, JobOutcome, JobSpec
+from ._job_catalog import JOBS
+from ._job_spec import JobContext, JobOutcome, JobSpec
 from ._runs import (
     JobRunRecord,
     append_pending,

@@ -29,11 +29,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping
 
-from warehouse import ConfigError, GenrestoreError, JobSchedule, Settings, UsageError
-from warehouse._lock import ProcessLock, describe_holder
-from warehouse.settings import _default_schedules, register_schedule_check
+from warehouse import (
+    ConfigError,
+    GenrestoreError,
+    JobSchedule,
+    ProcessLock,
+    Settings,
+    UsageError,
+    default_schedules,
+    describe_holder,
+    register_schedule_check,
+)
 
-from ._definitions import JOBS
+from ._job_catalog import JOBS
 from ._runner import record_missed, run_job
 
 log = logging.getLogger("genrestore.scheduler")
@@ -45,7 +53,7 @@ class SchedulerLockedError(GenrestoreError):
     """Another scheduler already runs on this var/ directory."""
 
 
-def SchedulerLock(path: Path) -> ProcessLock:
+def scheduler_lock(path: Path) -> ProcessLock:
     """The lock that keeps a second scheduler off the same var/ directory."""
     return ProcessLock(path, refused=lambda holder: SchedulerLockedError(
         f"a scheduler already runs on {path.parent}: {describe_holder(holder)}; "
@@ -73,7 +81,7 @@ register_schedule_check(check_schedules)
 def effective_schedules(settings: Settings) -> dict[str, JobSchedule]:
     """The configured schedules over the defaults (a job named in the configuration replaces its
     default entry; the others keep theirs), validated."""
-    merged = dict(_default_schedules())
+    merged = dict(default_schedules())
     merged.update(settings.schedules)
     check_schedules(merged)
     return merged
@@ -220,7 +228,7 @@ def run_scheduler(settings: Settings, *, stop_event: threading.Event | None = No
     schedules = effective_schedules(settings)
     triggers = {name: make_trigger(name, s) for name, s in schedules.items() if s.enabled}
     var = Path(settings.var_dir)
-    lock = SchedulerLock(var / "scheduler.lock").acquire()
+    lock = scheduler_lock(var / "scheduler.lock").acquire()
     stop_event = stop_event or threading.Event()
     failed: list[BaseException] = []
     executor = ThreadPoolExecutor(max_workers=1)

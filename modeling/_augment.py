@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ._estimators import tune_thresholds
+from ._thresholds import tune_thresholds
 from ._protocols import feature_group
 
 MASKABLE = frozenset({"audio", "popularity", "catalog", "text", "release"})
@@ -99,6 +99,6 @@ class MissingnessAugmented(BaseEstimator):
         return self.base.predict_proba(X)
 
     def predict(self, X):
-        from ._estimators import decode
+        from ._thresholds import decode
 
         return decode(self.predict_proba(X), self.thresholds_)

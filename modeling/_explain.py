@@ -16,7 +16,7 @@ from ._protocols import feature_group, groups_present
 
 def _lightgbm_core(est):
     """The LightGBMFamilies inside wrappers (calibration, augmentation), or None."""
-    from ._estimators import LightGBMFamilies
+    from ._boosted import LightGBMFamilies
 
     seen = 0
     while est is not None and seen < 5:

@@ -21,8 +21,7 @@ GROUPS = ("text", "release", "graph")
 
 def add_stateless_groups(data, con, snapshot_id, groups=("text", "release")) -> list[str]:
     """Append the text / release-structure columns to ``data.X`` (before any fold_X exists)."""
-    from features._text_release import (RELEASE_FEATURES, TEXT_FEATURES, artist_release_features,
-                                        artist_text_features)
+    from features import RELEASE_FEATURES, TEXT_FEATURES, artist_release_features, artist_text_features
 
     added = []
     with snapshot_connection(con, snapshot_id) as source:
@@ -41,7 +40,8 @@ def add_stateless_groups(data, con, snapshot_id, groups=("text", "release")) -> 
 def add_graph_labels(data, con, snapshot_id) -> None:
     """Append the graph-label block to ``data.X`` (training labels visible) and to every
     ``data.fold_X[f]`` (fold f hidden as well)."""
-    from features._graph_labels import feature_names, graph_block, label_graph
+    from features import graph_block, label_graph
+    from features import graph_feature_names as feature_names
 
     with snapshot_connection(con, snapshot_id) as source:
         graph = label_graph(source, extra_nodes=data.ids)
@@ -71,43 +71,45 @@ def _add_columns(Xdf: pl.DataFrame, names, block) -> pl.DataFrame:
     return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(names)])
 
 
-def with_text(con, snap, Xdf: pl.DataFrame, artist_ids, art: dict) -> pl.DataFrame:
-    from features._text_release import TEXT_FEATURES, artist_text_features
+def with_text(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
+    from features import TEXT_FEATURES, artist_text_features
 
-    if not set(TEXT_FEATURES) & set(art["feature_names"]):
+    if not set(TEXT_FEATURES) & set(art.feature_names):
         return Xdf
     with snapshot_connection(con, snap) as source:
         return _add_columns(Xdf, TEXT_FEATURES, artist_text_features(source, artist_ids))
 
 
-def with_release(con, snap, Xdf: pl.DataFrame, artist_ids, art: dict) -> pl.DataFrame:
-    from features._text_release import RELEASE_FEATURES, artist_release_features
+def with_release(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
+    from features import RELEASE_FEATURES, artist_release_features
 
-    if not set(RELEASE_FEATURES) & set(art["feature_names"]):
+    if not set(RELEASE_FEATURES) & set(art.feature_names):
         return Xdf
     with snapshot_connection(con, snap) as source:
         return _add_columns(Xdf, RELEASE_FEATURES, artist_release_features(source, artist_ids))
 
 
-def with_graph(con, snap, Xdf: pl.DataFrame, artist_ids, art: dict) -> pl.DataFrame:
+def with_graph(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
     """Production: every tagged artist's label is visible (the scored artists have none)."""
-    from features._graph_labels import PREFIX, feature_names, label_graph
+    from features import GRAPH_PREFIX as PREFIX
+    from features import graph_feature_names as feature_names
+    from features import label_graph
 
-    if not any(n.startswith(PREFIX) for n in art["feature_names"]):
+    if not any(n.startswith(PREFIX) for n in art.feature_names):
         return Xdf
     import features
 
     td = features.training_data(con, snap)
     pos = {str(f): j for j, f in enumerate(td.family_ids)}
-    Y = np.zeros((len(td.artist_ids), len(art["label_ids"])))
-    for j, lid in enumerate(art["label_ids"]):
+    Y = np.zeros((len(td.artist_ids), len(art.label_ids)))
+    for j, lid in enumerate(art.label_ids):
         if str(lid) in pos:
             Y[:, j] = np.asarray(td.Y)[:, pos[str(lid)]]
     with snapshot_connection(con, snap) as source:
         graph = label_graph(source, extra_nodes=[*artist_ids, *td.artist_ids])
     seen = {str(a): Y[i] for i, a in enumerate(td.artist_ids)}
     block = graph.block([str(a) for a in artist_ids], seen, Y.shape[1])
-    return _add_columns(Xdf, feature_names(art["label_ids"]), block)
+    return _add_columns(Xdf, feature_names(art.label_ids), block)
 
 
 # ─────────────────────────────── the target population ───────────────────────────────
@@ -116,14 +118,13 @@ def untagged_matrix(con, snapshot_id, feature_names) -> tuple[list[str], np.ndar
     """(ids, matrix) of the snapshot's untagged/unknown artists over ``feature_names``: the
     label-free groups filled, label-derived ones (collaborators, graph) left NaN."""
     import features
-    from features._text_release import (RELEASE_FEATURES, TEXT_FEATURES, artist_release_features,
-                                        artist_text_features)
+    from features import RELEASE_FEATURES, TEXT_FEATURES, artist_release_features, artist_text_features
 
     from ._artist_type import FEATURES as TYPE_FEATURES
     from ._artist_type import artist_type_onehot, artist_types
     from ._name_cues import FEATURES as NAME_FEATURES
     from ._name_cues import artist_names, name_cues
-    from ._tasks import _numeric_matrix
+    from ._tasks import numeric_matrix
 
     ud = features.unlabeled_data(con, snapshot_id)
     ids = [str(a) for a in ud.artist_ids]
@@ -137,7 +138,7 @@ def untagged_matrix(con, snapshot_id, feature_names) -> tuple[list[str], np.ndar
 
     if not ids:
         return ids, out
-    put(list(ud.X.columns), _numeric_matrix(ud.X))
+    put(list(ud.X.columns), numeric_matrix(ud.X))
     wanted = set(feature_names)
     if wanted & set(NAME_FEATURES):
         put(NAME_FEATURES, name_cues(artist_names(con, snapshot_id, ids)))

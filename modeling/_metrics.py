@@ -7,7 +7,7 @@ re-scored on a challenger's test set, and the reproduction protocols.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable
 
 import numpy as np
 from scipy.stats import rankdata, spearmanr
@@ -121,10 +121,6 @@ def macro_auroc_mc(y: np.ndarray, P: np.ndarray) -> float:
     return macro_auroc_ml(Y, P)
 
 
-def accuracy_mc(y: np.ndarray, P: np.ndarray) -> float:
-    return float(np.mean(P.argmax(axis=1) == y))
-
-
 def regression_metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     y = np.asarray(y, dtype=float)
     pred = np.asarray(pred, dtype=float)
@@ -221,7 +217,3 @@ def _resamples(n: int, n_boot: int, rng: np.random.Generator, groups: np.ndarray
         pick = rng.integers(0, len(uniq), len(uniq))
         yield np.concatenate([members[g] for g in pick])
 
-
-def mean_of(values: Sequence[float]) -> float:
-    arr = np.asarray(values, dtype=float)
-    return float(np.nanmean(arr)) if np.isfinite(arr).any() else float("nan")

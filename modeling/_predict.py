@@ -13,49 +13,22 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
+import features
 from warehouse import UsageError, insert_rows
 
-from ._registry import (Comparison, ModelRecord, PromotionRefused, _now, champion_of, load_artifact, promote,
-                        resolve_snapshot_id, train)
-from ._tasks import _numeric_matrix
+from ._artifacts import ModelArtifact
+from ._promotion import Comparison, PromotionRefused, promote
+from ._registry import ModelRecord, champion_of, now
+from ._tasks import numeric_matrix, resolve_snapshot_id
+from ._train import train
 
 TASK = "artist-families"
 # Issue 16: calibrated, trained for missing groups, judged on the untagged-like protocol.
 RETRAIN_ESTIMATOR = "lightgbm-calibrated"
 
 
-def _reasons(con, snapshot_id: str, artist_ids: list[str], given=None) -> list[str]:
-    """'untagged' (genres = []) or 'unknown' (genres NULL) per artist."""
-    if given is not None:
-        return [str(r) for r in given]
-    has_labels = con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'artist_labels' AND column_name = 'state' "
-        "AND database_name = current_database()").fetchall()[0][0]
-    ids = pl.DataFrame({"artist_id": artist_ids})
-    con.register("_predict_ids", ids.to_arrow())
-    try:
-        if has_labels:
-            snap_col = con.execute(
-                "SELECT count(*) FROM duckdb_columns() WHERE table_name = 'artist_labels' AND column_name = 'snapshot_id' "
-                "AND database_name = current_database()").fetchall()[0][0]
-            where = "AND l.snapshot_id = ?" if snap_col else ""
-            rows = con.execute(
-                f"SELECT i.artist_id, l.state FROM _predict_ids i LEFT JOIN artist_labels l "
-                f"ON l.artist_id = i.artist_id {where}", [snapshot_id] if snap_col else []).fetchall()
-        else:
-            rows = con.execute(
-                "SELECT i.artist_id, CASE WHEN a.genres IS NULL THEN 'unknown' WHEN len(a.genres) = 0 THEN 'untagged' "
-                "ELSE 'tagged' END FROM _predict_ids i LEFT JOIN artists a ON a.artist_id = i.artist_id").fetchall()
-    finally:
-        con.unregister("_predict_ids")
-    state = dict(rows)
-    return [state.get(a) or "unknown" for a in artist_ids]
-
-
 def predict(writer, settings, snapshot_id: str | None = None) -> int:
     """Score the snapshot's untagged/unknown artists with the artist-families champion; return rows written."""
-    import features
-
     snap = resolve_snapshot_id(settings, snapshot_id)
     if snap is None:
         raise UsageError("no snapshot published yet; run `genrestore snapshot create` and build features first")
@@ -63,31 +36,31 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
         champ = champion_of(con, TASK, "warehouse")
         if champ is None:
             raise UsageError("no artist-families champion yet; run `genrestore train --task artist-families` first")
-        art = load_artifact(con, champ["artifact_path"])
+        art = ModelArtifact.load_recorded(con, champ["artifact_path"])
         ud = features.unlabeled_data(con, snap)
         artist_ids = [str(a) for a in ud.artist_ids]
-        reasons = _reasons(con, snap, artist_ids, getattr(ud, "reason", None) if hasattr(ud, "reason") else getattr(ud, "state", None))
+        reasons = [str(r) for r in ud.state]  # untagged (genres []) or unknown (genres NULL)
         Xdf = _scoring_frame(con, snap, ud, artist_ids, art)
-    est = art["estimator"]
+    est = art.estimator
     if artist_ids:
-        X = _align(Xdf, art["feature_names"])
+        X = _align(Xdf, art.feature_names)
         P = est.predict_proba(X)
         D = est.predict(X)
     else:
-        X = np.zeros((0, len(art["feature_names"])))
-        P = D = np.zeros((0, len(art["label_ids"])))
-    k = len(art["label_ids"])
+        X = np.zeros((0, len(art.feature_names)))
+        P = D = np.zeros((0, len(art.label_ids)))
+    k = len(art.label_ids)
     from ._explain import prediction_details  # issue 16: rank, confidence, groups, protocol
 
-    details = prediction_details(est, X, P, art["feature_names"])
+    details = prediction_details(est, X, P, art.feature_names)
     n = len(artist_ids)
-    created = _now()
+    created = now()
     rows = pl.DataFrame({
         "snapshot_id": [snap] * (n * k),
         "model_id": [champ["model_id"]] * (n * k),
         "artist_id": np.repeat(np.asarray(artist_ids, dtype=object), k).tolist() if n else [],
-        "family_id": np.tile(np.asarray(art["label_ids"], dtype=object), n).tolist() if n else [],
-        "family_name": np.tile(np.asarray(art["label_names"], dtype=object), n).tolist() if n else [],
+        "family_id": np.tile(np.asarray(art.label_ids, dtype=object), n).tolist() if n else [],
+        "family_name": np.tile(np.asarray(art.label_names, dtype=object), n).tolist() if n else [],
         "probability": P.reshape(-1).astype(float),
         "predicted": D.reshape(-1).astype(bool),
         "reason": np.repeat(np.asarray(reasons, dtype=object), k).tolist() if n else [],
@@ -106,7 +79,7 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
     return rows.height
 
 
-def _scoring_frame(con, snap: str, ud, artist_ids: list[str], art: dict) -> pl.DataFrame:
+def _scoring_frame(con, snap: str, ud, artist_ids: list[str], art: ModelArtifact) -> pl.DataFrame:
     """The unlabeled artists' features plus the modeling groups the model uses, in the order
     artist_families_data adds them."""
     from ._extra_groups import with_graph, with_release, with_text
@@ -124,8 +97,6 @@ def _protocol_of(model_row: dict) -> str:
 
 def explain_artist(writer, settings, artist_id: str, snapshot_id: str | None = None) -> str:
     """Why the champion predicts what it does for one artist without genres (text for the CLI)."""
-    import features
-
     from ._explain import explain, format_explanation
     from ._snapshot_read import artist_column
 
@@ -136,7 +107,7 @@ def explain_artist(writer, settings, artist_id: str, snapshot_id: str | None = N
         champ = champion_of(con, TASK, "warehouse")
         if champ is None:
             raise UsageError("no artist-families champion yet; run `genrestore train --task artist-families` first")
-        art = load_artifact(con, champ["artifact_path"])
+        art = ModelArtifact.load_recorded(con, champ["artifact_path"])
         ud = features.unlabeled_data(con, snap)
         ids = [str(a) for a in ud.artist_ids]
         if artist_id not in ids:
@@ -144,8 +115,8 @@ def explain_artist(writer, settings, artist_id: str, snapshot_id: str | None = N
                              "only artists without genres are predicted")
         Xdf = _scoring_frame(con, snap, ud, ids, art)
         name = artist_column(con, snap, [artist_id], "name")[0]
-    x = _align(Xdf, art["feature_names"])[ids.index(artist_id)]
-    e = explain(art["estimator"], x, art["feature_names"], art["label_names"])
+    x = _align(Xdf, art.feature_names)[ids.index(artist_id)]
+    e = explain(art.estimator, x, art.feature_names, art.label_names)
     return format_explanation(artist_id, name, champ["model_id"], _protocol_of(champ), e)
 
 
@@ -153,49 +124,47 @@ def _add_columns(Xdf: pl.DataFrame, names: list[str], block) -> pl.DataFrame:
     return Xdf.with_columns([pl.Series(n, block[:, j]) for j, n in enumerate(names)])
 
 
-def _with_names(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: dict) -> pl.DataFrame:
+def _with_names(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: ModelArtifact) -> pl.DataFrame:
     """Add the artist-name cue columns when the model uses them."""
     from ._name_cues import FEATURES, artist_names, name_cues
 
-    if not set(FEATURES) & set(art["feature_names"]):
+    if not set(FEATURES) & set(art.feature_names):
         return Xdf
     return _add_columns(Xdf, FEATURES, name_cues(artist_names(con, snap, artist_ids)))
 
 
-def _with_artist_type(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: dict) -> pl.DataFrame:
+def _with_artist_type(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: ModelArtifact) -> pl.DataFrame:
     """Add the artist-type one-hot columns when the model uses them."""
     from ._artist_type import FEATURES, artist_type_onehot, artist_types
 
-    if not set(FEATURES) & set(art["feature_names"]):
+    if not set(FEATURES) & set(art.feature_names):
         return Xdf
     return _add_columns(Xdf, FEATURES, artist_type_onehot(artist_types(con, snap, artist_ids)))
 
 
-def _with_collab(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: dict) -> pl.DataFrame:
+def _with_collab(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: ModelArtifact) -> pl.DataFrame:
     """Add the collaborator-genre columns when the model uses them: in production every tagged
     artist's label is visible (the artists scored here have none of their own)."""
     from ._collab import PREFIX, co_credit_graph, collab_for, feature_names
 
-    if not any(n.startswith(PREFIX) for n in art["feature_names"]):
+    if not any(n.startswith(PREFIX) for n in art.feature_names):
         return Xdf
-    import features
-
     td = features.training_data(con, snap)
     pos = {str(f): j for j, f in enumerate(td.family_ids)}
     # Columns in the model's family order; a family the labels no longer have stays 0.
-    Y = np.zeros((len(td.artist_ids), len(art["label_ids"])))
-    for j, lid in enumerate(art["label_ids"]):
+    Y = np.zeros((len(td.artist_ids), len(art.label_ids)))
+    for j, lid in enumerate(art.label_ids):
         if str(lid) in pos:
-            Y[:, j] = np.asarray(td.Y)[:, pos[str(lid)]]
+            Y[:, j] = td.Y[:, pos[str(lid)]]
     block = collab_for(co_credit_graph(con, snap), artist_ids, td.artist_ids, Y)
-    return _add_columns(Xdf, feature_names(art["label_ids"]), block)
+    return _add_columns(Xdf, feature_names(art.label_ids), block)
 
 
 def _align(Xdf: pl.DataFrame, names: list[str]) -> np.ndarray:
     missing = [n for n in names if n not in Xdf.columns]
     if missing:  # a view dropped a column since training: score with it missing (NaN), trees cope
         Xdf = Xdf.with_columns([pl.lit(None, dtype=pl.Float64).alias(n) for n in missing])
-    return _numeric_matrix(Xdf.select(names))
+    return numeric_matrix(Xdf.select(names))
 
 
 @dataclass

@@ -81,7 +81,7 @@ def protocol_rows(con, snap: str, data, rows: list[dict], n_jobs, say, n_boot: i
     ``data`` is today's champion configuration (already scored by the caller, whose rows are
     ``rows``); the new groups are loaded here.
     """
-    from ._registry import fit_and_score
+    from ._fit import fit_and_score
     from ._tasks import artist_families_data
 
     out: list[dict] = []

@@ -22,8 +22,8 @@ import numpy as np
 import polars as pl
 
 from . import _metrics as M
-from ._registry import fit_and_score
-from ._tasks import dataset_task_data, load_dataset
+from ._fit import fit_and_score
+from ._tasks import artist_families_data, dataset_task_data, load_dataset
 
 # LightGBM settings per data set, picked on a validation fold carved from the training rows.
 _LGB = {
@@ -130,7 +130,6 @@ def reproduce(con, *, datasets: tuple[str, ...] = ("music_genre", "spotify_songs
 def _families(con, snapshot_id, n_jobs, say, n_boot) -> list[dict]:
     """MusicOSet artist families on the stored artist-disjoint split: LightGBM vs every baseline."""
     from ._protocol_rows import protocol_rows, untagged_rows
-    from ._tasks import artist_families_data
 
     try:
         snap = snapshot_id or _latest_built_snapshot(con)

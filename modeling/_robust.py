@@ -16,7 +16,7 @@ import numpy as np
 from . import _metrics as M
 from ._augment import MissingnessAugmented, missing_patterns
 from ._calibration import CalibratedFamilies, coverage, decided_precision, macro_ece
-from ._estimators import LightGBMFamilies
+from ._boosted import LightGBMFamilies
 from ._protocols import effective_sample_size, packed, weighted_macro_auprc, weighted_metrics
 
 ROBUST_ESTIMATORS = ("lightgbm-calibrated",)

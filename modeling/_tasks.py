@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from warehouse import UsageError
+import features
+from warehouse import SnapshotNotFound, UsageError, connect_readonly, get_snapshot
 
 TASKS = {
     "artist-families": "multilabel",
@@ -85,9 +86,42 @@ def kind_of(task: str) -> str:
         raise UsageError(f"unknown task {task!r}; choose from {', '.join(TASKS)}") from None
 
 
+def resolve_snapshot_id(settings, snapshot_id: str | None) -> str | None:
+    """The id of the given (or latest) snapshot; None when nothing is published yet."""
+    try:
+        return get_snapshot(settings.snapshots_path, snapshot_id).snapshot_id
+    except SnapshotNotFound:
+        if snapshot_id is not None:
+            raise
+        return None
+
+
+def load_task_data(writer, settings, task: str, snapshot_id: str | None, *, dataset: str | None = None,
+                   protocol: str | None = None, feature_set: str | None = None) -> TaskData:
+    """Task data for a snapshot: feature views (artist-families) or a data-set table."""
+    kind_of(task)
+    if task == "artist-families":
+        if dataset not in (None, "warehouse"):
+            raise UsageError("artist-families trains on the warehouse feature views; drop --dataset")
+        if snapshot_id is None:
+            raise UsageError("artist-families needs a snapshot with features built; run `genrestore snapshot create` and the build job")
+        with writer.transaction() as con:
+            return artist_families_data(con, snapshot_id)
+    dataset = dataset or "music_genre"
+    kwargs = dict(protocol=protocol or "artist-disjoint", feature_set=feature_set, snapshot_id=snapshot_id)
+    if snapshot_id is not None:  # pinned: read the immutable snapshot file
+        con = connect_readonly(get_snapshot(settings.snapshots_path, snapshot_id).path)
+        try:
+            return dataset_task_data(con, task, dataset, **kwargs)
+        finally:
+            con.close()
+    with writer.transaction() as con:
+        return dataset_task_data(con, task, dataset, **kwargs)
+
+
 # ───────────────────────────── artist families ─────────────────────────────
 
-def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | None = None, *,
+def artist_families_data(con, snapshot_id: str | None, taxonomy_version: int | None = None, *,
                          collab: bool = True, name_cues: bool = True, artist_type: bool = True,
                          text: bool = True, release: bool = True, graph: bool = True,
                          population: bool = True) -> TaskData:
@@ -102,26 +136,21 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: str | N
     labels (:mod:`modeling._extra_groups`). ``population`` attaches the untagged artists' matrix
     and the untagged-like evaluation weights (:func:`modeling._extra_groups.attach_population`).
     """
-    import features
-
     td = features.training_data(con, snapshot_id, taxonomy_version=taxonomy_version)
     Xdf: pl.DataFrame = td.X
     names = list(Xdf.columns)
-    X = _numeric_matrix(Xdf)
-    fold = np.asarray(td.fold).astype(str)
-    train = fold == "train"
-    cv = np.asarray(td.cv_fold, dtype=int).copy()
+    X = numeric_matrix(Xdf)
+    train = td.fold.astype(str) == "train"
+    cv = td.cv_fold.astype(int)
     cv[~train] = -1
     ids = np.asarray(td.artist_ids).astype(str)
     data = TaskData(
         task="artist-families", kind="multilabel", dataset="warehouse", X=X, feature_names=names,
-        categorical=[], y=np.asarray(td.Y, dtype=np.int8),
+        categorical=[], y=td.Y.astype(np.int8),
         label_names=[str(n) for n in td.family_names], label_ids=[str(i) for i in td.family_ids],
         ids=ids, groups=ids, train=train, cv_fold=cv,
-        split_id=str(getattr(td, "split_id", None) or f"stored-artist-split:{snapshot_id}"),
-        snapshot_id=snapshot_id,
-        taxonomy_version=_opt_str(getattr(td, "taxonomy_version", None) or taxonomy_version),
-        feature_versions=dict(getattr(td, "feature_versions", None) or _feature_versions(con, snapshot_id)),
+        split_id=f"stored-artist-split:{snapshot_id}", snapshot_id=snapshot_id,
+        taxonomy_version=str(td.taxonomy_version), feature_versions=_feature_versions(con, snapshot_id),
         feature_set="feature views",
     )
     parts = ["feature views"]
@@ -174,7 +203,7 @@ def _feature_versions(con, snapshot_id: str | None) -> dict[str, str]:
     return {str(n): str(v) for n, v in rows}
 
 
-def _numeric_matrix(df: pl.DataFrame) -> np.ndarray:
+def numeric_matrix(df: pl.DataFrame) -> np.ndarray:
     cols = []
     for c in df.columns:
         s = df[c]
@@ -184,10 +213,6 @@ def _numeric_matrix(df: pl.DataFrame) -> np.ndarray:
             raise UsageError(f"feature column {c!r} is {s.dtype}, not numeric")
         cols.append(s.cast(pl.Float64).fill_nan(None).to_numpy())
     return np.column_stack(cols).astype(float) if cols else np.zeros((df.height, 0))
-
-
-def _opt_str(v) -> str | None:
-    return None if v is None else str(v)
 
 
 # ───────────────────────────── data-set tasks ─────────────────────────────

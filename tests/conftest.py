@@ -11,6 +11,9 @@ import pytest
 
 from warehouse import Settings, load_settings
 
+# Models fit in this process too: passive OpenMP waiting, as `genrestore` sets it (jobs.cli.main).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 REPO = Path(__file__).resolve().parents[1]
 
 

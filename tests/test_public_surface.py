@@ -10,8 +10,11 @@ PACKAGES = ["warehouse", "ingest.spotify", "ingest.crawl", "ingest.datasets", "i
 @pytest.mark.parametrize("name", PACKAGES)
 def test_all_matches_namespace(name):
     module = importlib.import_module(name)
+    assert list(module.__all__) == sorted(module.__all__), f"{name}.__all__ is not sorted"
     exported = set(module.__all__)
-    assert exported == set(sorted(exported)) and all(hasattr(module, n) for n in exported)
+    assert len(exported) == len(module.__all__), f"{name}.__all__ lists a name twice"
+    absent = sorted(n for n in exported if not hasattr(module, n))
+    assert not absent, f"{name}.__all__ lists names it does not define: {absent}"
     public = {n for n, v in vars(module).items() if not n.startswith("_") and not getattr(v, "__name__", "").startswith(f"{name}._")
               and getattr(v, "__module__", "").startswith(name) and not isinstance(v, type(module))}
     missing = public - exported

@@ -1,15 +1,15 @@
 """The DuckDB warehouse: schema and migrations, the single writer, snapshots, read-only queries.
 
 Writes go through one :class:`Writer` (one process, holding the writer lock); everything that only
-reads opens a published snapshot with :func:`connect_readonly`.
+reads opens a published snapshot with :func:`connect_readonly`, a connection DuckDB itself keeps
+read-only (no file access, no extensions, configuration locked).
 """
 
-from ._lock import ProcessLock, WriterLock, read_holder, read_lock_holder
+from ._lock import ProcessLock, WriterLock, describe_holder, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
 from ._paths import database_dir, record_path, resolve_recorded
 from ._query import (
     QueryResult,
-    check_read_only,
     connect_readonly,
     fetch_arrow,
     first_row,
@@ -37,6 +37,7 @@ from ._upsert import UpsertResult, insert_rows, upsert
 from ._writer import Writer, require_warehouse
 from .errors import (
     ConfigError,
+    DiskFull,
     GenrestoreError,
     ImportFailed,
     MigrationMismatch,
@@ -48,18 +49,30 @@ from .errors import (
     WarehouseNotFound,
     WriterLockedError,
 )
-from .settings import CrawlSettings, ImportSettings, JobSchedule, Settings, load_settings
+from .settings import (
+    CrawlSettings,
+    ImportSettings,
+    JobSchedule,
+    ModelingSettings,
+    Settings,
+    SqlSettings,
+    default_schedules,
+    load_settings,
+    register_schedule_check,
+)
 
 __all__ = [
     "ColumnDoc",
     "ConfigError",
     "CrawlSettings",
+    "DiskFull",
     "GenrestoreError",
     "ImportFailed",
     "ImportSettings",
     "JobSchedule",
     "Leftovers",
     "MigrationMismatch",
+    "ModelingSettings",
     "ProcessLock",
     "QueryError",
     "QueryResult",
@@ -67,6 +80,7 @@ __all__ = [
     "Settings",
     "SnapshotInfo",
     "SnapshotNotFound",
+    "SqlSettings",
     "TableDoc",
     "UpsertResult",
     "UsageError",
@@ -77,12 +91,13 @@ __all__ = [
     "WriterLockedError",
     "available_migrations",
     "base_tables",
-    "check_read_only",
     "connect_readonly",
     "content_hash",
     "create_snapshot",
     "database_dir",
+    "default_schedules",
     "describe",
+    "describe_holder",
     "fetch_arrow",
     "first_row",
     "format_result",
@@ -96,6 +111,7 @@ __all__ = [
     "read_holder",
     "read_lock_holder",
     "record_path",
+    "register_schedule_check",
     "remove_leftovers",
     "require_warehouse",
     "resolve_readable",

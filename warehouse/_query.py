@@ -1,24 +1,41 @@
-"""Read-only access: DuckDB connections, a SQLAlchemy engine, and the `sql` command's engine."""
+"""Read-only access: locked DuckDB connections, a SQLAlchemy engine, and the `sql` command's engine.
+
+Every connection made here may run SQL a person wrote, so DuckDB itself enforces what it can do;
+no statement text is inspected. Each connection is an in-memory DuckDB with the warehouse file
+attached ``READ_ONLY`` as its default database, then locked:
+
+- ``enable_external_access = false``: no ``COPY ... TO``, ``EXPORT``, ``ATTACH``, ``INSTALL``/``LOAD``
+  and no reading of any file but the attached one (``read_csv``, ``read_text``, ``glob``, ...);
+- extensions are never installed or loaded automatically;
+- spill files go to a private folder under the system temp directory, never beside the warehouse;
+- ``lock_configuration = true``, so no ``SET``/``RESET``/``PRAGMA`` can undo any of the above.
+
+``allow_files`` opens folders of one's own files (DuckDB's ``allowed_directories``, which also lets
+queries write there); a folder that holds or lies inside the warehouse or its snapshots is refused.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import secrets
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import duckdb
 
 from ._lock import read_holder
 from ._snapshots import get_snapshot, list_snapshots
 from ._writer import require_warehouse
-from .errors import QueryError, ReadOnlyError, SnapshotNotFound, WarehouseError
+from .errors import QueryError, ReadOnlyError, SnapshotNotFound, UsageError, WarehouseError
 
-# Statement types an analyst may run. Everything else (INSERT, CREATE, ATTACH, COPY, SET, ...)
-# could change a file or the session, so it is refused before DuckDB sees it.
-_READ_TYPES = {"SELECT", "EXPLAIN", "PRAGMA", "RELATION"}
-_READ_PRAGMAS = ("show", "table_info", "database_size", "storage_info", "version", "database_list")
+# DuckDB's messages for statements the locked connection refuses (PermissionException aside).
+_REFUSED = ("read-only mode", "configuration has been locked", "belongs to an attached database")
+_RESERVED_ALIASES = {"memory", "system", "temp", "main"}
+_BATCH_ROWS = 10_000
 
 
 def resolve_readable(settings, snapshot_id: str | None = None, live: bool = False) -> Path:
@@ -39,36 +56,120 @@ def resolve_readable(settings, snapshot_id: str | None = None, live: bool = Fals
     return Path(get_snapshot(settings.snapshots_path, snapshot_id).path)
 
 
-def open_readable(settings, snapshot_id: str | None = None, live: bool = False) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the latest (or given) snapshot, or the idle live file.
+def open_readable(settings, snapshot_id: str | None = None, live: bool = False,
+                  allow_files: Iterable[str | Path] = ()) -> duckdb.DuckDBPyConnection:
+    """A locked read-only connection to the latest (or given) snapshot, or the idle live file.
 
-    If the latest snapshot is pruned between choosing it and opening it, the new latest is opened.
+    ``allow_files`` are folders queries may read (never var/, the warehouse or the snapshots). If
+    the latest snapshot is pruned between choosing it and opening it, the new latest is opened.
     """
+    protected = [settings.var_dir, settings.warehouse_file, settings.snapshots_path]
+    folders = _allowed_folders(allow_files, protected)
     for attempt in range(3):
         path = resolve_readable(settings, snapshot_id, live)
         try:
-            return connect_readonly(path)
+            return connect_readonly(path, allow_files=folders)
         except SnapshotNotFound:
             if snapshot_id is not None or attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
-def connect_readonly(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """A read-only DuckDB connection to a warehouse file (a snapshot or the idle live file)."""
+def connect_readonly(path: str | Path, allow_files: Iterable[str | Path] = ()) -> duckdb.DuckDBPyConnection:
+    """A locked read-only DuckDB connection to a warehouse file (a snapshot or the idle live file)."""
+    path = Path(path)
+    folders = _allowed_folders(allow_files, [path])
+    con = duckdb.connect(":memory:")
     try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as exc:
-        if not Path(path).exists():
+        _lock_down(con, path, folders)
+    except duckdb.Error as exc:
+        con.close()
+        if not path.exists():
             raise SnapshotNotFound(f"{path} no longer exists (pruned?)") from None
-        raise WarehouseError(f"cannot open {path} read-only: {exc}") from None
+        raise WarehouseError(f"cannot open {path} read-only: {_one_line(exc)}") from None
+    return con
 
 
-def sqlalchemy_engine(path: str | Path):
-    """A SQLAlchemy engine (duckdb_engine) on a warehouse file, read-only, for pandas and BI tools."""
-    from sqlalchemy import create_engine
+def sqlalchemy_engine(target, allow_files: Iterable[str | Path] = (), *, snapshot_id: str | None = None,
+                      live: bool = False):
+    """A SQLAlchemy engine (duckdb_engine) for pandas, polars and BI tools, read-only.
 
-    return create_engine(f"duckdb:///{Path(path)}", connect_args={"read_only": True})
+    ``target`` is a warehouse file (a snapshot, or the idle live file) or :class:`Settings`, which
+    means the latest snapshot (or ``snapshot_id``, or with ``live`` the idle live file) of that
+    var/ directory, whatever the working directory. Each pooled connection is locked exactly like
+    :func:`connect_readonly`'s. For polars pass a connection: ``pl.read_database(sql, engine.connect())``
+    (polars 1.x/2.x cannot run a query on a duckdb_engine Engine itself).
+    """
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import QueuePool
+
+    path = Path(target) if isinstance(target, (str, Path)) else resolve_readable(target, snapshot_id, live)
+    path = path.resolve()
+    folders = _allowed_folders(allow_files, [path])
+    if not path.exists():
+        raise SnapshotNotFound(f"{path} does not exist")
+    # An in-memory database per pooled connection (QueuePool: duckdb_engine would otherwise share
+    # one per thread), the file attached and the configuration locked before the pool hands it out.
+    engine = create_engine("duckdb:///:memory:", poolclass=QueuePool)
+    event.listen(engine, "connect", lambda dbapi_con, _record: _lock_down(dbapi_con, path, folders))
+    return engine
+
+
+def _allowed_folders(folders: Iterable[str | Path], protected: Iterable[str | Path]) -> list[str]:
+    """``folders`` resolved for DuckDB's allowed_directories, each refused (a UsageError) when it is
+    missing or holds or lies inside a ``protected`` path."""
+    out = []
+    guarded = [Path(p).resolve() for p in protected]
+    for folder in folders:
+        resolved = Path(folder).resolve()
+        if not resolved.is_dir():
+            raise UsageError(f"--allow-files {folder}: no such folder")
+        for p in guarded:
+            if resolved == p or resolved in p.parents or p in resolved.parents:
+                raise UsageError(
+                    f"--allow-files {folder}: it holds or lies inside {p}; the warehouse and its "
+                    "snapshots are never opened to queries, name a folder of your own files")
+        out.append(str(resolved))
+    return out
+
+
+def _lock_down(con, path: Path, folders: list[str]) -> None:
+    """Attach ``path`` read-only as the default database, then shut every other door and lock.
+
+    The order matters: nothing can be attached once external access is off, and nothing can be
+    changed once the configuration is locked.
+    """
+    alias = path.stem if path.stem.lower() not in _RESERVED_ALIASES else f"{path.stem}_warehouse"
+    spill = Path(tempfile.gettempdir()) / f"genrestore-duckdb-{secrets.token_hex(6)}"  # removed on close
+    statements = [
+        "SET autoinstall_known_extensions = false",
+        "SET autoload_known_extensions = false",
+        "SET allow_community_extensions = false",
+        f"SET temp_directory = {_literal(str(spill))}",
+        f"ATTACH {_literal(str(path))} AS {_identifier(alias)} (READ_ONLY)",
+        f"USE {_identifier(alias)}",
+    ]
+    if folders:
+        # A trailing separator, so that /data/mine does not also open /data/mine-too.
+        listed = ", ".join(_literal(f.rstrip("/") + "/") for f in folders)
+        statements.append(f"SET allowed_directories = [{listed}]")
+    statements += ["SET enable_external_access = false", "SET lock_configuration = true"]
+    for statement in statements:
+        con.execute(statement)
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _one_line(exc: Exception) -> str:
+    """DuckDB's message without the query excerpt that follows its first blank line."""
+    head = str(exc).strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in head.splitlines()) or type(exc).__name__
 
 
 def first_row(cursor) -> tuple | None:
@@ -84,23 +185,26 @@ def fetch_arrow(rel) -> Any:
     return fetch()
 
 
-def check_read_only(query: str) -> list[str]:
-    """Split ``query`` into statements and refuse any that could write."""
+def _fetch_capped(rel, max_rows: int) -> Any:
+    """The relation's rows as an Arrow table, refused once it passes ``max_rows`` (0: no cap)."""
+    if not max_rows:
+        return fetch_arrow(rel)
+    import pyarrow as pa
+
+    reader_of = getattr(rel, "to_arrow_reader", None) or rel.fetch_arrow_reader
+    reader = reader_of(_BATCH_ROWS)
+    batches, count = [], 0
     try:
-        statements = duckdb.extract_statements(query)
-    except duckdb.Error as exc:
-        raise QueryError(str(exc).strip()) from None
-    if not statements:
-        raise QueryError("empty query")
-    for st in statements:
-        kind = st.type.name
-        text = st.query.strip().lower()
-        if kind not in _READ_TYPES or (kind == "PRAGMA" and not text.startswith(tuple("pragma " + p for p in _READ_PRAGMAS))):
-            raise ReadOnlyError(
-                f"refused: {kind} statements are not allowed; `genrestore sql` is read-only "
-                f"(offending statement: {st.query.strip()[:80]!r})"
-            )
-    return [st.query for st in statements]
+        for batch in reader:
+            count += batch.num_rows
+            if count > max_rows:
+                raise QueryError(
+                    f"the result has more than {max_rows:,} rows (setting sql.max_rows); add a LIMIT, "
+                    "or allow more with --max-rows N (0: no cap)")
+            batches.append(batch)
+    finally:
+        reader.close()  # a half-read result would block the connection
+    return pa.Table.from_batches(batches, schema=reader.schema)
 
 
 @dataclass
@@ -110,25 +214,71 @@ class QueryResult:
     arrow: Any
 
 
-def run_query(target: str | Path | duckdb.DuckDBPyConnection, query: str) -> QueryResult:
-    """Run read-only SQL against a warehouse file (or an open read-only connection, which is closed).
+def run_query(target: str | Path | duckdb.DuckDBPyConnection, query: str, *,
+              timeout_seconds: float = 0, max_rows: int = 0) -> QueryResult:
+    """Run SQL on a locked read-only connection (a warehouse file, or an open connection from
+    :func:`connect_readonly`, which is closed); the last statement's result is returned.
 
-    The last statement's result is returned.
+    ``timeout_seconds`` interrupts the query once it runs longer (0: never); ``max_rows`` refuses a
+    statement that returns more rows (0: no cap). What a statement may do is DuckDB's to enforce.
     """
-    statements = check_read_only(query)
     con = target if isinstance(target, duckdb.DuckDBPyConnection) else connect_readonly(target)
+    expired = threading.Event()
+
+    def interrupt() -> None:
+        expired.set()
+        con.interrupt()
+
+    # DuckDB has no per-statement timeout on every version we support; a timer thread interrupts.
+    timer = threading.Timer(timeout_seconds, interrupt) if timeout_seconds else None
+    table = None
     try:
-        for st in statements[:-1]:
-            con.execute(st).fetchall()  # finish each result: DuckDB 2.0 refuses new work over an open one
-        rel = con.sql(statements[-1])
-        table = fetch_arrow(rel) if rel is not None else None
+        statements = [st.query for st in con.extract_statements(query)]  # to split, not to judge
+        if not statements:
+            raise QueryError("empty query")
+        if timer is not None:
+            timer.daemon = True
+            timer.start()
+        for statement in statements:
+            rel = con.sql(statement)  # None for statements without a result (they have run)
+            table = _fetch_capped(rel, max_rows) if rel is not None else None
+    except duckdb.InterruptException:
+        if expired.is_set():
+            raise QueryError(f"query interrupted after {timeout_seconds:g} s (setting sql.timeout_seconds; "
+                             "allow more with --timeout SECONDS, 0: no limit)") from None
+        raise QueryError("query interrupted") from None
     except duckdb.Error as exc:
-        raise QueryError(str(exc).strip()) from None
+        raise _query_error(exc) from None
     finally:
+        if timer is not None:
+            timer.cancel()
         con.close()
     if table is None:
         return QueryResult([], [], None)
     return QueryResult(table.column_names, [tuple(r.values()) for r in table.to_pylist()], table)
+
+
+def _query_error(exc: duckdb.Error) -> WarehouseError:
+    """One line: DuckDB's own message, marked 'refused' when the lock-down stopped the statement."""
+    message = _one_line(exc)
+    if isinstance(exc, duckdb.PermissionException) and "access file" in message:
+        hint = "queries touch no file but the warehouse (`genrestore sql --allow-files DIR` opens a folder of your own)"
+    elif isinstance(exc, duckdb.PermissionException) or any(marker in message for marker in _REFUSED):
+        hint = "`genrestore sql` is read-only"
+    else:
+        return QueryError(message)
+    return ReadOnlyError(f"refused: {message}; {hint}")
+
+
+def _nested_as_json(table):
+    """List, struct and map columns as JSON text (CSV has no nesting; Arrow's writer refuses them)."""
+    import pyarrow as pa
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_nested(field.type):
+            values = [None if v is None else json.dumps(v, default=str) for v in table.column(i).to_pylist()]
+            table = table.set_column(i, pa.field(field.name, pa.string()), pa.array(values, pa.string()))
+    return table
 
 
 def format_result(result: QueryResult, fmt: str, output: str | None = None) -> str | None:
@@ -144,7 +294,7 @@ def format_result(result: QueryResult, fmt: str, output: str | None = None) -> s
     if fmt == "csv":
         buf = io.BytesIO()
         if result.arrow is not None:
-            pacsv.write_csv(result.arrow, buf)
+            pacsv.write_csv(_nested_as_json(result.arrow), buf)
         return buf.getvalue().decode()
     if fmt == "json":
         rows = result.arrow.to_pylist() if result.arrow is not None else []

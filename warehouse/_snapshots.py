@@ -19,6 +19,7 @@ import json
 import os
 import re
 import secrets
+import sys
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -28,7 +29,7 @@ import duckdb
 
 from ._paths import record_path
 from ._writer import Writer
-from .errors import SnapshotNotFound
+from .errors import SnapshotNotFound, disk_full
 
 # Tables left out of the content hash: the hash is about data, not about when it was published.
 _UNHASHED = {"snapshots"}
@@ -143,7 +144,10 @@ def create_snapshot(writer: Writer, snapshots_dir: str | Path) -> SnapshotInfo:
     recorded = record_path(final, Path(os.path.abspath(writer.path)).parent)  # snapshots/<id>.duckdb
     con = writer.con
     with writer._mutex:  # no write may interleave with the copy
-        con.execute("CHECKPOINT")
+        try:
+            con.execute("CHECKPOINT")
+        except duckdb.Error as exc:  # the WAL still holds every commit; the file is as it was
+            raise disk_full(exc, str(writer.path)) or exc from None
         live = con.execute("SELECT current_database()").fetchall()[0][0]
         con.execute(f"ATTACH '{tmp}' AS _snap")
         try:
@@ -165,15 +169,23 @@ def create_snapshot(writer: Writer, snapshots_dir: str | Path) -> SnapshotInfo:
                 pass
             tmp.unlink(missing_ok=True)
             Path(f"{tmp}.wal").unlink(missing_ok=True)
+            full = disk_full(sys.exc_info()[1], str(final))
+            if full is not None:
+                raise full from None
             raise
-        _fsync_file(tmp)
-        os.replace(tmp, final)
-        _fsync_dir(out_dir)
         manifest_tmp = out_dir / f"{_TMP}{os.getpid()}-{snap_id}.json"
-        manifest_tmp.write_text(info.to_json())
-        _fsync_file(manifest_tmp)
-        os.replace(manifest_tmp, out_dir / f"{snap_id}.json")
-        _fsync_dir(out_dir)
+        try:
+            _fsync_file(tmp)
+            os.replace(tmp, final)
+            _fsync_dir(out_dir)
+            manifest_tmp.write_text(info.to_json())
+            _fsync_file(manifest_tmp)
+            os.replace(manifest_tmp, out_dir / f"{snap_id}.json")
+            _fsync_dir(out_dir)
+        except OSError as exc:  # a snapshot without its manifest is not published: remove both
+            for leftover in (tmp, final, manifest_tmp):
+                leftover.unlink(missing_ok=True)
+            raise disk_full(exc, str(final)) or exc from None
         with writer.transaction() as wcon:
             wcon.execute(
                 "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, NULL)",

@@ -65,14 +65,6 @@ def _as_arrow(rows: Any) -> pa.Table:
     return pa.Table.from_pylist(rows)
 
 
-def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = ? AND database_name = current_database() "
-        "ORDER BY column_index",
-        [table],
-    ).fetchall()]
-
-
 def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
     return con.execute(sql).fetchall()[0][0]
 

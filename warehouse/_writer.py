@@ -20,7 +20,7 @@ import duckdb
 
 from ._lock import WriterLock
 from ._migrations import migrate
-from .errors import WarehouseError, WarehouseNotFound
+from .errors import WarehouseError, WarehouseNotFound, disk_full
 
 T = TypeVar("T")
 
@@ -96,11 +96,19 @@ class Writer:
             self.con.execute("BEGIN TRANSACTION")
             try:
                 yield self.con
-            except BaseException:
+            except BaseException as exc:
                 self.con.execute("ROLLBACK")
+                full = disk_full(exc, str(self.path))
+                if full is not None:
+                    raise full from None
                 raise
-            else:
+            try:
                 self.con.execute("COMMIT")
+            except duckdb.Error as exc:  # DuckDB has already rolled back a failed commit
+                full = disk_full(exc, str(self.path))
+                if full is not None:
+                    raise full from None
+                raise
 
     def run(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn(con)`` in one transaction in the calling thread."""

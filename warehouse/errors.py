@@ -10,13 +10,16 @@
         ├── SnapshotNotFound     no such snapshot, or none published yet
         ├── QueryError           DuckDB rejected a query
         ├── ImportFailed         an input file is unreadable/truncated/wrong-shaped
-        └── MigrationMismatch    an applied migration was edited afterwards
+        ├── MigrationMismatch    an applied migration was edited afterwards
+        └── DiskFull             a write failed for want of space (or a file-size limit)
 
 Other packages derive their own errors from these, so callers can catch at the
 level they care about (like httpx's HTTPError → RequestError → TimeoutException).
 """
 
 from __future__ import annotations
+
+import errno
 
 
 class GenrestoreError(Exception):
@@ -67,3 +70,27 @@ class MigrationMismatch(WarehouseError):
     The file's schema then differs from what the shipped SQL says, and nothing would ever apply the
     difference: a change to an applied migration belongs in a new, numbered one.
     """
+
+
+class DiskFull(WarehouseError):
+    """A write failed because the disk (or a quota, or a file-size limit) is full.
+
+    The transaction it was part of was rolled back, so the warehouse holds what it held before.
+    """
+
+
+# How the OS and DuckDB word it (DuckDB wraps the OS error into its own exception's text).
+_FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_FULL_TEXTS = ("No space left on device", "File too large", "Disk quota exceeded")
+
+
+def disk_full(exc: BaseException, what: str) -> DiskFull | None:
+    """A :class:`DiskFull` naming ``what`` when ``exc`` is a lack-of-space failure, else None."""
+    text = str(exc)
+    if not (isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS or any(t in text for t in _FULL_TEXTS)):
+        return None
+    # DuckDB may put the OS's reason on a later line of a longer message: show that line.
+    reason = next((line for line in text.splitlines() if any(t in line for t in _FULL_TEXTS)),
+                  text.splitlines()[0] if text else type(exc).__name__)
+    return DiskFull(f"no space left writing {what} ({reason.strip()}); "
+                    "nothing of this change was stored: free space and run it again")

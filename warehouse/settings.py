@@ -3,8 +3,9 @@
 Resolved in one place, lowest precedence first:
 
 1. defaults declared below (each field carries its help text),
-2. ``genrestore.toml`` in the working directory (or the file named by ``GENRESTORE_CONFIG``);
-   a relative path in it is relative to the file, not to the working directory,
+2. ``genrestore.toml`` in the working directory, or the file given to :func:`load_settings` as
+   ``config`` (``genrestore --config``), else named by ``GENRESTORE_CONFIG``; a relative path in
+   it is relative to the file, not to the working directory,
 3. environment variables ``GENRESTORE_*`` (nested keys with ``__``, e.g.
    ``GENRESTORE_CRAWL__BUDGET_PER_WINDOW=120``), plus ``SPOTIFY_CLIENT_ID`` /
    ``SPOTIFY_CLIENT_SECRET`` for the credentials,
@@ -18,6 +19,7 @@ An invalid value raises :class:`~warehouse.errors.ConfigError` naming the key.
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Callable, Literal
 
@@ -34,6 +36,9 @@ from .errors import ConfigError
 
 SPOTIFY_API_URL = "https://api.spotify.com/v1"
 SPOTIFY_TOKEN_URL = "https://accounts.spotify.com/api/token"
+
+# The settings file load_settings was given; read by Settings' sources while it builds the object.
+_config_file: ContextVar[Path | None] = ContextVar("genrestore_config_file", default=None)
 
 _PATH_KEYS = ("var_dir", "warehouse_path", "snapshots_dir", "models_dir", "reports_dir", "data_dir")
 
@@ -95,6 +100,24 @@ class ImportSettings(BaseModel):
     )
 
 
+class SqlSettings(BaseModel):
+    """Limits of `genrestore sql` (each overridable per call with --timeout / --max-rows)."""
+
+    timeout_seconds: float = Field(
+        300.0, ge=0, description="Interrupt a query still running after this many seconds (0: no limit)."
+    )
+    max_rows: int = Field(
+        1_000_000, ge=0, description="Refuse a result longer than this; add a LIMIT (0: no cap)."
+    )
+
+
+class ModelingSettings(BaseModel):
+    jobs: int = Field(
+        2, ge=1, description="Threads per model fit (LightGBM, random forests; artist families: boosters fit "
+        "side by side). 1 on a busy machine."
+    )
+
+
 class JobSchedule(BaseModel):
     """When a job runs: every ``interval_seconds`` or on a ``cron`` expression."""
 
@@ -134,7 +157,8 @@ class JobSchedule(BaseModel):
         return self
 
 
-def _default_schedules() -> dict[str, JobSchedule]:
+def default_schedules() -> dict[str, JobSchedule]:
+    """The schedule of each job when the settings name none (a configured one replaces its entry)."""
     return {
         "crawl": JobSchedule(interval_seconds=3600),
         "refresh": JobSchedule(cron="0 3 * * *"),
@@ -142,6 +166,7 @@ def _default_schedules() -> dict[str, JobSchedule]:
         "build": JobSchedule(cron="0 5 * * *"),
         "retrain": JobSchedule(cron="30 5 * * *"),
         "report": JobSchedule(cron="0 6 * * *"),
+        "publish": JobSchedule(cron="30 6 * * *"),
         "prune": JobSchedule(cron="0 7 * * *"),
     }
 
@@ -196,7 +221,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log verbosity.")
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
-    schedules: dict[str, JobSchedule] = Field(default_factory=_default_schedules)
+    sql: SqlSettings = Field(default_factory=SqlSettings)
+    modeling: ModelingSettings = Field(default_factory=ModelingSettings)
+    schedules: dict[str, JobSchedule] = Field(default_factory=default_schedules)
 
     @field_validator("schedules")
     @classmethod
@@ -214,7 +241,8 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_path = Path(os.environ.get("GENRESTORE_CONFIG", "genrestore.toml"))
+        # This module is the only one that reads the environment.
+        toml_path = _config_file.get() or Path(os.environ.get("GENRESTORE_CONFIG", "genrestore.toml"))
         toml = _TomlSource(settings_cls, toml_file=toml_path)
         # First wins: overrides > environment > toml file > defaults.
         return (init_settings, env_settings, toml)
@@ -272,9 +300,11 @@ class Settings(BaseSettings):
         return data
 
 
-def load_settings(**overrides: Any) -> Settings:
-    """Resolve settings from defaults, toml, environment and ``overrides`` (None = not given)."""
+def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
+    """Resolve settings from defaults, the settings file, environment and ``overrides`` (None = not
+    given). ``config`` names the settings file (default: ``GENRESTORE_CONFIG``, else genrestore.toml)."""
     given = {k: v for k, v in overrides.items() if v is not None}
+    token = _config_file.set(Path(config) if config is not None else None)
     try:
         return Settings(**given)
     except ValidationError as exc:
@@ -285,3 +315,5 @@ def load_settings(**overrides: Any) -> Settings:
         raise ConfigError(f"invalid setting {key}: {err['msg']}{shown}") from None
     except (OSError, ValueError) as exc:  # unreadable or malformed genrestore.toml
         raise ConfigError(f"cannot read configuration: {exc}") from None
+    finally:
+        _config_file.reset(token)

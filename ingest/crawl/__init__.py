@@ -3,10 +3,11 @@ See docs/crawler.md."""
 
 from ._frontier import KINDS, NewUnit, Unit
 from ._plan import ModeEstimate, plan_crawl
-from ._run import CrawlResult, Seed, crawl_async, parse_seeds, paused_until, run_crawl
+from ._run import CrawlResult, crawl_async, paused_until, run_crawl
+from ._seeds import Seed, parse_seeds
 from ._status import CrawlStatus, crawl_status
 
 __all__ = [
-    "KINDS", "CrawlResult", "CrawlStatus", "ModeEstimate", "NewUnit", "Seed", "Unit", "crawl_async",
+    "CrawlResult", "CrawlStatus", "KINDS", "ModeEstimate", "NewUnit", "Seed", "Unit", "crawl_async",
     "crawl_status", "parse_seeds", "paused_until", "plan_crawl", "run_crawl",
 ]

@@ -1,4 +1,4 @@
-"""The live crawl display (stderr): requests, rate against the budget, 429s, entities, queue depth."""
+"""The live crawl display (stderr): requests, rate against the budget, 429s, rows stored, queue depth."""
 
 from __future__ import annotations
 
@@ -35,9 +35,9 @@ class LiveDisplay:
         )
         if lim.paused_for > 0:
             head.add_row(Text(f"paused {lim.paused_for:.0f}s (Retry-After)", style="yellow"))
-        ent = Table("entities", "rows", box=None, pad_edge=False)
-        for table, n in sorted(c.entities.items()):
-            ent.add_row(table, f"{n:,}")
+        ent = Table("table", "inserted", "updated", box=None, pad_edge=False)
+        for table in sorted(set(c.inserted) | set(c.updated)):
+            ent.add_row(table, f"{c.inserted.get(table, 0):,}", f"{c.updated.get(table, 0):,}")
         queue = Table("queue (pending)", "units", box=None, pad_edge=False)
         for kind, n in sorted(c.pending.items()):
             queue.add_row(kind, f"{n:,}")

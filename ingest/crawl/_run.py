@@ -8,7 +8,6 @@ done for good, every other unit is still pending and is fetched by the next run.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import signal
 import threading
@@ -16,13 +15,14 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import httpx
 
-from warehouse import Settings, UsageError, Writer
+from warehouse import Settings, Writer
 from ingest.spotify import (
     AuthError,
+    ClientStopped,
     CrawlPaused,
     RequestFailed,
     SpotifyClient,
@@ -30,10 +30,12 @@ from ingest.spotify import (
     probe_capabilities,
     save_capabilities,
 )
-from ingest.spotify._client import utcnow
+from ingest.spotify import utcnow
 
 from . import _frontier as frontier
-from ._store import merge, observe_artists, observe_tracks, record_rejects, record_responses
+from ._seeds import Seed, parse_seeds
+from ._store import (add_counts, counts_json, merge, nonzero, observe_artists, observe_tracks, record_rejects,
+                     record_responses)
 from ._units import DETAIL_BATCH, FILL, HANDLERS, Context, Outcome, batch_sizes
 
 log = logging.getLogger("genrestore.crawl")
@@ -41,6 +43,8 @@ log = logging.getLogger("genrestore.crawl")
 SEED_PRIORITY = 100
 COMMIT_INTERVAL = 1.0       # seconds between group commits at most
 COMMIT_MAX_OUTCOMES = 400   # commit at once when this many outcomes wait
+STOP_POLL = 0.1             # seconds between looks at the stop conditions while units run
+STOP_GRACE = 5.0            # seconds requests already sent get to come back when a signal or the deadline ends a run
 BATCH_GATES = {"batch_artists", "batch_tracks", "batch_albums"}
 SINGLE_FALLBACK = {"artist", "refresh", "album"}  # kinds that fall back to single GETs
 # Silver tables written by the crawler, in an order that keeps observations before their merge.
@@ -59,34 +63,12 @@ class CrawlResult:
     responses_429: int = 0
     errors: int = 0
     units_done: int = 0
-    entities: dict[str, int] = field(default_factory=dict)
+    inserted: dict[str, int] = field(default_factory=dict)   # table -> rows added (new keys)
+    updated: dict[str, int] = field(default_factory=dict)    # table -> stored rows whose values changed
     pending: int = 0
     paused_until: datetime | None = None
     message: str = ""
     seconds: float = 0.0
-
-
-@dataclass
-class Seed:
-    kind: str
-    key: str
-
-
-def parse_seeds(seeds: str | Iterable[str] | None) -> list[Seed]:
-    """``genre:rock,artist:ID,playlist:ID,query:WORD`` → seeds (a list of such strings works too)."""
-    if seeds is None:
-        return []
-    items = [s for part in ([seeds] if isinstance(seeds, str) else seeds) for s in part.split(",")]
-    out = []
-    for item in (i.strip() for i in items):
-        if not item:
-            continue
-        prefix, sep, value = item.partition(":")
-        value = value.strip()
-        if not sep or not value or prefix not in ("genre", "artist", "playlist", "query", "track"):
-            raise UsageError(f"bad seed {item!r}: use genre:NAME, artist:ID, playlist:ID, track:ID or query:WORDS")
-        out.append(Seed(prefix, value))
-    return out
 
 
 def _seed_units(seeds: Sequence[Seed]) -> list[frontier.NewUnit]:
@@ -133,7 +115,8 @@ class _Crawl:
         self.changed = asyncio.Event()
         self.units_done = 0
         self.errors = 0
-        self.entities: dict[str, int] = {}
+        self.inserted: dict[str, int] = {}  # rows committed, as the database counted them
+        self.updated: dict[str, int] = {}
         self.pending: dict[str, int] = {}
         self.paused: CrawlPaused | None = None
         self.fatal: BaseException | None = None
@@ -145,25 +128,60 @@ class _Crawl:
         self.commit_closed = False
         self.ready: list[list[frontier.Unit]] = []
         self.timing: dict[str, float] = {}  # seconds spent in picks and commits (for tuning)
+        self.caps_changes = 0  # capability changes made during the run, and how many are stored
+        self.caps_saved = 0
 
     # ── stopping ──
     def should_stop(self) -> bool:
+        """Take no new unit (the first reason is kept in ``stop_reason``)."""
+        if self.must_end_now():
+            return True
+        if self.max_requests is not None and self.client.stats.requests + self.in_flight >= self.max_requests:
+            self.stop_reason = self.stop_reason or f"reached --max-requests {self.max_requests}"
+            return True
+        return False
+
+    def must_end_now(self) -> bool:
+        """End the run now, not only take no new unit: a long pause, a fatal error, a signal, --max-minutes.
+
+        --max-requests is the one soft limit: the units in flight finish."""
         if self.paused or self.fatal:
             return True
         if self.stop_event.is_set():
             self.stop_reason = self.stop_reason or "stopped by a signal"
-            return True
-        if self.max_requests is not None and self.client.stats.requests + self.in_flight >= self.max_requests:
-            self.stop_reason = self.stop_reason or f"reached --max-requests {self.max_requests}"
             return True
         if self.deadline is not None and time.monotonic() >= self.deadline:
             self.stop_reason = self.stop_reason or "reached --max-minutes"
             return True
         return False
 
+    async def supervise(self, tasks: Sequence[asyncio.Task]) -> None:
+        """Wait until ``tasks`` are done, or end them when the run must end now.
+
+        The tasks wait on the limiter, on a pause, on tenacity's backoff or on the network, none of
+        which looks at the stop conditions; so they are ended from here. A long pause or a fatal error:
+        every task is cancelled at once. A signal or the deadline: no request starts any more (waiters
+        raise ClientStopped), requests already sent get STOP_GRACE seconds to come back and commit, then
+        their tasks are cancelled. A cancelled unit is released, still pending, for the next run.
+        """
+        pending = set(tasks)
+        while pending:
+            _, pending = await asyncio.wait(pending, timeout=STOP_POLL)
+            if pending and self.must_end_now():
+                break
+        if not pending:
+            return
+        self.client.stop(self.stop_reason or "the crawl is ending")
+        if not (self.paused or self.fatal):
+            _, pending = await asyncio.wait(pending, timeout=STOP_GRACE)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
     # ── committing ──
-    def commit(self, con, outs: Sequence[Outcome]) -> None:
-        """Write the outcomes of several units in one transaction (group commit).
+    def commit(self, con, outs: Sequence[Outcome]) -> tuple[dict[str, int], dict[str, int]]:
+        """Write the outcomes of several units in one transaction (group commit); returns the rows
+        it inserted and updated, by table (added to the run's totals once the transaction commits).
 
         Each unit's rows, raw response and queue update land together, so the all-or-nothing
         property holds per unit; grouping only amortizes the cost of a DuckDB commit.
@@ -172,18 +190,23 @@ class _Crawl:
         caps = self.ctx.caps
         record_responses(con, [o.response for o in outs if o.response is not None], self.run_id, caps.source)
         record_rejects(con, [r for o in outs for r in o.rejects], now)
-        if any(o.capability_off for o in outs):
+        changes = self.caps_changes
+        if changes != self.caps_saved:  # a capability was turned off or learnt since the last save
             save_capabilities(con, caps, self.client.api_url, self.settings.client_id or "", now)
+            self.caps_saved = changes
         ok = [o for o in outs if o.failed is None]
         rows: dict[str, list] = {}
         for out in ok:
             for table, r in out.rows.items():
                 rows.setdefault(table, []).extend(r)
-        observe_artists(con, rows.get("artists", []), now)
-        observe_tracks(con, rows.get("tracks", []), now)
+        inserted = {"artist_observations": observe_artists(con, rows.get("artists", []), now),
+                    "track_observations": observe_tracks(con, rows.get("tracks", []), now)}
+        updated: dict[str, int] = {}
         for table in MERGE_ORDER:
-            merge(con, table, rows.get(table, []), now)
-            merge(con, table, rows.get(table + FILL, []), now, fill=True)
+            for new, changed in (merge(con, table, rows.get(table, []), now),
+                                 merge(con, table, rows.get(table + FILL, []), now, fill=True)):
+                inserted[table] = inserted.get(table, 0) + new
+                updated[table] = updated.get(table, 0) + changed
         frontier.enqueue(con, [u for o in ok for u in o.enqueue], now)
         for kind, size in DETAIL_BATCH.items():
             frontier.add_details(con, kind, [i for o in ok for i in o.details.get(kind, ())], size, now)
@@ -202,10 +225,13 @@ class _Crawl:
             if out.failed is not None and not (out.capability_off in BATCH_GATES
                                                and out.units[0].kind in SINGLE_FALLBACK):
                 frontier.fail(con, out.units, out.failed, now, self.run_id, final=out.final)
+        inserted, updated = nonzero(inserted), nonzero(updated)
         stats = self.client.stats
-        con.execute("UPDATE crawl_runs SET requests = ?, responses_429 = ?, errors = ?, entities = ? "
-                    "WHERE run_id = ?", [stats.requests, stats.responses_429, self.errors,
-                                         json.dumps(self.entities, sort_keys=True), self.run_id])
+        con.execute("UPDATE crawl_runs SET requests = ?, responses_429 = ?, errors = ?, rows_inserted = ?, "
+                    "rows_updated = ? WHERE run_id = ?",
+                    [stats.requests, stats.responses_429, self.errors, counts_json(self.inserted, inserted),
+                     counts_json(self.updated, updated), self.run_id])
+        return inserted, updated
 
     async def committer(self) -> None:
         """Commit whatever outcomes are waiting, in one transaction, again and again until closed."""
@@ -223,7 +249,10 @@ class _Crawl:
             if batch:
                 try:
                     t0 = time.perf_counter()
-                    await self.writer.run_async(lambda con: self.commit(con, [o for o, _ in batch]))
+                    inserted, updated = await self.writer.run_async(
+                        lambda con: self.commit(con, [o for o, _ in batch]))
+                    add_counts(self.inserted, inserted)
+                    add_counts(self.updated, updated)
                     self.timing["commit"] = self.timing.get("commit", 0) + time.perf_counter() - t0
                     self.timing["commits"] = self.timing.get("commits", 0) + 1
                 except BaseException as exc:  # the units stay pending; the run stops
@@ -273,6 +302,12 @@ class _Crawl:
                 pass
 
     async def worker(self) -> None:
+        try:
+            await self._work()
+        except Exception as exc:  # a bug or a failed pick, not an API answer: the run ends and reports it
+            self.fatal = self.fatal or exc
+
+    async def _work(self) -> None:
         while True:
             units = await self._next()
             if units is None:
@@ -310,6 +345,8 @@ class _Crawl:
         except CrawlPaused as exc:
             self.paused = self.paused or exc
             return None
+        except ClientStopped:  # the run is ending: the unit stays pending
+            return None
         except AuthError as exc:
             self.fatal = self.fatal or exc
             return None
@@ -319,14 +356,18 @@ class _Crawl:
             self.errors += 1
         else:
             self.units_done += len(units) - len(out.missing)
-            for table, rows in out.rows.items():
-                table = table.removesuffix(FILL)
-                self.entities[table] = self.entities.get(table, 0) + len(rows)
         if out.capability_off and getattr(self.ctx.caps, out.capability_off):
             log.warning("capability %s is off for these credentials (%s)", out.capability_off, out.failed)
             setattr(self.ctx.caps, out.capability_off, False)  # at once: no other request may use it
+            self.caps_changes += 1
             self.sizes = batch_sizes(self.ctx.caps)
             self.ready = []
+        for name, value in out.evidence.items():
+            before = getattr(self.ctx.caps, name)
+            if self.ctx.caps.learn(name, value):
+                log.log(logging.WARNING if before is False else logging.INFO,
+                        "capability %s was %s, a response shows %s: updated", name, before, value)
+                self.caps_changes += 1
         return out
 
 
@@ -351,7 +392,7 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
                     "message = 'the process ended without closing the run (killed?)' WHERE status = 'running'",
                     [utcnow()])
         con.execute("INSERT INTO crawl_runs (run_id, started_at, status, api_url, seeds) VALUES (?, ?, 'running', ?, ?)",
-                    [run_id, utcnow(), settings.api_url, ",".join(f"{s.kind}:{s.key}" for s in seed_list) or None])
+                    [run_id, utcnow(), settings.api_url, ",".join(map(str, seed_list)) or None])
     writer.run(start)
 
     result = CrawlResult(run_id, "failed")
@@ -363,7 +404,12 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
         caps = None if reprobe else writer.run(
             lambda con: load_capabilities(con, client.api_url, settings.client_id or ""))
         if caps is None:
-            caps = await probe_capabilities(client, genres=[s.key for s in seed_list if s.kind == "genre"])
+            probe = asyncio.create_task(
+                probe_capabilities(client))
+            await crawl.supervise([probe])  # a signal or the deadline ends a probe waiting on a pause too
+            if probe.cancelled() or isinstance(probe.exception(), ClientStopped):
+                return _conclude(crawl, result)  # stopped during the probe (the finally records it)
+            caps = probe.result()  # raises CrawlPaused, AuthError
             responses = getattr(caps, "_responses", [])
 
             def store(con):
@@ -404,23 +450,15 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
         committer = asyncio.create_task(crawl.committer())
         workers = [asyncio.create_task(crawl.worker()) for _ in range(settings.crawl.concurrency)]
         try:
-            await asyncio.gather(*workers)
+            await crawl.supervise(workers)
         finally:
-            crawl.commit_closed = True
+            for task in workers:  # only if supervise itself was interrupted
+                task.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            crawl.commit_closed = True  # what completed still commits
             crawl.commit_wake.set()
             await committer
-        if crawl.fatal is not None:
-            raise crawl.fatal
-        if crawl.paused is not None:
-            result.status = "paused"
-            result.paused_until = crawl.paused.until
-            result.message = str(crawl.paused)
-        elif crawl.stop_reason:
-            result.status = "stopped"
-            result.message = crawl.stop_reason
-        else:
-            result.status = "completed"
-            result.message = "the frontier is exhausted"
+        _conclude(crawl, result)
     except CrawlPaused as exc:  # during the probe
         result.status = "paused"
         result.paused_until = exc.until
@@ -439,20 +477,39 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
         result.responses_429 = stats.responses_429
         result.errors = crawl.errors
         result.units_done = crawl.units_done
-        result.entities = dict(sorted(crawl.entities.items()))
+        result.inserted = dict(sorted(crawl.inserted.items()))
+        result.updated = dict(sorted(crawl.updated.items()))
         result.seconds = time.monotonic() - started
 
         def finish(con):
             con.execute(
                 "UPDATE crawl_runs SET ended_at = ?, status = ?, mode = ?, requests = ?, responses_429 = ?, "
-                "errors = ?, entities = ?, paused_until = ?, message = ? WHERE run_id = ?",
+                "errors = ?, rows_inserted = ?, rows_updated = ?, paused_until = ?, message = ? WHERE run_id = ?",
                 [utcnow(), result.status, result.mode, result.requests, result.responses_429, result.errors,
-                 json.dumps(result.entities, sort_keys=True), result.paused_until, result.message[:1000], run_id])
+                 counts_json(result.inserted), counts_json(result.updated), result.paused_until,
+                 result.message[:1000], run_id])
             result.pending = con.execute("SELECT count(*) FROM crawl_queue WHERE state = 'pending'").fetchall()[0][0]
         writer.run(finish)
         log.info("crawl %s %s: %d requests, %d x 429, %d units; %s", run_id, result.status, result.requests,
                  result.responses_429, result.units_done,
                  ", ".join(f"{k} {v:.1f}" for k, v in sorted(crawl.timing.items())))
+    return result
+
+
+def _conclude(crawl: _Crawl, result: CrawlResult) -> CrawlResult:
+    """Set the run's status from why it ended (raises the fatal error, if any)."""
+    if crawl.fatal is not None:
+        raise crawl.fatal
+    if crawl.paused is not None:
+        result.status = "paused"
+        result.paused_until = crawl.paused.until
+        result.message = str(crawl.paused)
+    elif crawl.stop_reason:
+        result.status = "stopped"
+        result.message = crawl.stop_reason
+    else:
+        result.status = "completed"
+        result.message = "the frontier is exhausted"
     return result
 
 
@@ -466,17 +523,20 @@ def run_crawl(settings: Settings, writer: Writer, *, seeds=None, max_requests: i
     :param writer: the open warehouse writer; every unit commits through it.
     :param seeds: ``"genre:rock,artist:ID,playlist:ID,query:WORDS"`` or a list of such strings.
     :param max_requests: stop taking new units once this many requests were sent.
-    :param max_minutes: stop taking new units after this long.
+    :param max_minutes: end the run after this long, even while it waits out a pause.
     :param refresh_older_than: re-fetch stored artists last fetched longer ago than this.
     :param progress: show a live display on stderr.
-    :param stop_event: set it (from another thread) to finish the current units and stop.
+    :param stop_event: set it (from any thread) to end the run (see below).
     :param transport: an httpx transport for the API (tests); default real HTTP.
     :param reprobe: probe capabilities even if a probe younger than 24 h is stored.
     :raises CrawlPaused: a pause recorded by an earlier run is still in force (nothing is sent).
     :raises AuthError: the credentials were refused.
 
-    SIGINT and SIGTERM (when called from the main thread) finish the units in flight, commit
-    them and return with status ``stopped``.
+    SIGINT and SIGTERM (when called from the main thread) set ``stop_event``. It, like ``max_minutes``,
+    ends the run within seconds: waits on the limiter or a pause end at once, requests already sent
+    get STOP_GRACE seconds, what completed is committed and the run returns with status ``stopped``.
+    A Retry-After above ``crawl.max_retry_after`` cancels everything in flight at once and returns
+    status ``paused`` with ``paused_until`` = receive time + Retry-After.
     """
     stop_event = stop_event or threading.Event()
 

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
 
-from ingest.spotify._client import utcnow
+from ingest.spotify import utcnow
 
 
 @dataclass
 class CrawlStatus:
     queue: dict[str, dict[str, int]] = field(default_factory=dict)   # kind -> state -> units
-    runs: list[dict] = field(default_factory=list)                   # newest first
+    runs: list[dict] = field(default_factory=list)                   # newest first; rows_* are {table: rows}
     paused_until: datetime | None = None
     capabilities: dict | None = None
 
@@ -25,17 +26,18 @@ def crawl_status(con: duckdb.DuckDBPyConnection, *, runs: int = 5) -> CrawlStatu
             "SELECT kind, state, count(*) FROM crawl_queue GROUP BY ALL ORDER BY kind, state").fetchall():
         status.queue.setdefault(kind, {})[state] = n
     cols = ["run_id", "started_at", "ended_at", "status", "mode", "requests", "responses_429", "errors",
-            "entities", "paused_until", "message"]
+            "rows_inserted", "rows_updated", "entities", "paused_until", "message"]
     for row in con.execute(f"SELECT {', '.join(cols)} FROM crawl_runs ORDER BY started_at DESC LIMIT ?",
                            [runs]).fetchall():
-        status.runs.append(dict(zip(cols, row)))
+        run = dict(zip(cols, row))
+        for key in ("rows_inserted", "rows_updated", "entities"):  # JSON text -> {table: rows}
+            run[key] = json.loads(run[key]) if run[key] else None
+        status.runs.append(run)
     row = (con.execute("SELECT max(paused_until) FROM crawl_runs").fetchall()[:1] or [None])[0]
     if row and row[0] is not None and row[0] > utcnow():
         status.paused_until = row[0]
     row = (con.execute("SELECT probed_at, api_url, mode, details FROM capabilities ORDER BY probed_at DESC LIMIT 1"
                       ).fetchall()[:1] or [None])[0]
     if row:
-        import json
-
         status.capabilities = {"probed_at": row[0], "api_url": row[1], "mode": row[2], **json.loads(row[3])}
     return status

@@ -6,11 +6,15 @@ Merges therefore keep a stored value when the incoming one is NULL, so the final
 depend on which shape arrived first — the property that lets a killed-and-resumed crawl end
 identical to an uninterrupted one. Unchanged rows are not rewritten. Artists and tracks whose
 popularity, followers or genres changed get an observation row.
+
+Every write reports what it stored, counted by the database: rows inserted (keys new to the table)
+and rows updated (stored rows whose values changed); rows that repeat what is stored count as neither.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import datetime
 from typing import Any, Sequence
 
@@ -49,14 +53,16 @@ def _arrow(rows: Sequence[dict[str, Any]]) -> pa.Table:
 
 
 def merge(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, Any]], now: datetime, *,
-          fill: bool = False) -> int:
+          fill: bool = False) -> tuple[int, int]:
     """Insert ``rows`` or update the stored rows with the same key; NULLs never erase values.
 
     ``fill``: the rows come from a simplified object (an album in a discography page, a track in an
     album listing), so they only fill columns that are NULL; a full object's values always win.
-    Either way the result does not depend on which shape arrived first."""
+    Either way the result does not depend on which shape arrived first.
+
+    :returns: (rows inserted, stored rows updated)."""
     if not rows:
-        return 0
+        return 0, 0
     key, first_seen, updated = SILVER[table]
     rows = [dict(r) for r in rows]
     for r in rows:
@@ -73,25 +79,53 @@ def merge(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, A
         values = [c for c in cols if c not in key and c not in ("first_seen_at", "updated_at")]
         dedup = (f"SELECT {', '.join(cols)} FROM {name} "
                  f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _ord DESC) = 1")
-        if values:
-            first, second = (f"{table}.{{c}}", "EXCLUDED.{c}") if fill else ("EXCLUDED.{c}", f"{table}.{{c}}")
-            merged = {c: f"COALESCE({first.format(c=c)}, {second.format(c=c)})" for c in values}
-            sets = [f"{c} = {merged[c]}" for c in values]
-            if updated:
-                sets.append("updated_at = EXCLUDED.updated_at")
-            old = ", ".join(f"{table}.{c}" for c in values)
-            new = ", ".join(merged[c] for c in values)
-            conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)} WHERE ({old}) IS DISTINCT FROM ({new})"
-        else:
-            conflict = f"ON CONFLICT ({keys}) DO NOTHING"
-        con.execute(f"INSERT INTO {table} BY NAME ({dedup}) {conflict}")
+        insert = f"INSERT INTO {table} BY NAME ({dedup}) ON CONFLICT ({keys}) DO NOTHING"
+        # Two statements, so DuckDB counts each kind apart (one upsert answers inserted + updated
+        # together): first the new keys, then the changes to the rows that were stored before; the
+        # rows just inserted already hold the incoming values, so the second leaves them alone.
+        inserted = _count(con.execute(insert))
+        if not values or inserted == len({tuple(r[k] for k in key) for r in rows}):
+            return inserted, 0  # nothing was stored before: nothing to update
+        first, second = (f"{table}.{{c}}", "EXCLUDED.{c}") if fill else ("EXCLUDED.{c}", f"{table}.{{c}}")
+        merged = {c: f"COALESCE({first.format(c=c)}, {second.format(c=c)})" for c in values}
+        sets = [f"{c} = {merged[c]}" for c in values]
+        if updated:
+            sets.append("updated_at = EXCLUDED.updated_at")
+        old = ", ".join(f"{table}.{c}" for c in values)
+        new = ", ".join(merged[c] for c in values)
+        updated_rows = _count(con.execute(
+            f"INSERT INTO {table} BY NAME ({dedup}) ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)} "
+            f"WHERE ({old}) IS DISTINCT FROM ({new})"))
+        return inserted, updated_rows
     finally:
         con.unregister(name)
-    return len(rows)
+
+
+def _count(cursor) -> int:
+    """The row count a DuckDB INSERT answers (rows inserted, plus rows updated by ON CONFLICT)."""
+    row = cursor.fetchall()
+    return int(row[0][0]) if row else 0
+
+
+def nonzero(counts: dict[str, int]) -> dict[str, int]:
+    return {k: v for k, v in counts.items() if v}
+
+
+def add_counts(totals: dict[str, int], counts: dict[str, int]) -> dict[str, int]:
+    """Add ``counts`` ({table: rows}) into ``totals``, in place; returns ``totals``."""
+    for table, n in counts.items():
+        totals[table] = totals.get(table, 0) + n
+    return totals
+
+
+def counts_json(totals: dict[str, int], more: dict[str, int] | None = None) -> str:
+    """``totals`` plus ``more`` as the JSON of ``crawl_runs.rows_inserted`` / ``rows_updated``."""
+    return json.dumps(add_counts(dict(totals), more or {}), sort_keys=True)
 
 
 def observe_artists(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]], now: datetime) -> int:
-    """Append artist_observations for artists whose popularity, followers or genres are new or changed.
+    """Append artist_observations for artists whose popularity, followers or genres are new or changed;
+    returns the rows appended.
 
     Call *before* merging the rows into ``artists``.
     """
@@ -104,7 +138,7 @@ def observe_artists(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any
     name = f"_obs_{next(_counter)}"
     con.register(name, data)
     try:
-        con.execute(f"""
+        return _count(con.execute(f"""
             INSERT INTO artist_observations (artist_id, observed_at, popularity, followers, genres, source)
             SELECT i.artist_id, ?, i.popularity, i.followers, i.genres, i.source
             FROM (SELECT * FROM {name} QUALIFY row_number() OVER (PARTITION BY artist_id ORDER BY _ord DESC) = 1) i
@@ -112,14 +146,14 @@ def observe_artists(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any
             WHERE a.artist_id IS NULL
                OR (a.popularity, a.followers, a.genres) IS DISTINCT FROM
                   (COALESCE(i.popularity, a.popularity), COALESCE(i.followers, a.followers), COALESCE(i.genres, a.genres))
-            ON CONFLICT DO NOTHING""", [now])
-        return len(rows)
+            ON CONFLICT DO NOTHING""", [now]))
     finally:
         con.unregister(name)
 
 
 def observe_tracks(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]], now: datetime) -> int:
-    """Append track_observations for tracks whose popularity is new or changed (call before merging)."""
+    """Append track_observations for tracks whose popularity is new or changed (call before merging);
+    returns the rows appended."""
     rows = [r for r in rows if r.get("popularity") is not None]
     if not rows:
         return 0
@@ -127,14 +161,13 @@ def observe_tracks(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]
     name = f"_obs_{next(_counter)}"
     con.register(name, data)
     try:
-        con.execute(f"""
+        return _count(con.execute(f"""
             INSERT INTO track_observations (track_id, observed_at, popularity, source)
             SELECT i.track_id, ?, i.popularity, i.source
             FROM (SELECT * FROM {name} QUALIFY row_number() OVER (PARTITION BY track_id ORDER BY _ord DESC) = 1) i
             LEFT JOIN tracks t USING (track_id)
             WHERE t.popularity IS DISTINCT FROM i.popularity
-            ON CONFLICT DO NOTHING""", [now])
-        return len(rows)
+            ON CONFLICT DO NOTHING""", [now]))
     finally:
         con.unregister(name)
 

@@ -59,6 +59,7 @@ class Outcome:
     missing: list[Unit] = field(default_factory=list)  # batch members the API answered null for
     rejects: list[dict[str, Any]] = field(default_factory=list)
     capability_off: str | None = None   # a capability the answer proved missing
+    evidence: dict[str, bool | None] = field(default_factory=dict)  # capabilities the answer showed (Capabilities.learn)
     details: dict[str, list[str]] = field(default_factory=dict)  # track ids for detail batches
 
     def add(self, table: str, rows: list[dict[str, Any]] | dict[str, Any]) -> None:
@@ -101,8 +102,14 @@ def _http_failure(out: Outcome, resp: ApiResponse, ctx: Context) -> Outcome:
 # ── rows from records ──
 def _artist(out: Outcome, ctx: Context, rec: ArtistRecord, *, expand: bool = True) -> None:
     row = rec.row(ctx.source)
-    if not ctx.caps.genres and rec.genres is not None and not rec.genres:
-        row["genres"] = None  # these credentials never see genres: [] would claim "none"
+    if rec.genres and ctx.caps.genres is not True:
+        # Genres were thought absent (or unknown): these credentials do see them. A genre filter
+        # found missing in that belief is doubtful too, so genre searches test it again.
+        out.evidence["genres"] = True
+        if ctx.caps.genre_filter is False:
+            out.evidence["genre_filter"] = None
+    elif ctx.caps.genres is not True and rec.genres is not None and not rec.genres:
+        row["genres"] = None  # these credentials may never see genres: [] would claim "none"
     out.add("artists", row)
     for g in row["genres"] or []:
         out.add("genres", {"genre": g, "source": ctx.source})
@@ -190,14 +197,21 @@ async def search_artists(units: list[Unit], ctx: Context) -> Outcome:
     out = Outcome(units)
     offset = int(unit.params.get("offset", 0))
     limit = ctx.caps.search_limit
-    genre = unit.kind == "search_genre"
-    q = f'genre:"{unit.key}"' if genre and ctx.caps.genre_filter else unit.key
+    # The filter is used unless it was found absent; while unknown, a search it answers proves it.
+    filtered = unit.kind == "search_genre" and ctx.caps.genre_filter is not False
+    q = f'genre:"{unit.key}"' if filtered else unit.key
     out.response = resp = await ctx.client.search(q, "artist", limit=limit, offset=offset)
     if not resp.ok:
         return _http_failure(out, resp, ctx)
-    if genre and offset == 0:
-        out.add("genres", {"genre": unit.key, "source": ctx.source})
     page = _page(resp, "artists")
+    items = [item for item in page.get("items") or [] if item is not None]
+    if filtered and items:
+        out.evidence["genre_filter"] = True
+        if offset == 0:
+            out.add("genres", {"genre": unit.key, "source": ctx.source})
+    elif filtered and offset == 0 and ctx.caps.genre_filter is None:
+        # Nothing found, and nobody knows whether the filter works: the words themselves are the fallback.
+        out.enqueue.append(NewUnit("search_artists", unit.key))
     for i, item in enumerate(page.get("items") or []):
         if item is None:
             continue
@@ -205,7 +219,7 @@ async def search_artists(units: list[Unit], ctx: Context) -> Outcome:
         if rec is None:
             continue
         _artist(out, ctx, rec)
-        if genre and ctx.caps.genre_filter:
+        if filtered:
             out.add("artist_genre_hits", {"genre": unit.key, "artist_id": rec.id, "rank": offset + i,
                                           "source": ctx.source})
     out.next_params = _next_offset(page, offset, limit)

@@ -8,7 +8,7 @@ used raises :class:`warehouse.errors.ImportFailed` and leaves the warehouse as i
 :class:`ImportReport` counts rows inserted, updated and unchanged per table, rejected and merged.
 """
 
-from ._all import IMPORTERS, LAYOUT, available_datasets, default_path, import_all
+from ._layout import IMPORTERS, LAYOUT, available_datasets, default_path, import_all
 from ._fma import import_fma_genres
 from ._music_genre import import_music_genre
 from ._musicoset import import_musicoset
@@ -17,8 +17,8 @@ from ._spotify_songs import import_spotify_songs
 
 __all__ = [
     "IMPORTERS",
-    "LAYOUT",
     "ImportReport",
+    "LAYOUT",
     "Reject",
     "TableCounts",
     "available_datasets",

@@ -11,9 +11,9 @@ from warehouse import Writer
 from warehouse.settings import MAX_FIELD_BYTES
 
 from ._duplicates import Unique
-from ._load import Loaded
+from ._validated_input import Loaded
 from ._report import ImportReport
-from ._single import TableRows, import_file
+from ._file_importer import TableRows, import_file
 from ._validate import Col
 
 SOURCE = "fma"

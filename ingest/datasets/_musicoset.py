@@ -20,7 +20,7 @@ from warehouse.errors import ImportFailed
 from warehouse.settings import MAX_FIELD_BYTES
 
 from ._duplicates import Unique
-from ._load import Loaded, load
+from ._validated_input import Loaded, load
 from ._progress import steps
 from ._pyrepr import list_series, parse_str_dict, parse_str_list
 from ._report import SAMPLE_REJECTS, ImportReport

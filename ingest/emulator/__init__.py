@@ -4,7 +4,8 @@
   write a directory of Parquet tables plus manifest.json; `load_catalog(dir)` reads one into memory.
 - Server: `create_app(catalog, mode=..., rate=..., faults=...)` is the ASGI app; `serve(dir, port=...)`
   runs it on uvicorn bound to 127.0.0.1.
-- Tests: `ingest.emulator.testing.running_emulator(...)` runs it in a subprocess on a free port.
+- Running: `ingest.emulator.running.running_emulator(...)` runs it in a subprocess on a free port
+  (the demo, benchmarks and tests).
 """
 
 from ._app import MODES, create_app
@@ -17,6 +18,6 @@ from ._server import serve
 from ._synthetic import build_synthetic_catalog
 
 __all__ = [
-    "MODES", "TABLES", "Catalog", "CatalogError", "FaultSpec", "RateLimiter", "build_musicoset_catalog",
+    "Catalog", "CatalogError", "FaultSpec", "MODES", "RateLimiter", "TABLES", "build_musicoset_catalog",
     "build_synthetic_catalog", "create_app", "load_catalog", "parse_faults", "read_manifest", "serve",
 ]

@@ -3,10 +3,11 @@ capability probe and typed records. See docs/crawler.md."""
 
 from ._auth import TokenProvider
 from ._capabilities import Capabilities, client_hash, load_capabilities, probe_capabilities, save_capabilities
-from ._client import ApiResponse, ClientStats, SpotifyClient
+from ._client import ApiResponse, ClientStats, SpotifyClient, utcnow
 from ._errors import (
     AuthError,
     ClientError,
+    ClientStopped,
     CrawlPaused,
     EndpointUnavailable,
     MalformedResponse,
@@ -30,8 +31,9 @@ from ._records import (
 
 __all__ = [
     "AlbumRecord", "ApiResponse", "ArtistRecord", "AudioFeaturesRecord", "AuthError", "Capabilities",
-    "ClientError", "ClientStats", "CrawlPaused", "EndpointUnavailable", "LimiterStats", "MalformedResponse",
+    "ClientError", "ClientStats", "ClientStopped", "CrawlPaused", "EndpointUnavailable", "LimiterStats", "MalformedResponse",
     "PlaylistItemRecord", "PlaylistRecord", "RateLimiter", "RequestFailed", "ServerError", "SimpleAlbum",
     "SimpleArtist", "SimpleTrack", "SpotifyClient", "SpotifyError", "TokenProvider", "TrackRecord",
     "TransportError", "client_hash", "load_capabilities", "probe_capabilities", "save_capabilities",
+    "utcnow",
 ]

@@ -3,6 +3,12 @@
 The probe spends at most 9 requests. The crawl planner reads the result and never calls an
 endpoint the probe found removed: batch gets where they exist, single GETs where not, page sizes
 that the mode accepts, and NULL (unknown) genres when artist objects carry no ``genres``.
+
+Field and filter capabilities are three-valued: True (seen), False (evidence of absence) and None
+(unknown: the probe saw nothing either way). Zero results are not evidence of absence, so the
+genre filter is tested with a genre the probe saw on an artist, else a fixed well-known genre,
+never with a user's seed. The crawl keeps learning (:meth:`Capabilities.learn`): responses that
+contradict a stored value update it.
 """
 
 from __future__ import annotations
@@ -11,13 +17,12 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Sequence
-
 import duckdb
 
 from ._client import ApiResponse, SpotifyClient, utcnow
 
-PROBE_GENRE = "rock"
+PROBE_GENRE = "rock"   # the genre filter is tried with this when no probed artist carries a genre
+PROBE_VERSION = 2      # stored probes of an older version are not trusted (version 1 probed user seeds)
 
 
 @dataclass
@@ -31,17 +36,30 @@ class Capabilities:
     batch_tracks: bool = True         # GET /tracks?ids= (50)
     batch_albums: bool = True         # GET /albums?ids= (20)
     audio_features: bool = True       # GET /audio-features?ids= (100)
-    genres: bool = True               # artist objects carry `genres`
-    popularity: bool = True           # artist objects carry `popularity`
-    followers: bool = True            # artist objects carry `followers`
-    genre_filter: bool = True         # search understands genre:"..."
+    genres: bool | None = True        # artist objects carry `genres` (None: no artist seen)
+    popularity: bool | None = True    # artist objects carry `popularity`
+    followers: bool | None = True     # artist objects carry `followers`
+    genre_filter: bool | None = True  # search understands genre:"..." (None: unknown, still tried)
     playlist_items: bool = True       # GET /playlists/{id}/items (turned off at the first 403)
     probe_requests: int = 0
+    probe_genre: str | None = None    # the genre the filter was tried with
     statuses: dict[str, int] = field(default_factory=dict)
+    version: int = PROBE_VERSION
 
     @property
     def source(self) -> str:
         return f"spotify:{self.mode}"
+
+    def learn(self, name: str, value: bool | None) -> bool:
+        """Take what a later response showed; True when the stored capability changed.
+
+        Seeing a thing (True) always wins; doubt (None) only replaces a recorded absence (False),
+        so outcomes that arrive out of order never undo a confirmation."""
+        current = getattr(self, name)
+        if value is True and current is not True or value is None and current is False:
+            setattr(self, name, value)
+            return True
+        return False
 
     def removed_endpoints(self) -> list[str]:
         gates = {"/artists": self.batch_artists, "/tracks": self.batch_tracks, "/albums": self.batch_albums,
@@ -54,6 +72,7 @@ class Capabilities:
     @classmethod
     def from_json(cls, text: str) -> "Capabilities":
         data = json.loads(text)
+        data.setdefault("version", 1)  # written before probes were versioned
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
@@ -70,11 +89,11 @@ def _items(resp: ApiResponse, key: str) -> list[dict]:
     return [i for i in (items or []) if isinstance(i, dict) and i.get("id")]
 
 
-async def probe_capabilities(client: SpotifyClient, *, genres: Sequence[str] = ()) -> Capabilities:
+async def probe_capabilities(client: SpotifyClient) -> Capabilities:
     """Probe endpoints and fields with at most 9 requests; see docs/spotify-web-api.md §8.1.
 
-    ``genres``: tags known to exist (the crawl's genre seeds), tried for the genre filter when the
-    probed artist objects carry none."""
+    Nothing the user typed goes into the probe: its result is stored for 24 h and steers every
+    crawl of these credentials, so it must not depend on one crawl's seeds."""
     caps = Capabilities()
     responses: list[ApiResponse] = []
 
@@ -94,6 +113,8 @@ async def probe_capabilities(client: SpotifyClient, *, genres: Sequence[str] = (
         caps.genres = any("genres" in a for a in artists)
         caps.popularity = any(a.get("popularity") is not None for a in artists)
         caps.followers = any(isinstance(a.get("followers"), dict) for a in artists)
+    else:  # no artist to look at: no evidence either way
+        caps.genres = caps.popularity = caps.followers = None
     artist_ids = [a["id"] for a in artists[:2]]
     track_ids = [t["id"] for t in tracks[:2]]
     album_ids = [t["album"]["id"] for t in tracks[:1] if isinstance(t.get("album"), dict) and t["album"].get("id")]
@@ -112,10 +133,18 @@ async def probe_capabilities(client: SpotifyClient, *, genres: Sequence[str] = (
     if album_ids:
         r = await call("batch_albums", client.albums(album_ids[:2]))
         caps.batch_albums = r.ok
-    genre = next((g for a in artists for g in (a.get("genres") or [])), None) or next(iter(genres), PROBE_GENRE)
-    r = await call("genre_filter", client.search(f'genre:"{genre}"', "artist", limit=1))
-    total = (r.data or {}).get("artists", {}).get("total") if r.ok and isinstance(r.data, dict) else None
-    caps.genre_filter = bool(total)
+    seen = next((g for a in artists for g in (a.get("genres") or []) if isinstance(g, str) and g), None)
+    caps.probe_genre = seen or PROBE_GENRE
+    r = await call("genre_filter", client.search(f'genre:"{caps.probe_genre}"', "artist", limit=1))
+    page = r.data.get("artists") if r.ok and isinstance(r.data, dict) else None
+    total = page.get("total") if isinstance(page, dict) else None
+    if isinstance(total, int) and total > 0:
+        caps.genre_filter = True
+    elif r.status == 400 or (seen is not None and total == 0):
+        # Refused, or an artist carries the genre and the filter finds nobody: evidence of absence.
+        caps.genre_filter = False
+    else:
+        caps.genre_filter = None  # zero hits for a genre nobody was seen with prove nothing
     caps.mode = "extended" if (caps.batch_artists and caps.search_limit == 50) else "development"
     caps.probe_requests = len(responses)
     caps._responses = responses  # type: ignore[attr-defined]  # for the caller's bronze layer
@@ -132,10 +161,12 @@ def save_capabilities(con: duckdb.DuckDBPyConnection, caps: Capabilities, api_ur
 
 def load_capabilities(con: duckdb.DuckDBPyConnection, api_url: str, client_id: str,
                       max_age: timedelta = timedelta(hours=24)) -> Capabilities | None:
-    """The latest probe of these credentials at this URL, if younger than ``max_age``."""
+    """The latest probe of these credentials at this URL, if younger than ``max_age`` and made by
+    this version of the probe."""
     row = (con.execute(
         "SELECT details FROM capabilities WHERE api_url = ? AND client_hash = ? AND probed_at >= ? "
         "ORDER BY probed_at DESC LIMIT 1",
         [api_url, client_hash(client_id), utcnow() - max_age],
     ).fetchall()[:1] or [None])[0]
-    return Capabilities.from_json(row[0]) if row else None
+    caps = Capabilities.from_json(row[0]) if row else None
+    return caps if caps is not None and caps.version >= PROBE_VERSION else None

@@ -6,7 +6,8 @@ What happens to the answer:
 - 2xx with a JSON body (holding the expected top-level key) → :class:`ApiResponse`.
 - 429 → the limiter pauses every request for Retry-After and lowers its budget; the request is
   sent again. A Retry-After above ``crawl.max_retry_after`` (or a QUOTA_EXCEEDED body) raises
-  :class:`CrawlPaused` instead of sleeping for hours inside the process.
+  :class:`CrawlPaused` instead of sleeping for hours inside the process, and so does every other
+  request of the client at once, those already waiting in the limiter included, until the pause ends.
 - 401 → a fresh token (once per refresh, however many requests saw the 401) and the request again.
 - 5xx, timeouts, connection errors, malformed bodies → tenacity retries with jittered exponential
   backoff, at most ``crawl.max_attempts`` attempts, then :class:`RequestFailed`.
@@ -31,6 +32,7 @@ from warehouse import Settings
 from ._auth import TokenProvider
 from ._errors import (
     AuthError,
+    ClientStopped,
     CrawlPaused,
     MalformedResponse,
     RequestFailed,
@@ -181,25 +183,34 @@ class SpotifyClient:
     async def __aexit__(self, *exc) -> None:
         await self.aclose()
 
+    def stop(self, reason: str = "the client was stopped") -> None:
+        """Send nothing more: every request waiting in the limiter, and every later one, raises
+        :class:`ClientStopped` at once (so does any client sharing this limiter). Requests already
+        sent are not touched; cancel their tasks to abandon them."""
+        self.limiter.refuse(lambda: ClientStopped(reason))
+
     # ── the request pipeline ──
-    def _pause(self, retry_after: float, reason: str | None) -> CrawlPaused:
-        self.limiter.pause(retry_after)
-        until = utcnow() + timedelta(seconds=retry_after)
+    def _pause(self, retry_after: float, reason: str | None, received_at: datetime | None = None) -> CrawlPaused:
+        """A pause too long to sleep through: every request of the client raises it until it ends."""
+        until = (received_at or utcnow()) + timedelta(seconds=retry_after)
         why = "the request quota is exhausted" if reason == "QUOTA_EXCEEDED" else "the API sent a Retry-After of"
         msg = (f"{why} {retry_after:,.0f} s" if reason != "QUOTA_EXCEEDED" else why) + (
             f"; crawling is paused until {until:%Y-%m-%d %H:%M:%S} UTC")
+        self.limiter.pause(retry_after)
+        self.limiter.refuse(lambda: CrawlPaused(until, retry_after, msg), seconds=retry_after)
         return CrawlPaused(until, retry_after, msg)
 
     async def _attempt(self, url: str, params: dict | None, endpoint: str, expect: str | None) -> ApiResponse:
         async with self._slots:
             token = await self.tokens.token()
-            if self.limiter.paused_for > self.max_retry_after:
+            if self.limiter.paused_for > self.max_retry_after:  # a long pause set through limiter.pause()
                 raise self._pause(self.limiter.paused_for, None)
             await self.limiter.acquire()
             requested_at = utcnow()
             try:
                 resp = await self._http.get(url, params=params, headers={"Authorization": f"Bearer {token}"})
                 text = resp.text
+                received_at = utcnow()  # a Retry-After counts from here
             except httpx.TimeoutException as exc:
                 self.limiter.on_error()
                 raise TransportError(f"timed out: {endpoint} ({type(exc).__name__})", url=url) from None
@@ -220,11 +231,11 @@ class SpotifyClient:
             retry_after = _retry_after(resp)
             reason = _error_reason(resp)
             if reason == "QUOTA_EXCEEDED":
-                raise self._pause(max(retry_after or 0.0, QUOTA_PAUSE_SECONDS), reason)
+                raise self._pause(max(retry_after or 0.0, QUOTA_PAUSE_SECONDS), reason, received_at)
             if retry_after is None:
                 retry_after = 5.0  # no header: a short global pause, then the AIMD budget decides
             if retry_after > self.max_retry_after:
-                raise self._pause(retry_after, None)
+                raise self._pause(retry_after, None, received_at)
             self.limiter.on_429(retry_after)
             raise _Throttled()
         if status == 401:

@@ -4,6 +4,7 @@
     └── SpotifyError                   anything the Spotify client raises
         ├── AuthError                  the token endpoint refused the credentials (exit code 2)
         ├── CrawlPaused                a Retry-After beyond crawl.max_retry_after: stop until `.until`
+        ├── ClientStopped              the request was not sent: the client was told to stop
         ├── RequestFailed              a request that failed after all its attempts
         │   ├── TransportError         timeouts and connection errors
         │   ├── ServerError            5xx answers
@@ -41,6 +42,10 @@ class CrawlPaused(SpotifyError):
             or f"the API asked to pause for {retry_after:,.0f} s; crawling is paused until "
             f"{until:%Y-%m-%d %H:%M:%S} UTC"
         )
+
+
+class ClientStopped(SpotifyError):
+    """Raised instead of sending a request once :meth:`SpotifyClient.stop` was called (a crawl ending)."""
 
 
 class RequestFailed(SpotifyError):

@@ -10,6 +10,10 @@
   server's real limit is at most that; halved when we started less than a window ago); it grows back by one request per quiet window, and only
   slowly past the level where the last 429 happened, so a limit that rose is found again without
   a 429 storm.
+- Refusal: :meth:`RateLimiter.refuse` makes every waiting and later :meth:`~RateLimiter.acquire`
+  raise at once (a pause too long to wait out, a crawl that is stopping). Waits inside ``acquire``
+  are interruptible for this reason: one sleeping waiter must never hold every other task, or the
+  process, for the length of a pause.
 """
 
 from __future__ import annotations
@@ -31,6 +35,14 @@ class LimiterStats:
     responses_429: int
 
 
+class _Refusal:
+    """Why acquire() refuses, and until when (monotonic seconds; None: for good)."""
+
+    def __init__(self, error: Callable[[], BaseException], until: float | None):
+        self.error = error
+        self.until = until
+
+
 class RateLimiter:
     """Rolling-window budget with global pauses and AIMD adaptation.
 
@@ -39,10 +51,12 @@ class RateLimiter:
     :param decrease: on a 429 the budget becomes ``decrease`` x the requests sent in the last window.
     :param margin: seconds added to the window so clock skew between us and the server never
         lets one request too many into the server's window.
+    :param clock, sleep: a fake clock and its sleep for tests; with the real ones, waits end early
+        when :meth:`refuse` is called.
     """
 
     def __init__(self, budget: int, window: float, *, decrease: float = 0.85, margin: float | None = None,
-                 clock: Callable[[], float] = time.monotonic, sleep=asyncio.sleep):
+                 clock: Callable[[], float] = time.monotonic, sleep=None):
         self.ceiling = int(budget)
         self.window = float(window)
         self.budget = float(budget)
@@ -61,6 +75,8 @@ class RateLimiter:
         self.in_flight = 0
         self._half_open = False   # after a 429: one probe request at a time until one passes
         self._probe_out = False
+        self._refusal: _Refusal | None = None
+        self._refused = asyncio.Event()  # wakes the waiter that holds the lock when refuse() is called
 
     # ── bookkeeping ──
     def _expire(self, now: float) -> None:
@@ -90,17 +106,42 @@ class RateLimiter:
     def stats(self) -> LimiterStats:
         return LimiterStats(self.budget, self.ceiling, self.sent_in_window(), self.paused_for, self.responses_429)
 
+    def _check_refusal(self, now: float) -> None:
+        refusal = self._refusal
+        if refusal is None:
+            return
+        if refusal.until is not None and now >= refusal.until:
+            self._refusal = None
+            self._refused.clear()
+            return
+        raise refusal.error()
+
+    async def _wait(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less if :meth:`refuse` is called meanwhile."""
+        if self._sleep is not None:
+            await self._sleep(seconds)
+            return
+        try:
+            await asyncio.wait_for(self._refused.wait(), timeout=seconds)
+        except asyncio.TimeoutError:
+            pass
+
     # ── the API used by the client ──
     async def acquire(self) -> None:
-        """Wait until a request may start (FIFO among waiters), then count it."""
+        """Wait until a request may start (FIFO among waiters), then count it.
+
+        :raises: whatever the error factory of :meth:`refuse` makes, while a refusal is in force.
+        """
+        self._check_refusal(self._clock())
         async with self._lock:
             while True:
                 now = self._clock()
+                self._check_refusal(now)
                 if now < self._paused_until:
-                    await self._sleep(self._paused_until - now)
+                    await self._wait(self._paused_until - now)
                     continue
                 if self._half_open and self._probe_out:
-                    await self._sleep(0.02)  # after a 429 one request probes; the rest wait for it
+                    await self._wait(0.02)  # after a 429 one request probes; the rest wait for it
                     continue
                 self._expire(now)
                 self._grow(now)
@@ -110,7 +151,7 @@ class RateLimiter:
                 # every call made while limited lengthens the penalty.
                 spacing = self.window / budget
                 if self._sent and now < self._sent[-1] + spacing:
-                    await self._sleep(self._sent[-1] + spacing - now)
+                    await self._wait(self._sent[-1] + spacing - now)
                     continue
                 if len(self._sent) < budget:
                     self._sent.append(now)
@@ -119,7 +160,7 @@ class RateLimiter:
                     if self._half_open:
                         self._probe_out = True
                     return
-                await self._sleep(max(0.001, self._sent[0] + self.window + self.margin - now))
+                await self._wait(max(0.001, self._sent[0] + self.window + self.margin - now))
 
     def on_success(self) -> None:
         """A non-429 answer: the probe after a pause passed, everyone may go again."""
@@ -159,3 +200,13 @@ class RateLimiter:
     def pause(self, seconds: float) -> None:
         """Pause everyone without counting a 429 (e.g. a ban noticed elsewhere)."""
         self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def refuse(self, error: Callable[[], BaseException], *, seconds: float | None = None) -> None:
+        """Make every :meth:`acquire`, those waiting now included, raise ``error()`` at once.
+
+        For ``seconds`` (a pause too long to wait out: nobody may sleep through it), or for good when
+        None (a crawl that is stopping). A later call replaces an earlier one.
+        """
+        until = None if seconds is None else self._clock() + seconds
+        self._refusal = _Refusal(error, until)
+        self._refused.set()

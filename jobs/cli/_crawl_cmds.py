@@ -27,11 +27,14 @@ def crawl(
         None, "--seeds",
         help="Comma-separated seeds: genre:NAME (genre snowball), artist:ID (discography), playlist:ID "
         "(playlist items), track:ID (fetched in batches of 50, then its artists and album), query:WORDS "
-        "(artist and playlist search). Omit to resume the frontier."),
+        "(artist and playlist search). Quote values with spaces or commas: 'genre:\"dance pop\"'. IDs are "
+        "22-character Spotify ids, spotify:artist:ID URIs or open.spotify.com links. Omit to resume the frontier."),
     max_requests: Optional[int] = typer.Option(None, "--max-requests", min=1,
                                                help="Stop taking new work after this many API requests."),
-    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", min=0,
-                                                help="Stop taking new work after this many minutes."),
+    max_minutes: Optional[float] = typer.Option(
+        None, "--max-minutes", min=0,
+        help="End the run after this many minutes, even while it waits out a pause (requests in flight "
+        "get a few seconds to finish)."),
     refresh_days: Optional[float] = typer.Option(
         None, "--refresh-older-than", min=0,
         help="Also re-fetch stored artists last fetched more than this many days ago (observations "
@@ -47,28 +50,32 @@ def crawl(
                                             help="Live display on stderr (default: when stderr is a terminal)."),
 ) -> None:
     """Run a crawl: probe capabilities, then fetch, commit and expand units until the frontier is empty,
-    a limit is reached, SIGINT/SIGTERM arrives (the units in flight are finished) or the API asks for a
-    pause longer than crawl.max_retry_after (recorded; later runs refuse to start before it ends)."""
+    a limit is reached, SIGINT/SIGTERM arrives (requests in flight get a few seconds, then what completed
+    is committed) or the API asks for a pause longer than crawl.max_retry_after (the run ends at once
+    with exit code 3; later runs refuse to start before the pause ends)."""
     if ctx.invoked_subcommand is not None:
         return
     import warehouse
-    from ingest.crawl import run_crawl
+    from ingest.crawl import parse_seeds, run_crawl
 
     from ._common import is_tty
 
+    seed_list = parse_seeds(seeds)  # a mistyped seed fails here, before anything is opened
     settings = resolve(ctx, api_url=api_url, token_url=token_url)
     with warehouse.Writer(settings.warehouse_file, command="genrestore crawl") as writer:
         result = run_crawl(
-            settings, writer, seeds=seeds, max_requests=max_requests, max_minutes=max_minutes,
+            settings, writer, seeds=seed_list, max_requests=max_requests, max_minutes=max_minutes,
             refresh_older_than=timedelta(days=refresh_days) if refresh_days is not None else None,
             progress=is_tty() if progress is None else progress, reprobe=reprobe,
         )
-    entities = ", ".join(f"{k} {v:,}" for k, v in result.entities.items()) or "none"
+    inserted = ", ".join(f"{k} {v:,}" for k, v in result.inserted.items()) or "none"
+    updated = ", ".join(f"{k} {v:,}" for k, v in result.updated.items()) or "none"
     share = result.responses_429 / result.requests if result.requests else 0.0
     err_console.print(
         f"crawl {result.run_id}: [bold]{result.status}[/] ({result.message}); mode {result.mode}; "
         f"{result.requests:,} requests in {result.seconds:,.1f} s, {result.responses_429:,} answered 429 "
-        f"({share:.1%}), {result.errors:,} failed units; rows written: {entities}; {result.pending:,} units pending",
+        f"({share:.1%}), {result.errors:,} failed units; rows inserted: {inserted}; rows updated: {updated}; "
+        f"{result.pending:,} units pending",
         highlight=False, soft_wrap=True)
     if result.status == "paused":
         raise typer.Exit(3)
@@ -128,17 +135,23 @@ def status(
         q.add_row(kind, *(f"{states.get(s, 0):,}" for s in ("pending", "done", "failed")))
     console.print(q if st.queue else "frontier empty: run `genrestore crawl --seeds genre:rock`")
     if st.runs:
-        r = Table("run", "started (UTC)", "status", "mode", "requests", "429s", "failed units", "message",
-                  title="recent runs", title_justify="left")
+        r = Table("run", "started (UTC)", "status", "mode", "requests", "429s", "failed units", "rows inserted",
+                  "rows updated", "message", title="recent runs", title_justify="left")
+
+        def rows(counts):  # runs before migration 0031 have no such counts
+            return "-" if counts is None else f"{sum(counts.values()):,}"
         for run in st.runs:
             r.add_row(run["run_id"], f"{run['started_at']:%Y-%m-%d %H:%M:%S}", run["status"], run["mode"] or "",
                       f"{run['requests'] or 0:,}", f"{run['responses_429'] or 0:,}", f"{run['errors'] or 0:,}",
-                      (run["message"] or "")[:60])
+                      rows(run["rows_inserted"]), rows(run["rows_updated"]), (run["message"] or "")[:60])
         console.print(r)
     if st.capabilities:
         c = st.capabilities
-        removed = [k for k in ("batch_artists", "batch_tracks", "batch_albums", "audio_features", "genres",
-                               "popularity", "genre_filter", "playlist_items") if not c.get(k)]
+        names = ("batch_artists", "batch_tracks", "batch_albums", "audio_features", "genres", "popularity",
+                 "genre_filter", "playlist_items")
+        removed = [k for k in names if c.get(k) is False]
+        unknown = [k for k in names if k in c and c[k] is None]  # the probe saw no evidence either way
         console.print(f"capabilities ({c['mode']} mode, probed {c['probed_at']:%Y-%m-%d %H:%M} UTC at {c['api_url']}): "
                       f"search page {c.get('search_limit')}, album page {c.get('album_page')}; "
-                      f"missing: {', '.join(removed) or 'nothing'}", highlight=False)
+                      f"missing: {', '.join(removed) or 'nothing'}"
+                      + (f"; unknown: {', '.join(unknown)}" if unknown else ""), highlight=False)

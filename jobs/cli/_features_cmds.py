@@ -110,13 +110,31 @@ def features_build(
     for v in report.views:
         console.print(f"  view {v.name}: {v.rows:,} rows, hash {v.content_hash} ({v.seconds:.1f} s)")
     tx = report.taxonomy
-    console.print(f"  taxonomy version {tx.version} ({'new' if tx.created else 'unchanged, reused'}): k={tx.k}, "
-                  f"mean bootstrap ARI {tx.mean_bootstrap_ari:.3f}, largest family {tx.largest_share:.1%}, "
-                  f"smallest {tx.smallest_share:.1%}"
-                  + (f", {tx.kept_from_previous:.1%} of tags kept their family id" if tx.kept_from_previous is not None else ""))
+    console.print(f"  taxonomy version {tx.version} ({'new' if tx.created else 'unchanged, reused'}): {tx.k} families "
+                  f"(mean bootstrap ARI {tx.mean_bootstrap_ari:.3f}, largest family {tx.largest_share:.1%}, "
+                  f"smallest {tx.smallest_share:.1%}), {tx.n_subfamilies} subfamilies, "
+                  f"{tx.placed_use_share:.1%} of tag uses placed"
+                  + (f", {tx.kept_from_previous:.1%} of tags kept their family id" if tx.kept_from_previous is not None else ""),
+                  highlight=False)
     counts = ", ".join(f"{k} {v:,}" for k, v in sorted(report.label_counts.items()))
     console.print(f"  labels: {counts}; split: {report.n_train:,} train (5 CV folds) / {report.n_test:,} test, "
                   f"max family prevalence gap {report.max_prevalence_gap:.2f} points")
+
+
+def _hierarchy(fma: Optional[Path]):
+    """The FMA tree from ``--fma FILE``; None lets the build use the snapshot's fma_genres."""
+    if fma is None:
+        return None
+    import warehouse
+
+    import features
+
+    if not fma.is_file():
+        raise warehouse.UsageError(f"no such file: {fma}")
+    try:
+        return features.read_hierarchy_file(fma)
+    except (OSError, KeyError, ValueError) as exc:
+        raise warehouse.UsageError(f"cannot read the genre tree {fma}: {exc}") from None
 
 
 @taxonomy_app.command("build")
@@ -124,10 +142,14 @@ def taxonomy_build(
     ctx: typer.Context,
     snapshot: Optional[str] = typer.Option(None, "--snapshot", help=_SNAPSHOT_HELP),
     n_bootstrap: int = typer.Option(30, "--bootstrap", min=0, help="Artist resamples per stability check."),
-    min_artists: int = typer.Option(60, "--min-artists", min=2, help="Tags with fewer artists are attached after clustering."),
-    k_min: int = typer.Option(12, "--k-min", min=2, help="Smallest number of families considered."),
-    k_max: int = typer.Option(30, "--k-max", min=2, help="Largest number of families considered."),
+    min_artists: int = typer.Option(20, "--min-artists", min=2, help="Tags with fewer artists are placed after clustering."),
+    k_min: int = typer.Option(8, "--k-min", min=2, help="Fewest families considered."),
+    k_max: int = typer.Option(16, "--k-max", min=2, help="Most families considered."),
+    sub_k_min: int = typer.Option(20, "--sub-k-min", min=2, help="Fewest subfamilies considered."),
+    sub_k_max: int = typer.Option(60, "--sub-k-max", min=2, help="Most subfamilies considered."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the bootstrap resamples."),
+    fma: Optional[Path] = typer.Option(None, "--fma", help="FMA genres.csv(.gz) for the fma placement route "
+                                       "(default: the snapshot's fma_genres table, if imported)."),
 ) -> None:
     """Fit the genre taxonomy on a snapshot's artists and store it as a new version (then labels and splits)."""
     import warehouse
@@ -136,52 +158,100 @@ def taxonomy_build(
 
     settings = settings_of(ctx)
     info = _snapshot(settings, snapshot)
-    tx = features.GenreTaxonomy(min_artists=min_artists, k_min=k_min, k_max=k_max, n_bootstrap=n_bootstrap,
-                                random_state=seed)
+    if k_max < k_min or sub_k_max < sub_k_min:
+        raise warehouse.UsageError("--k-max must be at least --k-min, and --sub-k-max at least --sub-k-min")
+    tx = features.GenreTaxonomy(min_artists=min_artists, k_min=k_min, k_max=k_max, sub_k_min=sub_k_min,
+                                sub_k_max=sub_k_max, n_bootstrap=n_bootstrap, random_state=seed)
+    hierarchy = _hierarchy(fma)
     with warehouse.Writer(settings.warehouse_file, command="genrestore taxonomy build", create=False) as writer:
-        build, _ = features.build_taxonomy(writer, info, taxonomy=tx)
+        build, _ = features.build_taxonomy(writer, info, taxonomy=tx, hierarchy=hierarchy)
         features.build_labels(writer, info, build.version)
+    kept = (f"; {build.kept_uses_from_previous:.1%} of tag uses kept their family id from version "
+            f"{build.previous_version}" if build.kept_uses_from_previous is not None else "")
     console.print(f"taxonomy version {build.version} ({'new' if build.created else 'unchanged, reused'}) "
-                  f"on snapshot {info.snapshot_id}: k={build.k}, mean bootstrap ARI {build.mean_bootstrap_ari:.3f}; "
-                  f"labels and splits written; `genrestore taxonomy show {build.version}` for the families")
+                  f"on snapshot {info.snapshot_id}: {build.k} families (bootstrap ARI {build.mean_bootstrap_ari:.3f}), "
+                  f"{build.n_subfamilies} subfamilies (ARI {build.subfamily_bootstrap_ari:.3f}), "
+                  f"{build.n_clustered_tags} clustered tags, {build.placed_use_share:.1%} of tag uses placed{kept}; "
+                  f"labels and splits written; `genrestore taxonomy show {build.version}` for the families",
+                  highlight=False)
 
 
 @taxonomy_app.command("show")
 def taxonomy_show(
     ctx: typer.Context,
     version: Optional[int] = typer.Argument(None, help="Taxonomy version; default: the latest."),
-    dendrogram: Optional[Path] = typer.Option(None, "--dendrogram", help="PNG file for the dendrogram (default: var/reports/taxonomy-v<N>-dendrogram.png)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the version as JSON (families at both levels, every tag)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="PNG of the two-level tree (default without --json: "
+                                        "var/reports/taxonomy-v<N>.png)."),
+    dendrogram: Optional[Path] = typer.Option(None, "--dendrogram", help="Also write the clustered tags' dendrogram PNG."),
     tags: int = typer.Option(6, "--tags", min=1, max=10, help="Top tags to print per family."),
 ) -> None:
-    """Print the families (sizes, top tags), the figures that chose k, and write a dendrogram PNG."""
+    """Print the families and their subfamilies (sizes, top tags), the figures that chose the cuts, and draw the tree."""
+    import json
+
     import features
+    from features import write_dendrogram, write_taxonomy_tree
 
     settings = settings_of(ctx)
     con = _read_con(settings)
     try:
         info = features.load_version(con, version)
         data = features.dendrogram_data(con, info.version)
+        doc = features.taxonomy_json(con, info.version) if as_json else None
     finally:
         con.close()
+    if as_json:
+        print(json.dumps(doc, indent=2))
+    else:
+        _print_version(info, tags)
+    out = plot or (None if as_json else Path(settings.reports_path) / f"taxonomy-v{info.version}.png")
+    if out is not None:
+        write_taxonomy_tree(info, out)
+        if not as_json:
+            console.print(f"two-level tree written to {out}")
+    if dendrogram is not None:
+        write_dendrogram(data, info, dendrogram)
+        if not as_json:
+            console.print(f"dendrogram written to {dendrogram}")
+
+
+def _print_version(info, tags: int) -> None:
     console.print(f"[bold]taxonomy version {info.version}[/] (snapshot {info.snapshot_id}, created {info.created_at[:19]})")
-    t = Table("family", "name", "artists", "share", "tags", "top tags")
+    subs: dict = {}
+    for s in info.subfamilies:
+        subs.setdefault(s.parent_id, []).append(s)
+    t = Table("id", "family / subfamily", "artists", "share", "tags", "top tags")
     for f in sorted(info.families, key=lambda f: -f.n_artists):
-        t.add_row(str(f.family_id), f.name, f"{f.n_artists:,}", f"{f.artist_share:.1%}", str(f.n_tags),
-                  ", ".join(f.top_tags[:tags]))
+        t.add_row(f"[bold]{f.family_id}[/]", f"[bold]{f.name}[/]", f"{f.n_artists:,}", f"{f.artist_share:.1%}",
+                  str(f.n_tags), ", ".join(f.top_tags[:tags]))
+        for s in sorted(subs.get(f.family_id, []), key=lambda s: -s.n_artists):
+            t.add_row(str(s.family_id), f"  {s.name}", f"{s.n_artists:,}", f"{s.artist_share:.1%}", str(s.n_tags),
+                      ", ".join(s.top_tags[:tags]))
     console.print(t)
     console.print(
-        f"k = {info.k} families; mean bootstrap ARI {info.mean_bootstrap_ari:.3f} (min {info.min_bootstrap_ari:.3f}); "
+        f"{info.k} families: mean bootstrap ARI {info.mean_bootstrap_ari:.3f} (min {info.min_bootstrap_ari:.3f}); "
         f"largest family {info.largest_share:.1%} of tagged artists, smallest {info.smallest_share:.1%}; "
-        f"silhouette {info.silhouette:.3f}; {info.mean_families_per_artist:.2f} families per artist; "
-        f"{info.n_clustered_tags} clustered tags of {info.n_tags}, {info.n_tagged_artists:,} tagged artists",
+        f"silhouette {info.silhouette:.3f}; {info.mean_families_per_artist:.2f} families per artist",
         highlight=False)
+    if info.n_subfamilies is not None:
+        console.print(f"{info.n_subfamilies} subfamilies: mean bootstrap ARI {info.subfamily_bootstrap_ari:.3f} "
+                      f"(min {info.subfamily_min_bootstrap_ari:.3f}); largest {info.subfamily_largest_share:.1%}",
+                      highlight=False)
+    routes = info.placement.get("routes", {})
+    console.print(f"{info.n_clustered_tags} clustered tags of {info.n_tags}, {info.n_tagged_artists:,} tagged artists"
+                  + (f"; {info.placed_use_share:.1%} of tag uses placed" if info.placed_use_share is not None else "")
+                  + ("; tags by route: " + ", ".join(f"{r} {n}" for r, n in sorted(routes.items(), key=lambda x: -x[1]))
+                     if routes else ""), highlight=False)
+    val = info.placement.get("validation", {})
+    parts = [f"{r} {v['accuracy']:.1%} (answers {v['coverage']:.0%})" for r, v in
+             ((r, val.get(r, {})) for r in ("head-word", "fma")) if v.get("available") and v.get("answered")]
+    if parts:
+        console.print("placement accuracy on clustered tags with their co-occurrence hidden: " + ", ".join(parts),
+                      highlight=False)
     if info.kept_from_previous is not None:
-        console.print(f"{info.kept_from_previous:.1%} of tags kept their family id from version {info.previous_version}")
-    out = dendrogram or Path(settings.reports_path) / f"taxonomy-v{info.version}-dendrogram.png"
-    from features._plots import write_dendrogram
-
-    write_dendrogram(data, info, out)
-    console.print(f"dendrogram written to {out}")
+        console.print(f"{info.kept_from_previous:.1%} of tags"
+                      + (f" ({info.kept_uses_from_previous:.1%} of tag uses)" if info.kept_uses_from_previous is not None else "")
+                      + f" kept their family id from version {info.previous_version}", highlight=False)
 
 
 @taxonomy_app.command("diff")
@@ -191,21 +261,32 @@ def taxonomy_diff(
     v2: int = typer.Argument(..., help="Newer taxonomy version."),
     limit: int = typer.Option(30, "--limit", min=0, help="Moved tags to list (all are counted)."),
 ) -> None:
-    """Compare two versions: tags that moved family, families that split or merged, new and gone ids."""
+    """Compare two versions: how ids were matched, tags that moved family, families that split or merged."""
     import features
 
     con = _read_con(settings_of(ctx))
     try:
         d = features.diff_versions(con, v1, v2)
-        names = {v: {f.family_id: f.name for f in features.load_version(con, v).families} for v in (v1, v2)}
+        infos = {v: features.load_version(con, v) for v in (v1, v2)}
     finally:
         con.close()
-    console.print(f"version {v1} → {v2}: {d.common_tags} tags in both, {len(d.moved)} moved "
-                  f"({d.kept_share:.1%} kept their family id); {len(d.added_tags)} new tags, {len(d.removed_tags)} gone")
+    names = {v: {g.family_id: g.name for g in i.families + i.subfamilies} for v, i in infos.items()}
+    console.print(f"version {v1} → {v2}: {d.common_tags} tags placed in both, {len(d.moved)} moved family "
+                  f"({d.kept_share:.1%} of tags, {d.kept_uses:.1%} of tag uses kept their family id), "
+                  f"{len(d.moved_subfamily)} moved subfamily; {len(d.added_tags)} new tags, {len(d.removed_tags)} gone",
+                  highlight=False)
+    for level, pairs in d.matches.items():
+        if not pairs:
+            continue
+        m = Table(f"v{v2} {level}", f"v{v1} {level}", "tag Jaccard", title=f"{level} ids matched (optimal matching)")
+        for new_id, old_id, jac in pairs:
+            m.add_row(f"{new_id} {names[v2].get(new_id, '')}",
+                      f"{old_id} {names[v1].get(old_id, '')}" if old_id is not None else "(new id)", f"{jac:.2f}")
+        console.print(m)
     for fam, into in d.splits:
         console.print(f"split: {fam} ({names[v1].get(fam)}) → " + ", ".join(f"{f} ({names[v2].get(f)})" for f in into))
     for fam, frm in d.merges:
-        console.print(f"merge: " + ", ".join(f"{f} ({names[v1].get(f)})" for f in frm) + f" → {fam} ({names[v2].get(fam)})")
+        console.print("merge: " + ", ".join(f"{f} ({names[v1].get(f)})" for f in frm) + f" → {fam} ({names[v2].get(fam)})")
     if d.new_families:
         console.print("new family ids: " + ", ".join(f"{f} ({names[v2].get(f)})" for f in d.new_families))
     if d.gone_families:

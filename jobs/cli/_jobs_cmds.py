@@ -68,6 +68,40 @@ def jobs_list(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", 
     console.print("`genrestore jobs run NAME -o key=value` runs one now.", style="dim")
 
 
+@jobs_app.command("next")
+def jobs_next(ctx: typer.Context, as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List when each job runs next (UTC): from the scheduler's job store when there is one, else
+    computed from the schedules (configured or default)."""
+    from jobs._next import next_runs, scheduler_holder, scheduler_store
+
+    settings = settings_of(ctx)
+    runs = next_runs(settings)
+    holder = scheduler_holder(settings)
+    store = scheduler_store(settings)
+    if as_json:
+        print(json.dumps({
+            "scheduler": holder, "job_store": str(store) if store.exists() else None,
+            "jobs": [{"job": r.job, "next_run": r.next_run.isoformat(timespec="seconds") if r.next_run else None,
+                      "schedule": r.schedule, "source": r.source, "overdue": r.overdue} for r in runs],
+        }, indent=2))
+        return
+    t = Table("job", "next run (UTC)", "schedule", "from")
+    for r in sorted(runs, key=lambda r: (r.next_run is None, r.next_run or 0)):
+        when = "-" if r.next_run is None else f"{r.next_run:%Y-%m-%d %H:%M:%S}"
+        if r.overdue:
+            when += " (overdue: runs when the scheduler starts)"
+        t.add_row(r.job, when, r.schedule, r.source)
+    console.print(t)
+    if holder:
+        console.print(f"a scheduler runs on this var/: pid {holder.get('pid', '?')} (since {holder.get('since', '?')})",
+                      style="dim", highlight=False)
+    elif store.exists():
+        console.print(f"no scheduler is running; times from its job store {store}", style="dim", highlight=False)
+    else:
+        console.print("no scheduler has run on this var/ yet; times computed from the schedules", style="dim",
+                      highlight=False)
+
+
 @jobs_app.command("run")
 def jobs_run(
     ctx: typer.Context,
@@ -170,11 +204,12 @@ def demo(
     rate: int = typer.Option(600, "--rate", min=10, help="Emulator rate limit: requests per 30 s window."),
     synthetic: bool = typer.Option(False, "--synthetic", help="Use the synthetic catalog even when MusicOSet exists."),
 ) -> None:
-    """The embedded default (`make demo`): emulator → crawl → snapshot → build → train → report.
+    """The embedded default (`make demo`): emulator → crawl → snapshot → build → train → report → publish.
 
     Starts a local Spotify emulator (MusicOSet catalog when the data directory has it, else a
     synthetic one), crawls it under a rate limit, publishes a snapshot, builds features and the
-    genre taxonomy, trains and evaluates models, predicts, writes the report and prints a summary.
+    genre taxonomy, trains and evaluates models, predicts, writes the report, publishes a snapshot
+    holding the predictions (what `genrestore sql` reads) and prints a summary.
     Re-running continues the crawl and adds a new snapshot and report.
     """
     settings = settings_of(ctx)

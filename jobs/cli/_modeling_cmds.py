@@ -177,10 +177,8 @@ def predict_cmd(
 
     settings = settings_of(ctx)
     if explain is not None:
-        from modeling._predict import explain_artist
-
         with warehouse.Writer(settings.warehouse_file, command="genrestore predict --explain", create=False) as writer:
-            typer.echo(explain_artist(writer, settings, explain, snapshot))  # plain: no wrapping
+            typer.echo(modeling.explain_artist(writer, settings, explain, snapshot))  # plain: no wrapping
         return
     with warehouse.Writer(settings.warehouse_file, command="genrestore predict", create=False) as writer:
         with _status("scoring artists without genres..."):
@@ -216,7 +214,8 @@ def reproduce_cmd(
             if not is_tty():  # a log, not a spinner, when stderr is a file
                 err_console.print(f"... {msg}", highlight=False)
 
-        rows = modeling.reproduce(con, datasets=chosen, snapshot_id=snapshot, progress=report)
+        rows = modeling.reproduce(con, datasets=chosen, snapshot_id=snapshot, progress=report,
+                                n_jobs=settings.modeling.jobs)
     if as_json:
         print(json.dumps(rows, indent=2))
         return

@@ -141,15 +141,29 @@ def sql(
     live: bool = typer.Option(False, "--live", help="Query the live file (only when no writer holds it)."),
     fmt: str = typer.Option("table", "--format", "-f", help="table, csv, json or parquet."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file instead of stdout."),
+    allow_files: Optional[list[Path]] = typer.Option(
+        None, "--allow-files", metavar="DIR",
+        help="Let queries read (and write) files under DIR, e.g. read_csv('DIR/x.csv'); repeatable. "
+        "Never var/, the warehouse or its snapshots."),
+    timeout: Optional[float] = typer.Option(
+        None, "--timeout", min=0, metavar="SECONDS", help="Interrupt the query after this long (default: setting sql.timeout_seconds; 0: no limit)."),
+    max_rows: Optional[int] = typer.Option(
+        None, "--max-rows", min=0, metavar="N", help="Refuse a result longer than N rows (default: setting sql.max_rows; 0: no cap)."),
 ) -> None:
-    """Run read-only SQL against the latest snapshot (write statements are refused)."""
+    """Run SQL against the latest snapshot; DuckDB keeps it read-only and away from other files."""
     if fmt not in ("table", "csv", "json", "parquet"):
         raise UsageError(f"--format must be table, csv, json or parquet, not {fmt!r}")
     if query is None:
         query = sys.stdin.read()
     settings = settings_of(ctx)
-    warehouse.check_read_only(query)  # refuse writes before opening anything
-    result = warehouse.run_query(warehouse.open_readable(settings, snapshot, live), query)
+    con = warehouse.open_readable(settings, snapshot, live, allow_files=allow_files or ())
+    if not live:
+        _note_if_live_is_newer(settings, snapshot)
+    result = warehouse.run_query(
+        con, query,
+        timeout_seconds=settings.sql.timeout_seconds if timeout is None else timeout,
+        max_rows=settings.sql.max_rows if max_rows is None else max_rows,
+    )
     if fmt == "table":
         if output is not None:
             raise UsageError("--output needs --format csv, json or parquet")
@@ -165,3 +179,33 @@ def sql(
             output.write_text(text)
         else:
             sys.stdout.write(text)
+
+
+# A publication records its own job run a moment after its snapshot; changes closer than this to
+# the snapshot are that bookkeeping, not new data.
+_STALE_MARGIN_SECONDS = 60
+
+
+def _note_if_live_is_newer(settings, snapshot_id: Optional[str]) -> None:
+    """One line on stderr when the live file was modified well after the snapshot just read.
+
+    Cheap and lock-free: file modification times against the manifest's ``created_at``."""
+    from datetime import datetime, timezone
+
+    try:
+        snap = warehouse.get_snapshot(settings.snapshots_path, snapshot_id)
+        created = datetime.fromisoformat(snap.created_at)
+    except (warehouse.WarehouseError, ValueError):
+        return
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)  # manifests hold naive UTC
+    live_file = Path(settings.warehouse_file)
+    times = [p.stat().st_mtime for p in (live_file, Path(f"{live_file}.wal")) if p.exists()]
+    if not times:
+        return
+    modified = datetime.fromtimestamp(max(times), timezone.utc)
+    if (modified - created).total_seconds() > _STALE_MARGIN_SECONDS:
+        err_console.print(
+            f"note: read snapshot {snap.snapshot_id} (published {created:%Y-%m-%d %H:%M} UTC); the live warehouse "
+            f"changed since ({modified:%Y-%m-%d %H:%M} UTC): `genrestore snapshot create` publishes it, "
+            "--live reads it when no writer holds it", highlight=False, soft_wrap=True)

@@ -1,4 +1,4 @@
-"""`crawl plan`, `crawl status`, seed parsing and the budget plan (no emulator needed)."""
+"""`crawl plan`, `crawl status` and the budget plan (no emulator needed; seeds: test_seeds.py)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from ingest.crawl import parse_seeds, plan_crawl
-from warehouse import UsageError, Writer
+from ingest.crawl import plan_crawl
+from warehouse import Writer
 
 
 def test_plan_matches_the_worked_example_of_the_api_notes():
@@ -19,16 +19,6 @@ def test_plan_matches_the_worked_example_of_the_api_notes():
     assert dev.steps["search pages"] == 1_000 and dev.steps["album objects (single)"] == 60_000
     assert dev.requests > 3 * ext.requests
     assert ext.seconds == pytest.approx(ext.requests / 90 * 30)
-
-
-def test_seeds_parse_and_bad_seeds_are_usage_errors():
-    seeds = parse_seeds("genre:deep house, artist:abc ,playlist:P1,query:lo fi")
-    assert [(s.kind, s.key) for s in seeds] == [("genre", "deep house"), ("artist", "abc"),
-                                               ("playlist", "P1"), ("query", "lo fi")]
-    with pytest.raises(UsageError):
-        parse_seeds("rock")
-    with pytest.raises(UsageError):
-        parse_seeds("album:x")
 
 
 def test_cli_plan_status_and_bad_seed(cli, tmp_path):

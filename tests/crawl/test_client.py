@@ -11,6 +11,7 @@ import pytest
 
 from ingest.spotify import (
     AuthError,
+    ClientStopped,
     CrawlPaused,
     RateLimiter,
     ServerError,
@@ -39,6 +40,25 @@ def make_client(tokens, handler, **kw) -> SpotifyClient:
 
 def run(coro):
     return asyncio.run(coro)
+
+
+class FakeClock:
+    """A monotonic clock that moves only when the limiter sleeps on it: waits take no real time."""
+
+    def __init__(self, start: float = 0.0):
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)  # let the other tasks run, as a real sleep would
+
+    def limiter(self, budget: int, window: float, **kw) -> RateLimiter:
+        return RateLimiter(budget, window, clock=self, sleep=self.sleep, **kw)
 
 
 async def _get(client, path="/artists/abc"):
@@ -112,23 +132,62 @@ def test_wrong_secret_is_an_auth_error_without_the_secret(tokens):
 def test_429_pauses_for_retry_after_and_lowers_the_budget(tokens):
     h = Scripted(json_response(429, {"error": {"status": 429, "message": "API rate limit exceeded"}},
                                {"Retry-After": "1"}), OK)
-    client = make_client(tokens, h, budget_per_window=20, window_seconds=2)
-    t0 = time.monotonic()
+    clock = FakeClock()
+    client = make_client(tokens, h, limiter=clock.limiter(20, 2))
     assert run(_get(client)).ok
-    assert time.monotonic() - t0 >= 0.95
+    assert clock.now >= 1.0  # the retry waited out the Retry-After
     assert client.stats.responses_429 == 1
     assert client.limiter.budget < 20
 
 
 def test_long_retry_after_raises_crawl_paused_at_once(tokens):
     h = Scripted(json_response(429, {"error": {"status": 429, "message": "x"}}, {"Retry-After": "3600"}))
-    client = make_client(tokens, h, max_retry_after=60)
-    t0 = time.monotonic()
+    clock = FakeClock()
+    client = make_client(tokens, h, max_retry_after=60, limiter=clock.limiter(100, 30))
     with pytest.raises(CrawlPaused) as info:
         run(_get(client))
-    assert time.monotonic() - t0 < 2
+    assert clock.sleeps == []  # raised at once: nobody slept through any of the hour
     assert abs((info.value.until - utcnow()) - timedelta(seconds=3600)) < timedelta(seconds=5)
     assert len(h.requests) == 1
+
+
+def test_long_retry_after_ends_the_requests_waiting_in_the_limiter_too(tokens):
+    # Requests paced one second apart: when the 429 comes back, the other seven wait in the limiter.
+    h = Scripted(OK, json_response(429, {"error": {"status": 429, "message": "x"}}, {"Retry-After": "3600"}))
+    clock = FakeClock()
+    client = make_client(tokens, h, max_retry_after=60, limiter=clock.limiter(10, 10))
+
+    async def go():
+        async with client:
+            await client.get("/artists/abc", expect="id")
+            return await asyncio.gather(*(client.get(f"/artists/a{i}", expect="id") for i in range(8)),
+                                        return_exceptions=True)
+
+    results = asyncio.run(asyncio.wait_for(go(), timeout=30))
+    assert clock.now < 10  # they gave up at the 429, not after waiting out their turns
+    assert all(isinstance(r, CrawlPaused) for r in results), results
+    until = utcnow() + timedelta(seconds=3600)  # the moment the server named, for every request
+    assert all(abs(r.until - until) < timedelta(seconds=5) for r in results)
+    assert len(h.requests) == 2  # the first answer, then nobody else asked a banned server
+
+
+def test_stop_ends_requests_waiting_out_a_short_pause(tokens):
+    # Real time on purpose: what is tested is that stop() wakes a real sleep long before it ends.
+    h = Scripted(json_response(429, {"error": {"status": 429, "message": "x"}}, {"Retry-After": "30"}))
+    client = make_client(tokens, h, max_retry_after=60)
+
+    async def go():
+        async with client:
+            waiting = [asyncio.ensure_future(client.get(f"/artists/a{i}", expect="id")) for i in range(4)]
+            await asyncio.sleep(1.0)  # all four are waiting out the 30 s pause now
+            assert not any(w.done() for w in waiting)
+            client.stop("stopping")
+            return await asyncio.gather(*waiting, return_exceptions=True)
+
+    t0 = time.monotonic()
+    results = asyncio.run(asyncio.wait_for(go(), timeout=60))
+    assert time.monotonic() - t0 < 10
+    assert all(isinstance(r, ClientStopped) for r in results), results
 
 
 def test_quota_exceeded_pauses_for_a_day(tokens):
@@ -140,13 +199,15 @@ def test_quota_exceeded_pauses_for_a_day(tokens):
 
 
 def test_limiter_never_exceeds_the_rolling_window_budget():
+    clock = FakeClock()
+
     async def go():
-        lim = RateLimiter(5, 0.5, margin=0.0)
+        lim = clock.limiter(5, 0.5, margin=0.0)
         stamps = []
         for _ in range(12):
             await lim.acquire()
             lim.release()
-            stamps.append(time.monotonic())
+            stamps.append(clock.now)
         return stamps
 
     stamps = run(go())

@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from ingest.crawl import crawl_async, run_crawl
-from ingest.emulator.testing import running_emulator, synthetic_catalog
+from ingest.emulator.running import running_emulator, synthetic_catalog
 from ingest.spotify import CrawlPaused
 from ingest.spotify._client import utcnow
 from warehouse import Writer

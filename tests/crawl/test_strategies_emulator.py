@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from ingest.crawl import run_crawl
-from ingest.emulator.testing import running_emulator, synthetic_catalog
+from ingest.emulator.running import running_emulator, synthetic_catalog
 from warehouse import Writer
 
 from ._support import crawl_settings

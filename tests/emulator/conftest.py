@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from ingest.emulator.testing import running_emulator, spotipy_client, synthetic_catalog
+from ingest.emulator.running import running_emulator, spotipy_client, synthetic_catalog
 
 
 @pytest.fixture(scope="session")

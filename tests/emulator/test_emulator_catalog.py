@@ -19,7 +19,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from ingest.emulator import TABLES, build_musicoset_catalog, build_synthetic_catalog, load_catalog
 from ingest.emulator._synthetic import generate_synthetic_frames
-from ingest.emulator.testing import running_emulator, spotipy_client
+from ingest.emulator.running import running_emulator, spotipy_client
 
 # spotipy warns that Spotify deprecated some endpoints; exercising them is the point here.
 pytestmark = pytest.mark.filterwarnings("ignore:You're using:DeprecationWarning")

@@ -11,7 +11,7 @@ import time
 
 import httpx
 
-from ingest.emulator.testing import _REPO
+from ingest.emulator.running import _REPO
 
 
 def test_catalog_build_synthetic_and_bad_options(cli, tmp_path):

@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from spotipy.exceptions import SpotifyException
 
-from ingest.emulator.testing import running_emulator, spotipy_client
+from ingest.emulator.running import running_emulator, spotipy_client
 
 # spotipy warns that Spotify deprecated some endpoints; exercising them is the point here.
 pytestmark = pytest.mark.filterwarnings("ignore:You're using:DeprecationWarning")

@@ -9,7 +9,7 @@ import pytest
 
 from ingest.emulator import parse_faults
 from ingest.emulator._faults import FaultInjector
-from ingest.emulator.testing import running_emulator
+from ingest.emulator.running import running_emulator
 from warehouse.errors import UsageError
 
 

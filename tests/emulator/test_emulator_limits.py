@@ -7,7 +7,7 @@ import pytest
 from spotipy.exceptions import SpotifyException
 
 from ingest.emulator import RateLimiter
-from ingest.emulator.testing import running_emulator, spotipy_client
+from ingest.emulator.running import running_emulator, spotipy_client
 
 
 class FakeClock:

@@ -41,13 +41,21 @@ def synthetic_copy(synthetic_warehouse, tmp_path):
 
 
 @pytest.fixture(scope="session")
-def musicoset_build(musicoset_warehouse, musicoset_snapshot, tmp_path_factory):
-    """One full build (real taxonomy settings) on a copy of the MusicOSet warehouse.
+def musicoset_build(musicoset_warehouse, tmp_path_factory):
+    """One full build (real taxonomy settings) on a copy of the MusicOSet warehouse with FMA's
+    genre tree imported too (the fma placement route), from a snapshot of that copy.
 
-    Returns (warehouse path, SnapshotInfo of the source snapshot, BuildReport).
+    Returns (warehouse path, SnapshotInfo of the snapshot built from, BuildReport).
     """
-    copy = tmp_path_factory.mktemp("musicoset_build") / "warehouse.duckdb"
+    from ingest.datasets import import_fma_genres
+
+    from ..conftest import real_data_dir
+
+    root = tmp_path_factory.mktemp("musicoset_build")
+    copy = root / "warehouse.duckdb"
     shutil.copy(musicoset_warehouse, copy)
     with Writer(copy, command="tests: musicoset_build") as writer:
-        report = build_all(writer, musicoset_snapshot, progress=False)
-    return copy, musicoset_snapshot, report
+        import_fma_genres(writer, real_data_dir() / "fma_metadata" / "genres.csv.gz", progress=False)
+        snapshot = create_snapshot(writer, root / "snapshots")
+        report = build_all(writer, snapshot, progress=False)
+    return copy, snapshot, report

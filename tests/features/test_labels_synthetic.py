@@ -40,3 +40,34 @@ def test_build_all_labels_split_and_training_data(synthetic_copy):
     energy = td.X.get_column("energy_mean").to_numpy()
     by_family = [np.nanmean(energy[td.Y[:, j] == 1]) for j in range(td.Y.shape[1])]
     assert np.nanstd(by_family) > 0.05
+
+
+def test_labels_come_from_genre_search_hits_too_at_both_levels(synthetic_copy, tmp_path):
+    """artist_genre_hits (what development-mode crawls still get) label artists whose genres are unknown."""
+    from warehouse import create_snapshot
+
+    path, _, _ = synthetic_copy
+    with Writer(path) as writer:
+        con = writer.con
+        unknown = [r[0] for r in con.execute(
+            "SELECT artist_id FROM artists WHERE genres IS NULL ORDER BY artist_id LIMIT 5").fetchall()]
+        tagged = con.execute("SELECT artist_id, genres[1] FROM artists WHERE len(genres) > 0 "
+                             "ORDER BY artist_id LIMIT 1").fetchall()[0]
+        with writer.transaction() as tx:
+            tx.executemany("INSERT INTO artist_genre_hits (genre, artist_id, rank, source) VALUES (?, ?, 0, 'test')",
+                           [("rock", a) for a in unknown] + [("deep jazz", tagged[0])])
+        snap = create_snapshot(writer, tmp_path / "snaps")
+        report = build_all(writer, snap, progress=False, taxonomy=small_taxonomy())
+        rows = {r[0]: r[1:] for r in con.execute(
+            "SELECT artist_id, state, label_source, families, subfamilies FROM artist_labels "
+            "WHERE snapshot_id = ? AND taxonomy_version = ?", [snap.snapshot_id, report.taxonomy.version]).fetchall()}
+        fam = dict(con.execute("SELECT genre, family_id FROM genre_taxonomy WHERE version = ?",
+                               [report.taxonomy.version]).fetchall())
+        sub = dict(con.execute("SELECT genre, subfamily_id FROM genre_taxonomy WHERE version = ?",
+                               [report.taxonomy.version]).fetchall())
+    for a in unknown:
+        state, source, families, subfamilies = rows[a]
+        assert (state, source) == ("tagged", "hits") and families == [fam["rock"]] and subfamilies == [sub["rock"]]
+    state, source, families, _ = rows[tagged[0]]
+    assert state == "tagged" and source == "genres+hits" and fam["deep jazz"] in families
+    assert report.label_counts["tagged"] == sum(1 for r in rows.values() if r[0] == "tagged")

@@ -6,10 +6,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from tests.jobs.test_e2e_scheduler import HAVE_CRAWL
 from warehouse import WarehouseError, Writer, load_settings, upsert
-
-pytestmark = pytest.mark.skipif(not HAVE_CRAWL, reason="ingest.emulator not on this branch yet")
 
 # Spotify-style ids as a MusicOSet import or crawl stores them; no synthetic catalog has them.
 MUSICOSET_LIKE = {"3TVXtAsR1Inumwj472S9r4": "Drake", "1Xyo4u8uXC1ZmMpatF05PJ": "The Weeknd",

@@ -4,7 +4,6 @@ changed, and SIGTERM in the middle of a crawl followed by a restart that continu
 
 from __future__ import annotations
 
-import importlib
 import json
 import re
 import time
@@ -16,21 +15,8 @@ import pytest
 from tests.jobs.test_scheduler import start_scheduler, stop, wait_for
 
 
-def _has(module: str, attr: str) -> bool:
-    try:
-        return hasattr(importlib.import_module(module), attr)
-    except ImportError:
-        return False
-
-
-HAVE_CRAWL = _has("ingest.crawl", "run_crawl") and _has("ingest.emulator", "build_synthetic_catalog")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not HAVE_CRAWL, reason="ingest.crawl.run_crawl / ingest.emulator not on this branch yet"),
-]
-# Build and retrain join the cycle when their packages exist (they land from other branches).
-FULL_CYCLE = _has("features", "build_all") and _has("modeling", "retrain")
-STEPS = ["crawl", "snapshot", "build", "retrain", "report"] if FULL_CYCLE else ["crawl", "snapshot", "report"]
+pytestmark = pytest.mark.slow
+STEPS = ["crawl", "snapshot", "build", "retrain", "report"]
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +42,7 @@ def _query(var: Path, sql: str) -> list[tuple]:
 
 
 def test_two_scheduled_cycles_and_the_second_report_shows_the_differences(catalog, tmp_path):
-    from ingest.emulator.testing import running_emulator
+    from ingest.emulator.running import running_emulator
 
     with running_emulator(catalog, rate=600) as emu:
         env = _env_for(
@@ -109,9 +95,8 @@ def test_two_scheduled_cycles_and_the_second_report_shows_the_differences(catalo
     since = {f["figure"]: f for f in second["since_last_report"]["figures"]}
     assert since["artists"]["change"] == tables["artists"]["added"]
     assert since["warehouse_rows"]["change"] > 0
-    if FULL_CYCLE:
-        for section in ("taxonomy", "label_drift", "models", "per_family", "feature_drift"):
-            assert second["sections"][section] == "available", (section, second["sections"][section])
+    for section in ("taxonomy", "label_drift", "models", "per_family", "feature_drift"):
+        assert second["sections"][section] == "available", (section, second["sections"][section])
 
 
 def _top_genre(catalog: Path) -> str:
@@ -125,7 +110,7 @@ def _top_genre(catalog: Path) -> str:
 
 
 def test_sigterm_during_a_crawl_exits_cleanly_and_a_restart_continues(catalog, tmp_path):
-    from ingest.emulator.testing import running_emulator
+    from ingest.emulator.running import running_emulator
 
     # A slow limit so the crawl is surely mid-way when the signal arrives.
     with running_emulator(catalog, rate=60) as emu:
@@ -177,7 +162,7 @@ def test_sigterm_while_runs_are_due_exits_cleanly_and_records_them_missed(catalo
     run is queued behind the crawl when SIGTERM arrives, and more run times pass while the crawl
     finishes its unit. None of them will run; each job is recorded `missed` (coalesced), and the
     shutdown logs no ERROR (before: APScheduler's 'Error submitting job' traceback, nothing recorded)."""
-    from ingest.emulator.testing import running_emulator
+    from ingest.emulator.running import running_emulator
 
     with running_emulator(catalog, rate=600, faults="latency=1.0,latency_s=3") as emu:
         env = _env_for(

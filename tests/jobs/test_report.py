@@ -133,9 +133,40 @@ def test_report_renders_in_headless_chromium_with_every_image(settings, tmp_path
     m = re.search(r'data-images="(\d+):(\d+)"', dom.stdout)
     assert m, dom.stderr[-2000:]
     assert int(m.group(1)) == n_img and int(m.group(2)) == n_img  # every <img> loaded
+    for section in ("attention", "predictions", "parameters", "trend"):  # the morning sections render
+        assert f'id="{section}"' in dom.stdout, section
+    assert dom.stdout.index('id="attention"') < dom.stdout.index('id="snapshot_diff"')
     shot = tmp_path / "report.png"
     subprocess.run([*base, f"--screenshot={shot}", "--window-size=1280,3000", html_path.as_uri()],
                    capture_output=True, text=True, timeout=120)
     assert shot.exists() and shot.stat().st_size > 20_000
     # Keep the screenshot next to the report for a person to look at.
     shutil.copy(shot, html_path.with_suffix(".png"))
+
+
+def test_needs_attention_is_empty_when_all_is_well_and_lists_problems(settings, monkeypatch):
+    import sys
+
+    _add_artists(settings, 0, 40)  # 400 requests, 4 × 429 (1 %), no errors
+    jobs.run_job("snapshot", settings)
+    calm = json.loads(Path(jobs.run_job("report", settings).counts["json"]).read_text())
+    assert calm["schema_version"] == 2 and calm["attention"] == []
+    assert "Nothing needs attention" in Path(jobs.run_job("report", settings).counts["html"]).read_text()
+    with warehouse.Writer(settings.warehouse_file) as w, w.transaction() as con:
+        con.execute("INSERT INTO crawl_runs (run_id, started_at, ended_at, status, requests, responses_429, errors) "
+                    "VALUES ('bad', ?, ?, 'completed', 1000, 300, 391)", [utcnow(), utcnow()])
+    jobs.run_job("snapshot", settings)
+    monkeypatch.setitem(sys.modules, "modeling", None)  # retrain fails: as if not installed
+    assert jobs.run_job("retrain", settings).status == "failed"
+    rec = jobs.run_job("report", settings)
+    content = json.loads(Path(rec.counts["json"]).read_text())
+    kinds = {a["kind"] for a in content["attention"]}
+    assert {"crawl_errors", "crawl_429", "job_failed"} <= kinds, content["attention"]
+    errors = next(a for a in content["attention"] if a["kind"] == "crawl_errors")
+    assert isinstance(errors["share"], float) and errors["share"] > 0.02 and "391 crawl errors" in errors["message"]
+    html = Path(rec.counts["html"]).read_text()
+    assert html.index('id="attention"') < html.index('id="since_last_report"')  # first section
+    assert "391 crawl errors" in html
+    # Numbers stay numbers and the two prediction counts have distinct names.
+    assert "artists_with_predictions" in content["key_figures"] and "prediction_rows" in content["key_figures"]
+    assert "predictions" not in content["key_figures"]

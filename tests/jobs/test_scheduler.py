@@ -104,6 +104,7 @@ def test_scheduler_runs_jobs_refuses_a_second_instance_and_restarts(tmp_path, cl
         "GENRESTORE_SCHEDULES__PRUNE__INTERVAL_SECONDS": "2",
         "GENRESTORE_SCHEDULES__PRUNE__OPTIONS__KEEP": "2",
         "GENRESTORE_SCHEDULES__REPORT__ENABLED": "false",
+        "GENRESTORE_SCHEDULES__PUBLISH__ENABLED": "false",
     }
     log = tmp_path / "sched1.log"
     proc = start_scheduler(tmp_path, env, log)
@@ -179,6 +180,7 @@ def test_runs_missed_while_stopped_are_coalesced_and_honour_each_jobs_grace(tmp_
         "GENRESTORE_SCHEDULES__PRUNE__INTERVAL_SECONDS": "3600",
         "GENRESTORE_SCHEDULES__PRUNE__MISFIRE_GRACE_SECONDS": "60",
         "GENRESTORE_SCHEDULES__REPORT__ENABLED": "false",
+        "GENRESTORE_SCHEDULES__PUBLISH__ENABLED": "false",
     }
     log = tmp_path / "sched1.log"
     proc = start_scheduler(tmp_path, env, log)

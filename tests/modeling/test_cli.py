@@ -31,7 +31,8 @@ def test_train_list_promote_show_predict(cli, warehouse_dir):
                                   n_boot=50, n_jobs=1)
     assert champion.status == "champion"
 
-    trained = cli("train", "--task", "track-genre", "--estimator", "prevalence", "--json", env={"GENRESTORE_MODEL_JOBS": "1"})
+    trained = cli("train", "--task", "track-genre", "--estimator", "prevalence", "--json",
+                  env={"GENRESTORE_MODELING__JOBS": "1"})
     assert trained.returncode == 0, trained.stderr
     worse = json.loads(trained.stdout)
     assert worse["status"] == "challenger" and worse["metrics"]["macro_auroc"] == pytest.approx(0.5)
@@ -45,13 +46,14 @@ def test_train_list_promote_show_predict(cli, warehouse_dir):
                                                               (worse["model_id"], "challenger")]
     shown = json.loads(cli("models", "show", worse["model_id"][:-2], "--json").stdout)  # a unique prefix works
     assert shown["status"] == "challenger" and "not promoted" in shown["decision"]
+    assert shown["params"]["n_jobs"] == 1  # the modeling.jobs setting reached the model
     assert {m["metric"] for m in shown["metrics"]} == {"accuracy", "macro_f1", "macro_auroc"}
     assert len({m["label"] for m in shown["per_label"]}) == 5
 
 
 @pytest.mark.slow
 def test_reproduce_json_has_the_promised_keys(cli, warehouse_dir):
-    out = cli("reproduce", "--json", "--dataset", "spotify_songs", env={"GENRESTORE_MODEL_JOBS": "1"})
+    out = cli("reproduce", "--json", "--dataset", "spotify_songs", env={"GENRESTORE_MODELING__JOBS": "1"})
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout)
     assert rows and all({"dataset", "task", "protocol", "metric", "published", "ours"} <= set(r) for r in rows)
@@ -73,3 +75,21 @@ def test_help_and_usage_errors(cli, tmp_path):
     no_snapshot = cli("predict")  # nothing published: one line, exit code 2, no traceback
     assert no_snapshot.returncode == 2 and "snapshot" in no_snapshot.stderr.lower()
     assert "Traceback" not in no_snapshot.stderr
+
+
+def test_the_command_sets_passive_openmp_waiting_before_lightgbm_loads(tmp_path):
+    """OpenMP reads OMP_WAIT_POLICY once, when it loads. The command sets it at start, which is in
+    time only while loading the command loads neither scikit-learn nor LightGBM; the library
+    itself leaves the environment alone."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    code = ("import os, sys, jobs.cli; loaded = sorted({'lightgbm', 'sklearn'} & set(sys.modules)); "
+            "import modeling; untouched = os.environ.get('OMP_WAIT_POLICY'); jobs.cli.main(['--help']); "
+            "print(loaded, untouched, os.environ.get('OMP_WAIT_POLICY'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env={"PYTHONPATH": str(REPO)},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "[] None PASSIVE"

@@ -10,27 +10,15 @@ import modeling
 from modeling import make_estimator
 from warehouse import Writer, create_snapshot
 
-from . import families
-
-
-REAL_FEATURES = all(hasattr(features, f) for f in ("build_all", "training_data", "unlabeled_data",
-                                                    "write_synthetic_catalog"))
 
 
 @pytest.fixture
-def catalog(settings, monkeypatch):
-    """A synthetic catalog, snapshot and features: the features package's own build when it is
-    there, else the stand-in in tests/modeling/families.py (same contract)."""
+def catalog(settings):
+    """A synthetic catalog with planted families, its snapshot and its features."""
     with Writer(settings.warehouse_file) as writer:
-        if REAL_FEATURES:
-            features.write_synthetic_catalog(writer, 600, tracks_per_artist=4, n_families=6, tags_per_family=8)
-        else:
-            families.fill_catalog(writer, n_artists=400)
-            monkeypatch.setattr(features, "training_data", families.training_data, raising=False)
-            monkeypatch.setattr(features, "unlabeled_data", families.unlabeled_data, raising=False)
+        features.write_synthetic_catalog(writer, 600, tracks_per_artist=4, n_families=6, tags_per_family=8)
         snap = create_snapshot(writer, settings.snapshots_path)
-        if REAL_FEATURES:
-            features.build_all(writer, snap, progress=False)
+        features.build_all(writer, snap, progress=False)
         with writer.transaction() as con:
             state = dict(con.execute(
                 "SELECT artist_id, CASE WHEN genres IS NULL THEN 'unknown' WHEN len(genres) = 0 THEN 'untagged' "
@@ -121,8 +109,7 @@ def test_artist_type_group_only_when_the_snapshot_has_types_and_predict_uses_it(
         con.execute("UPDATE artists SET artist_type = CASE WHEN hash(artist_id) % 3 = 0 THEN 'band' "
                     "WHEN hash(artist_id) % 3 = 1 THEN 'singer' ELSE NULL END")
     typed = create_snapshot(writer, settings.snapshots_path)
-    if REAL_FEATURES:
-        features.build_all(writer, typed, progress=False)
+    features.build_all(writer, typed, progress=False)
     with writer.transaction() as con:
         data = artist_families_data(con, typed.snapshot_id)
     first_type = data.feature_names.index(TYPE_FEATURES[0])

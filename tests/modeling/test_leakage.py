@@ -1,7 +1,8 @@
-"""Leakage guard: preprocessing statistics must come from the training rows only.
+"""Leakage guard: what a model learned from the features must come from the training rows only.
 
 The test set is deliberately shifted (other mean and spread), so any scaler or imputer that saw
-test rows has statistics different from the training rows' and the guard must say so.
+test rows has statistics different from the training rows', any LightGBM booster that saw them
+has other feature ranges, and the guard must say so.
 """
 
 from __future__ import annotations
@@ -43,20 +44,79 @@ class LeakyLogistic(BaseEstimator):
         return self
 
 
+QUICK = {"lightgbm": {"n_estimators": 20}, "lightgbm+mlp": {"n_estimators": 20, "mlp_hidden": (8,), "mlp_seeds": 2}}
+
+
+def target_of(kind, X, y):
+    if kind == "multilabel":
+        return np.column_stack([y, 1 - y, y])
+    return np.nan_to_num(X[:, 1]) if kind == "regression" else y
+
+
 @pytest.mark.parametrize("kind,name", [("multiclass", "logistic"), ("multiclass", "random-forest"),
                                        ("regression", "logistic"), ("multilabel", "logistic"),
-                                       ("multilabel", "random-forest"), ("multiclass", "lightgbm+mlp")])
-def test_our_pipelines_learn_statistics_from_training_rows_only(kind, name):
+                                       ("multilabel", "random-forest"), ("multiclass", "lightgbm+mlp"),
+                                       ("multilabel", "lightgbm"), ("multiclass", "lightgbm"),
+                                       ("regression", "lightgbm")])
+def test_our_models_learn_from_training_rows_only(kind, name):
     X, y, train = shifted()
-    target = np.column_stack([y, 1 - y, y]) if kind == "multilabel" else (X[:, 1] if kind == "regression" else y)
-    if kind == "regression":
-        target = np.nan_to_num(target)
-    est = make_estimator(kind, name, n_jobs=1, n_estimators=20, mlp_hidden=(8,), mlp_seeds=2)
+    target = target_of(kind, X, y)
+    est = make_estimator(kind, name, n_jobs=1, **QUICK.get(name, {}))
     est.fit(X[train], target[train], np.arange(train.sum()) % 3)
     checked = assert_fit_on_train(est, X[train])
-    assert checked >= 1  # the guard really looked at an imputer/scaler
+    assert checked >= 1  # the guard really looked at an imputer/scaler/booster
     with pytest.raises(LeakageError):  # and the same model does not pass as if fit on all rows
         assert_fit_on_train(est, X)
+
+
+@pytest.mark.parametrize("kind", ["multilabel", "multiclass", "regression"])
+def test_guard_catches_lightgbm_fit_on_all_rows(kind):
+    """The production path: LightGBM boosters, which have no imputer or scaler to inspect."""
+    X, y, train = shifted()
+    target = target_of(kind, X, y)
+    leaky = make_estimator(kind, "lightgbm", n_jobs=1, n_estimators=20).fit(X, target, np.arange(len(X)) % 3)
+    with pytest.raises(LeakageError, match="outside the training set"):
+        assert_fit_on_train(leaky, X[train])
+
+
+def test_lightgbm_families_training_path_is_checked_booster_by_booster():
+    """fit_and_score on artist families (one LightGBM pipeline per family and bag) checks every
+    final booster; given all rows instead of the training rows, the guard refuses."""
+    X, y, train = shifted()
+    Y = np.column_stack([y, 1 - y, (np.nan_to_num(X[:, 2]) > 0).astype(int)])
+    ids = np.arange(len(X)).astype(str)
+    data = TaskData(task="artist-families", kind="multilabel", dataset="warehouse", X=X, feature_names=list("abcd"),
+                    categorical=[], y=Y, label_names=list("xyz"), label_ids=list("123"), ids=ids, groups=ids,
+                    train=train, cv_fold=np.where(train, np.arange(len(X)) % 5, -1), split_id="stored-artist-split:s")
+    est, *_ = fit_and_score(data, "lightgbm", {"n_estimators": 20}, n_boot=10, n_jobs=1)
+    assert len(est.estimators_) == 3 * est.n_bags
+    assert assert_fit_on_train(est, X[train]) == len(est.estimators_)
+    with pytest.raises(LeakageError, match="estimators_.*lgbm feature"):
+        assert_fit_on_train(est, X)
+
+
+def test_families_on_too_few_artists_to_split_still_train():
+    """The demo's first cycle: 39 training artists against LightGBM's 30 rows per leaf, so every
+    feature is trivial to the boosters; they learned nothing from the features and are accepted."""
+    X, y, train = shifted(n_train=39, n_test=12)
+    Y = np.column_stack([y, 1 - y])
+    ids = np.arange(len(X)).astype(str)
+    data = TaskData(task="artist-families", kind="multilabel", dataset="warehouse", X=X, feature_names=list("abcd"),
+                    categorical=[], y=Y, label_names=list("xy"), label_ids=list("12"), ids=ids, groups=ids,
+                    train=train, cv_fold=np.where(train, np.arange(len(X)) % 5, -1), split_id="stored-artist-split:s")
+    est, *_ = fit_and_score(data, "lightgbm", {"n_estimators": 20}, n_boot=10, n_jobs=1)
+    assert assert_fit_on_train(est, X[train]) == len(est.estimators_) == 2 * est.n_bags
+
+
+def test_a_booster_fit_on_part_of_the_training_rows_stays_within_their_range():
+    X, y, train = shifted()
+    folds = np.arange(train.sum()) % 3
+    kept = make_estimator("multiclass", "lightgbm", n_jobs=1, n_estimators=20, refit=False).fit(X[train], y[train], folds)
+    assert assert_fit_on_train(kept, X[train]) == 1  # fit without fold 0: a narrower range is fine
+    leaky = make_estimator("multiclass", "lightgbm", n_jobs=1, n_estimators=20, refit=False).fit(
+        X, y, np.arange(len(X)) % 3)
+    with pytest.raises(LeakageError, match="reaches outside the training rows"):
+        assert_fit_on_train(leaky, X[train])
 
 
 def test_scaler_statistics_equal_training_rows_statistics():
@@ -83,14 +143,39 @@ def test_training_path_refuses_a_leaky_estimator(monkeypatch):
                     categorical=[], y=y, label_names=["0", "1"], label_ids=["0", "1"],
                     ids=np.arange(len(X)).astype(str), groups=np.arange(len(X)).astype(str), train=train,
                     cv_fold=np.where(train, np.arange(len(X)) % 5, -1), split_id="random-80-20:seed0")
-    import modeling._registry as registry
+    import modeling._fit as fit
 
-    monkeypatch.setattr(registry, "make_estimator", lambda *a, **k: LeakyLogistic(all_rows=X))
+    monkeypatch.setattr(fit, "make_estimator", lambda *a, **k: LeakyLogistic(all_rows=X))
     with pytest.raises(LeakageError):
         fit_and_score(data, "logistic", n_boot=10)
     monkeypatch.undo()
     *_, metrics, interval, _pl, _s = fit_and_score(data, "logistic", n_boot=10, n_jobs=1)
     assert 0.0 <= metrics["accuracy"] <= 1.0 and interval.low <= interval.value <= interval.high
+
+
+class Opaque(BaseEstimator):
+    """A model the guard cannot look into: no pipeline, no booster it knows."""
+
+    def fit(self, X, y, cv_fold=None):
+        self.model_ = LogisticRegression().fit(np.nan_to_num(X), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(np.nan_to_num(X))
+
+
+def test_training_path_refuses_a_model_the_guard_cannot_check(monkeypatch):
+    X, y, train = shifted()
+    data = TaskData(task="track-genre", kind="multiclass", dataset="music_genre", X=X, feature_names=list("abcd"),
+                    categorical=[], y=y, label_names=["0", "1"], label_ids=["0", "1"],
+                    ids=np.arange(len(X)).astype(str), groups=np.arange(len(X)).astype(str), train=train,
+                    cv_fold=np.where(train, np.arange(len(X)) % 5, -1), split_id="random-80-20:seed0")
+    import modeling._fit as fit
+
+    monkeypatch.setattr(fit, "make_estimator", lambda *a, **k: Opaque())
+    with pytest.raises(LeakageError, match="nothing to check in Opaque"):
+        fit_and_score(data, "logistic", n_boot=10)
 
 
 def test_blend_is_the_fixed_average_of_trees_and_nets():

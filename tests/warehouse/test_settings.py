@@ -26,6 +26,18 @@ def test_precedence_toml_then_env_then_overrides(settings, tmp_path, monkeypatch
     assert s.snapshot_keep == 9
 
 
+def test_config_argument_names_the_file_over_the_environment(settings, tmp_path, monkeypatch):
+    (tmp_path / "from-env.toml").write_text("snapshot_keep = 4\n")
+    (tmp_path / "given.toml").write_text("snapshot_keep = 6\n")
+    monkeypatch.setenv("GENRESTORE_CONFIG", str(tmp_path / "from-env.toml"))
+    assert load_settings().snapshot_keep == 4
+    assert load_settings(config=tmp_path / "given.toml").snapshot_keep == 6
+    assert load_settings().snapshot_keep == 4  # the argument held for that call only
+    import os
+
+    assert os.environ["GENRESTORE_CONFIG"] == str(tmp_path / "from-env.toml")
+
+
 def test_credentials_from_spotify_env_and_masked(settings, monkeypatch):
     monkeypatch.setenv("SPOTIFY_CLIENT_ID", "my-id")
     monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "top-secret-value")

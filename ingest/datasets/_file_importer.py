@@ -14,7 +14,7 @@ from warehouse import Writer
 from warehouse.settings import MAX_FIELD_BYTES
 
 from ._duplicates import Unique
-from ._load import Loaded, load
+from ._validated_input import Loaded, load
 from ._progress import steps
 from ._report import ImportReport
 from ._validate import Col

@@ -1,4 +1,5 @@
-"""Test helpers: run the emulator in a real subprocess on a free port, and cached synthetic catalogs.
+"""Run the emulator in a real subprocess on a free port (the demo, the benchmarks and the tests do), and
+cached synthetic catalogs.
 
     with running_emulator(synthetic_catalog(tmp_path_factory.getbasetemp()), rate=50) as emu:
         client = MyClient(api_url=emu.api_url, token_url=emu.token_url,
