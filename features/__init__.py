@@ -19,7 +19,7 @@ from ._graph_labels import LabelGraph, graph_block, label_graph
 from ._graph_labels import feature_names as graph_feature_names
 from ._labels import label_frame, multi_hot, prevalence_gaps, stratified_split
 from ._materialize import ViewBuild, build_views
-from ._plots import write_dendrogram, write_taxonomy_tree
+from ._plots import taxonomy_tree_figure, write_dendrogram, write_taxonomy_tree
 from ._registry import FeatureView, get_view, list_views
 from ._synthetic import write_synthetic_catalog
 from ._levels import KScan
@@ -79,6 +79,7 @@ __all__ = [
     "read_hierarchy_file",
     "stratified_split",
     "taxonomy_json",
+    "taxonomy_tree_figure",
     "training_data",
     "unlabeled_data",
     "write_dendrogram",

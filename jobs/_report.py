@@ -24,6 +24,7 @@ import warehouse
 from warehouse import Settings, SnapshotInfo, Writer
 
 from . import _report_data as data
+from . import _report_experiments
 from . import _report_figures as figures
 from . import _report_morning as morning
 from . import _report_models as models
@@ -275,10 +276,16 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
     sections["attention"] = "available"
     content["sections"] = sections
 
-    html = _render(content, sections, images)
     day_dir = Path(settings.reports_path).resolve() / now.strftime("%Y-%m-%d")
     runs_dir = day_dir / "runs"
     runs_dir.mkdir(parents=True, exist_ok=True)
+    # The research bench's page sits beside both report files, so one relative link serves both.
+    try:
+        written = _report_experiments.write_page(live, [day_dir / "experiments.html", runs_dir / "experiments.html"])
+    except (duckdb.Error, KeyError, ValueError, TypeError, OSError):  # a broken page must not cost the report
+        written = False
+    content["experiments_page"] = "experiments.html" if written else None
+    html = _render(content, sections, images)
     html_path = runs_dir / f"{report_id}.html"
     json_path = runs_dir / f"{report_id}.json"
     text = json.dumps(content, indent=2, default=str)
@@ -325,7 +332,7 @@ def _taxonomy_tree(tax: dict) -> str | None:
     try:
         from types import SimpleNamespace
 
-        from features._plots import taxonomy_tree_figure
+        from features import taxonomy_tree_figure
     except ImportError:
         return None
     groups = [SimpleNamespace(**g) for g in tax["groups"]]

@@ -4,7 +4,8 @@ import importlib
 
 import pytest
 
-PACKAGES = ["warehouse", "ingest.spotify", "ingest.crawl", "ingest.datasets", "ingest.emulator", "features", "modeling", "jobs"]
+PACKAGES = ["warehouse", "ingest.spotify", "ingest.crawl", "ingest.datasets", "ingest.emulator", "features", "modeling",
+            "modeling.experiments", "jobs"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

@@ -19,6 +19,8 @@ import pyarrow as pa
 # Columns that record when a row was touched; they never make a row "changed".
 TOUCH_COLUMNS = ("updated_at", "first_seen_at")
 _counter = itertools.count()
+# How an incoming value (new) meets the stored one (old), per upsert mode.
+MODES = {"replace": "{new}", "coalesce": "COALESCE({new}, {old})", "fill": "COALESCE({old}, {new})"}
 
 
 @dataclass(frozen=True)
@@ -76,13 +78,23 @@ def upsert(
     key: Sequence[str],
     *,
     keep_existing: Iterable[str] = ("first_seen_at",),
+    mode: str = "replace",
 ) -> UpsertResult:
     """Insert ``rows`` into ``table`` or update the rows with the same ``key``.
 
     Duplicate keys within ``rows`` keep the last occurrence (the others are counted as
-    ``duplicates``). Columns in ``keep_existing`` keep their stored value on update. Returns an
-    :class:`UpsertResult`: rows inserted, updated, unchanged and dropped as duplicates.
+    ``duplicates``). Columns in ``keep_existing`` keep their stored value on update. ``mode`` says
+    how an incoming value meets a stored one:
+
+    - ``"replace"``: the incoming value is stored, NULL included;
+    - ``"coalesce"``: the incoming value is stored unless it is NULL (a NULL never erases a value);
+    - ``"fill"``: the incoming value only fills a stored NULL (the stored value wins).
+
+    A row counts as updated only when the values it ends with differ from the stored ones. Returns
+    an :class:`UpsertResult`: rows inserted, updated, unchanged and dropped as duplicates.
     """
+    if mode not in MODES:
+        raise ValueError(f"unknown upsert mode {mode!r} ({', '.join(MODES)})")
     data = _as_arrow(rows)
     if data.num_rows == 0:
         return UpsertResult()
@@ -108,9 +120,10 @@ def upsert(
         updatable = [c for c in cols if c not in keep]
         compare = [c for c in updatable if c not in TOUCH_COLUMNS]
         if updatable and compare:
-            sets = ", ".join(f"{c} = EXCLUDED.{c}" for c in updatable)
+            value = {c: MODES[mode].format(new=f"EXCLUDED.{c}", old=f"{table}.{c}") for c in compare}
+            sets = ", ".join(f"{c} = {value.get(c, f'EXCLUDED.{c}')}" for c in updatable)
             old = ", ".join(f"{table}.{c}" for c in compare)
-            new = ", ".join(f"EXCLUDED.{c}" for c in compare)
+            new = ", ".join(value[c] for c in compare)
             conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})"
         else:
             conflict = f"ON CONFLICT ({keys}) DO NOTHING"

@@ -1,13 +1,17 @@
 """Crawls of the Spotify Web API into the warehouse: frontier, strategies, the crawl loop, plans.
 See docs/crawler.md."""
 
-from ._frontier import KINDS, NewUnit, Unit
+from ._frontier import NewUnit, Unit
+from ._kinds import KINDS, UNIT_KINDS, UnitKind
 from ._plan import ModeEstimate, plan_crawl
-from ._run import CrawlResult, crawl_async, paused_until, run_crawl
+from ._progress import format_eta, progress_path, read_progress
+from ._run import CrawlResult, crawl_async, run_crawl
 from ._seeds import Seed, parse_seeds
 from ._status import CrawlStatus, crawl_status
+from ._store import Pause, paused_until
 
 __all__ = [
-    "CrawlResult", "CrawlStatus", "KINDS", "ModeEstimate", "NewUnit", "Seed", "Unit", "crawl_async",
-    "crawl_status", "parse_seeds", "paused_until", "plan_crawl", "run_crawl",
+    "CrawlResult", "CrawlStatus", "KINDS", "ModeEstimate", "NewUnit", "Pause", "Seed", "UNIT_KINDS",
+    "Unit", "UnitKind", "crawl_async", "crawl_status", "format_eta", "parse_seeds", "paused_until",
+    "plan_crawl", "progress_path", "read_progress", "run_crawl",
 ]

@@ -1,45 +1,44 @@
-"""The live crawl display (stderr): requests, rate against the budget, 429s, rows stored, queue depth."""
+"""The live crawl display (stderr): requests, rate against the budget, ETA, 429s, errors by kind, rows
+stored, queue depth (the figures of the progress file, ``_progress.snapshot``)."""
 
 from __future__ import annotations
-
-import time
 
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from ._progress import format_eta, snapshot
+
 
 class LiveDisplay:
-    def __init__(self, crawl, settings):
+    def __init__(self, crawl):
         self.crawl = crawl
-        self.window = settings.crawl.window_seconds
         self.console = Console(stderr=True)
-        self.started = time.monotonic()
         self._live: Live | None = None
 
     def render(self):
-        c = self.crawl
-        stats = c.client.stats
-        lim = c.client.limiter
-        elapsed = max(1e-6, time.monotonic() - self.started)
-        in_window = lim.sent_in_window()
+        p = snapshot(self.crawl)
+        w = p["window"]
         head = Table.grid(padding=(0, 2))
         head.add_row(
-            Text(f"requests {stats.requests:,}", style="bold"),
-            Text(f"rate {in_window}/{lim.ceiling} per {self.window:g}s (budget now {lim.budget:.0f})"),
-            Text(f"429s {stats.responses_429:,}", style="red" if stats.responses_429 else ""),
-            Text(f"errors {c.errors:,}"),
-            Text(f"units {c.units_done:,}"),
-            Text(f"{stats.requests / elapsed:.1f} req/s"),
+            Text(f"requests {p['requests']:,}", style="bold"),
+            Text(f"rate {w['sent']}/{w['ceiling']} per {w['seconds']:g}s (budget now {w['budget']:.0f})"),
+            Text(f"429s {p['responses_429']:,}", style="red" if p["responses_429"] else ""),
+            Text(f"units {p['units_done']:,}"),
+            Text(f"{p['rate_per_second']:.1f} req/s now, {p['average_per_second']:.1f} on average"),
+            Text(f"ETA {format_eta(p['eta_seconds'])} for {p['pending_requests']:,} pending requests"),
         )
-        if lim.paused_for > 0:
-            head.add_row(Text(f"paused {lim.paused_for:.0f}s (Retry-After)", style="yellow"))
+        errors = ", ".join(f"{kind} {n:,}" for kind, n in p["errors_by_kind"].items())
+        head.add_row(Text(f"errors {p['errors']:,}" + (f" ({errors})" if errors else ""),
+                          style="red" if p["errors"] else ""))
+        if p["paused_for_seconds"] > 0:
+            head.add_row(Text(f"paused {p['paused_for_seconds']:.0f}s (Retry-After)", style="yellow"))
         ent = Table("table", "inserted", "updated", box=None, pad_edge=False)
-        for table in sorted(set(c.inserted) | set(c.updated)):
-            ent.add_row(table, f"{c.inserted.get(table, 0):,}", f"{c.updated.get(table, 0):,}")
+        for table in sorted(set(p["inserted"]) | set(p["updated"])):
+            ent.add_row(table, f"{p['inserted'].get(table, 0):,}", f"{p['updated'].get(table, 0):,}")
         queue = Table("queue (pending)", "units", box=None, pad_edge=False)
-        for kind, n in sorted(c.pending.items()):
+        for kind, n in p["pending"].items():
             queue.add_row(kind, f"{n:,}")
         grid = Table.grid(padding=(0, 4))
         grid.add_row(ent, queue)

@@ -15,15 +15,6 @@ from typing import Iterable, Sequence
 
 import duckdb
 
-# Order of preference when several kinds have work (higher first): full batches (cheapest per
-# entity), then discographies and listings, then searches.
-KIND_PRIORITY = {
-    "refresh": 90, "artist": 80, "album": 75, "seed_tracks": 72, "tracks_batch": 70, "features_batch": 65,
-    "album_tracks": 60, "artist_albums": 58, "playlist_items": 56, "playlist": 54,
-    "search_genre": 50, "search_artists": 50, "playlist_search": 50,
-}
-# Searches come last: they only widen the frontier, while discographies and batches yield rows.
-KINDS = tuple(KIND_PRIORITY)
 MAX_UNIT_ATTEMPTS = 3
 
 
@@ -126,6 +117,9 @@ def pick(con: duckdb.DuckDBPyConnection, batch_sizes: dict[str, int], claimed: s
          *, allow_partial: bool, max_batches: int = 16) -> tuple[list[list[Unit]], dict[str, int]]:
     """The next work, as up to ``max_batches`` requests' worth of units, best kinds first.
 
+    ``batch_sizes`` holds the kinds to take, in order of preference (``_kinds.batch_sizes``), with
+    how many units one request covers.
+
     One query serves many requests (DuckDB statements are not free). A batch kind is taken with
     fewer than a full batch only when ``allow_partial`` (nothing in flight could still add to it),
     so batch calls go out as full as the frontier allows. Units in ``claimed`` are in flight.
@@ -158,7 +152,8 @@ def _pick(con, batch_sizes, claimed, *, allow_partial, max_batches):
     for kind, _ in claimed:
         in_claim[kind] = in_claim.get(kind, 0) + 1
     batches: list[list[Unit]] = []
-    for kind in sorted(free, key=lambda k: (-KIND_PRIORITY.get(k, 0), k)):
+    preference = {kind: i for i, kind in enumerate(batch_sizes)}
+    for kind in sorted(free, key=preference.__getitem__):
         size = batch_sizes[kind]
         units = free[kind]
         available = counts[kind] - in_claim.get(kind, 0)
@@ -209,3 +204,28 @@ def fail(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], error: str, now:
         f"state = CASE WHEN {give_up} THEN 'failed' ELSE crawl_queue.state END, "
         f"done_at = CASE WHEN {give_up} THEN ? ELSE crawl_queue.done_at END",
         [error[:500], run_id, final, MAX_UNIT_ATTEMPTS, final, MAX_UNIT_ATTEMPTS, now])
+
+
+def add_seed_tracks(con: duckdb.DuckDBPyConnection, track_ids: Sequence[str], size: int, now: datetime) -> None:
+    """Seeded tracks not fetched before, in full batches of ``size`` ids (``seed_tracks`` units)."""
+    if not track_ids:
+        return
+    known = {r[0] for r in con.execute("SELECT track_id FROM tracks WHERE popularity IS NOT NULL "
+                                       "OR isrc IS NOT NULL").fetchall()}
+    add_details(con, "seed_tracks", [t for t in track_ids if t not in known], size, now)
+    # All seeds are known now: the last, partial batch need not wait for more.
+    con.execute("UPDATE crawl_queue SET state = 'pending' WHERE kind = 'seed_tracks' AND state = 'open'")
+
+
+def requeue_stale_artists(con: duckdb.DuckDBPyConnection, cutoff: datetime, now: datetime) -> int:
+    """``refresh`` units for stored API artists last fetched before ``cutoff`` (not already pending)."""
+    keys = [r[0] for r in con.execute("""
+        SELECT a.artist_id FROM artists a
+        LEFT JOIN crawl_queue q ON q.kind = 'refresh' AND q.key = a.artist_id
+        WHERE a.source LIKE 'spotify:%' AND coalesce(q.done_at, a.first_seen_at) < ?
+          AND coalesce(q.state, 'done') <> 'pending'""", [cutoff]).fetchall()]
+    return requeue(con, "refresh", keys, now)
+
+
+def pending_units(con: duckdb.DuckDBPyConnection) -> int:
+    return con.execute("SELECT count(*) FROM crawl_queue WHERE state = 'pending'").fetchall()[0][0]

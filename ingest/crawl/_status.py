@@ -9,6 +9,7 @@ from datetime import datetime
 import duckdb
 
 from ingest.spotify import utcnow
+from ._store import paused_until
 
 
 @dataclass
@@ -33,9 +34,8 @@ def crawl_status(con: duckdb.DuckDBPyConnection, *, runs: int = 5) -> CrawlStatu
         for key in ("rows_inserted", "rows_updated", "entities"):  # JSON text -> {table: rows}
             run[key] = json.loads(run[key]) if run[key] else None
         status.runs.append(run)
-    row = (con.execute("SELECT max(paused_until) FROM crawl_runs").fetchall()[:1] or [None])[0]
-    if row and row[0] is not None and row[0] > utcnow():
-        status.paused_until = row[0]
+    pause = paused_until(con)
+    status.paused_until = pause.until if pause else None
     row = (con.execute("SELECT probed_at, api_url, mode, details FROM capabilities ORDER BY probed_at DESC LIMIT 1"
                       ).fetchall()[:1] or [None])[0]
     if row:

@@ -1,4 +1,4 @@
-"""Writing crawled records into the silver tables, order-independently.
+"""Writing crawled records into the silver tables, order-independently; and the ``crawl_runs`` rows.
 
 The same entity arrives in several shapes (an album from a discography page lacks the label a
 full album object has; a track from an album listing lacks the popularity a full track has).
@@ -16,12 +16,13 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import duckdb
 import pyarrow as pa
 
-from warehouse import insert_rows
+from ingest.spotify import utcnow
+from warehouse import insert_rows, upsert
 
 _counter = itertools.count()
 
@@ -42,13 +43,15 @@ SILVER: dict[str, tuple[tuple[str, ...], bool, bool]] = {
 _ARROW_TYPES = {"genres": pa.list_(pa.string())}
 
 
-def _arrow(rows: Sequence[dict[str, Any]]) -> pa.Table:
+def _arrow(rows: Sequence[dict[str, Any]], *, order: bool = True) -> pa.Table:
+    """``rows`` as Arrow (``order``: with their position in ``_ord``, for keep-the-last)."""
     cols = list(rows[0].keys())
     arrays = {}
     for c in cols:
         values = [r.get(c) for r in rows]
         arrays[c] = pa.array(values, type=_ARROW_TYPES.get(c)) if c in _ARROW_TYPES else pa.array(values)
-    arrays["_ord"] = pa.array(range(len(rows)), pa.int64())
+    if order:
+        arrays["_ord"] = pa.array(range(len(rows)), pa.int64())
     return pa.table(arrays)
 
 
@@ -60,7 +63,7 @@ def merge(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, A
     album listing), so they only fill columns that are NULL; a full object's values always win.
     Either way the result does not depend on which shape arrived first.
 
-    :returns: (rows inserted, stored rows updated)."""
+    :returns: (rows inserted, stored rows updated), as :func:`warehouse.upsert` counts them."""
     if not rows:
         return 0, 0
     key, first_seen, updated = SILVER[table]
@@ -70,39 +73,12 @@ def merge(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[dict[str, A
             r["first_seen_at"] = now
         if updated:
             r["updated_at"] = now
-    data = _arrow(rows)
-    name = f"_merge_{next(_counter)}"
-    con.register(name, data)
-    try:
-        cols = [c for c in data.column_names if c != "_ord"]
-        keys = ", ".join(key)
-        values = [c for c in cols if c not in key and c not in ("first_seen_at", "updated_at")]
-        dedup = (f"SELECT {', '.join(cols)} FROM {name} "
-                 f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _ord DESC) = 1")
-        insert = f"INSERT INTO {table} BY NAME ({dedup}) ON CONFLICT ({keys}) DO NOTHING"
-        # Two statements, so DuckDB counts each kind apart (one upsert answers inserted + updated
-        # together): first the new keys, then the changes to the rows that were stored before; the
-        # rows just inserted already hold the incoming values, so the second leaves them alone.
-        inserted = _count(con.execute(insert))
-        if not values or inserted == len({tuple(r[k] for k in key) for r in rows}):
-            return inserted, 0  # nothing was stored before: nothing to update
-        first, second = (f"{table}.{{c}}", "EXCLUDED.{c}") if fill else ("EXCLUDED.{c}", f"{table}.{{c}}")
-        merged = {c: f"COALESCE({first.format(c=c)}, {second.format(c=c)})" for c in values}
-        sets = [f"{c} = {merged[c]}" for c in values]
-        if updated:
-            sets.append("updated_at = EXCLUDED.updated_at")
-        old = ", ".join(f"{table}.{c}" for c in values)
-        new = ", ".join(merged[c] for c in values)
-        updated_rows = _count(con.execute(
-            f"INSERT INTO {table} BY NAME ({dedup}) ON CONFLICT ({keys}) DO UPDATE SET {', '.join(sets)} "
-            f"WHERE ({old}) IS DISTINCT FROM ({new})"))
-        return inserted, updated_rows
-    finally:
-        con.unregister(name)
+    result = upsert(con, table, _arrow(rows, order=False), key, mode="fill" if fill else "coalesce")
+    return result.inserted, result.updated
 
 
 def _count(cursor) -> int:
-    """The row count a DuckDB INSERT answers (rows inserted, plus rows updated by ON CONFLICT)."""
+    """The row count a DuckDB INSERT answers."""
     row = cursor.fetchall()
     return int(row[0][0]) if row else 0
 
@@ -186,3 +162,50 @@ def record_responses(con: duckdb.DuckDBPyConnection, responses, run_id: str, sou
 def record_rejects(con: duckdb.DuckDBPyConnection, rejects: Sequence[dict[str, Any]], now: datetime) -> None:
     if rejects:
         insert_rows(con, "rejects", [{**r, "rejected_at": now} for r in rejects])
+
+
+# ── crawl_runs: one row per run, opened at the start, updated at every commit, closed at the end ──
+class Pause(NamedTuple):
+    """A pause the API asked for that is still in force, and the run it asked."""
+
+    until: datetime
+    run_id: str
+
+
+def paused_until(con: duckdb.DuckDBPyConnection) -> Pause | None:
+    """The pause recorded by an earlier run that is still in force (the latest, if several)."""
+    row = (con.execute(
+        "SELECT paused_until, run_id FROM crawl_runs WHERE paused_until > ? ORDER BY paused_until DESC LIMIT 1",
+        [utcnow()]).fetchall()[:1] or [None])[0]
+    return Pause(row[0], row[1]) if row else None
+
+
+def open_run(con: duckdb.DuckDBPyConnection, run_id: str, api_url: str, seeds: str | None) -> None:
+    """Record a new run as running; a run still marked running belongs to a process that died (only
+    one writer exists), so it is closed as failed."""
+    con.execute("UPDATE crawl_runs SET status = 'failed', ended_at = coalesce(ended_at, ?), "
+                "message = 'the process ended without closing the run (killed?)' WHERE status = 'running'",
+                [utcnow()])
+    con.execute("INSERT INTO crawl_runs (run_id, started_at, status, api_url, seeds) VALUES (?, ?, 'running', ?, ?)",
+                [run_id, utcnow(), api_url, seeds])
+
+
+def record_mode(con: duckdb.DuckDBPyConnection, run_id: str, mode: str) -> None:
+    con.execute("UPDATE crawl_runs SET mode = ? WHERE run_id = ?", [mode, run_id])
+
+
+def record_progress(con: duckdb.DuckDBPyConnection, run_id: str, *, requests: int, responses_429: int,
+                    errors: int, inserted: str, updated: str) -> None:
+    """The run's counters so far (``inserted``/``updated``: :func:`counts_json`), with each commit."""
+    con.execute("UPDATE crawl_runs SET requests = ?, responses_429 = ?, errors = ?, rows_inserted = ?, "
+                "rows_updated = ? WHERE run_id = ?", [requests, responses_429, errors, inserted, updated, run_id])
+
+
+def close_run(con: duckdb.DuckDBPyConnection, result) -> None:
+    """Record how a run ended (``result``: its ``CrawlResult``)."""
+    con.execute(
+        "UPDATE crawl_runs SET ended_at = ?, status = ?, mode = ?, requests = ?, responses_429 = ?, "
+        "errors = ?, rows_inserted = ?, rows_updated = ?, paused_until = ?, message = ? WHERE run_id = ?",
+        [utcnow(), result.status, result.mode, result.requests, result.responses_429, result.errors,
+         counts_json(result.inserted), counts_json(result.updated), result.paused_until,
+         result.message[:1000], result.run_id])

@@ -10,7 +10,8 @@ Strategies are expansions between kinds:
 - refresh: ``refresh`` units re-fetch stored artists (observations record what changed).
 
 Every handler does exactly one request, and returns an :class:`Outcome` that the crawl loop
-commits in one transaction together with the raw response and the queue update.
+commits in one transaction together with the raw response and the queue update. Which handler
+serves which kind, and how many units one request covers, is in the registry (``_kinds``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from pydantic import ValidationError
 
 from ingest.spotify import (
+    ENDPOINT_CAPABILITY,
     AlbumRecord,
     ApiResponse,
     ArtistRecord,
@@ -42,7 +44,6 @@ SEARCH_OFFSET_CAP = 1000   # offset + limit beyond this answers 400 (docs §4.2)
 PLAYLIST_SEARCH_MAX = 100  # playlists looked at per search word
 INCLUDE_GROUPS = "album,single,compilation,appears_on"
 FILL = ":fill"  # suffix of a row list whose rows only fill NULLs (simplified objects)
-DETAIL_BATCH = {"tracks_batch": 50, "seed_tracks": 50, "features_batch": 100}  # ids per detail request (docs §3.6)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Outcome:
     enqueue: list[NewUnit] = field(default_factory=list)
     next_params: dict | None = None     # paged unit: stays pending with these params
     failed: str | None = None           # error message; the unit is not done
+    error_kind: str | None = None       # what kind of failure: "http 404", "TransportError", ...
     final: bool = False                 # the failure is an answer (404, 400): do not retry
     missing: list[Unit] = field(default_factory=list)  # batch members the API answered null for
     rejects: list[dict[str, Any]] = field(default_factory=list)
@@ -90,11 +92,10 @@ def _parse(model, item: Any, out: Outcome, url: str):
 
 def _http_failure(out: Outcome, resp: ApiResponse, ctx: Context) -> Outcome:
     out.failed = f"{resp.status} {resp.endpoint}: {resp.error_message()}"
+    out.error_kind = f"http {resp.status}"
     out.final = True
-    gates = {"/artists": "batch_artists", "/tracks": "batch_tracks", "/albums": "batch_albums",
-             "/audio-features": "audio_features", "/playlists/{id}/items": "playlist_items"}
-    if resp.status in (403, 404) and resp.endpoint in gates:
-        out.capability_off = gates[resp.endpoint]
+    if resp.status in (403, 404) and resp.endpoint in ENDPOINT_CAPABILITY:
+        out.capability_off = ENDPOINT_CAPABILITY[resp.endpoint]
         out.final = resp.endpoint == "/playlists/{id}/items"  # batch members go back for single GETs
     return out
 
@@ -411,29 +412,3 @@ async def playlist_items(units: list[Unit], ctx: Context) -> Outcome:
             _full_track(out, ctx, rec)
     out.next_params = _next_offset(page, offset, 50, cap=None)
     return out
-
-
-HANDLERS: dict[str, Callable] = {
-    "search_genre": search_artists, "search_artists": search_artists, "artist": artists, "refresh": artists,
-    "artist_albums": artist_albums, "album": albums, "album_tracks": album_tracks,
-    "tracks_batch": tracks_batch, "seed_tracks": tracks_batch, "features_batch": audio_features, "playlist_search": playlist_search, "playlist": playlist,
-    "playlist_items": playlist_items,
-}
-
-
-def batch_sizes(caps: Capabilities) -> dict[str, int]:
-    """How many units of each kind one request covers; kinds these credentials cannot fetch are absent."""
-    sizes = {
-        "search_genre": 1, "search_artists": 1, "artist_albums": 1, "album_tracks": 1,
-        "playlist_search": 1, "playlist": 1,
-        "artist": 50 if caps.batch_artists else 1, "refresh": 50 if caps.batch_artists else 1,
-        "album": 20 if caps.batch_albums else 1,
-    }
-    if caps.batch_tracks:
-        sizes["tracks_batch"] = 1   # one unit holds DETAIL_BATCH["tracks_batch"] ids
-        sizes["seed_tracks"] = 1
-    if caps.audio_features:
-        sizes["features_batch"] = 1
-    if caps.playlist_items:
-        sizes["playlist_items"] = 1
-    return sizes

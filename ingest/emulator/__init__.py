@@ -12,12 +12,12 @@ from ._app import MODES, create_app
 from ._catalog import Catalog, load_catalog
 from ._faults import FaultSpec, parse_faults
 from ._files import TABLES, CatalogError, read_manifest
-from ._limits import RateLimiter
+from ._limits import ServerRateLimit
 from ._musicoset import build_musicoset_catalog
 from ._server import serve
 from ._synthetic import build_synthetic_catalog
 
 __all__ = [
-    "Catalog", "CatalogError", "FaultSpec", "MODES", "RateLimiter", "TABLES", "build_musicoset_catalog",
+    "Catalog", "CatalogError", "FaultSpec", "MODES", "ServerRateLimit", "TABLES", "build_musicoset_catalog",
     "build_synthetic_catalog", "create_app", "load_catalog", "parse_faults", "read_manifest", "serve",
 ]

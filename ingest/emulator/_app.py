@@ -25,7 +25,7 @@ from ._catalog import Catalog, load_catalog
 from ._endpoints import ApiError, CatalogEndpoints
 from ._fastpath import FastPath
 from ._faults import FaultInjector, parse_faults
-from ._limits import RateLimiter
+from ._limits import ServerRateLimit
 from ._objects import ObjectBuilder
 from ._search import SearchIndex
 
@@ -79,7 +79,7 @@ class Emulator(CatalogEndpoints):
         self.premium_lapsed = premium_lapsed
         self.fault_spec = parse_faults(faults)
         self.faults = FaultInjector(self.fault_spec, seed)
-        self.limiter = RateLimiter(rate, window_seconds=window_seconds, daily_quota=daily_quota,
+        self.limiter = ServerRateLimit(rate, window_seconds=window_seconds, daily_quota=daily_quota,
                                    penalty_step=penalty_step)
         self.search_index = SearchIndex(catalog)
         self.builders: dict[str, ObjectBuilder] = {}

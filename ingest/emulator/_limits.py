@@ -30,8 +30,10 @@ class Limited:
     reason: str | None = None  # "QUOTA_EXCEEDED" for the daily quota, None for the window
 
 
-class RateLimiter:
-    """`check(client)` returns None (accepted, counted) or a :class:`Limited`."""
+class ServerRateLimit:
+    """The emulator's server-side rate limit (what Spotify enforces; the crawler's own client-side
+    pacing is ``ingest.spotify.RateLimiter``). `check(client)` returns None (accepted, counted) or a
+    :class:`Limited`."""
 
     def __init__(self, rate: int | None = None, *, window_seconds: float = 30.0, daily_quota: int | None = None,
                  penalty_step: float = 1.0, clock=time.monotonic, wall_clock=time.time) -> None:

@@ -2,7 +2,14 @@
 capability probe and typed records. See docs/crawler.md."""
 
 from ._auth import TokenProvider
-from ._capabilities import Capabilities, client_hash, load_capabilities, probe_capabilities, save_capabilities
+from ._capabilities import (
+    ENDPOINT_CAPABILITY,
+    Capabilities,
+    client_hash,
+    load_capabilities,
+    probe_capabilities,
+    save_capabilities,
+)
 from ._client import ApiResponse, ClientStats, SpotifyClient, utcnow
 from ._errors import (
     AuthError,
@@ -30,10 +37,11 @@ from ._records import (
 )
 
 __all__ = [
-    "AlbumRecord", "ApiResponse", "ArtistRecord", "AudioFeaturesRecord", "AuthError", "Capabilities",
-    "ClientError", "ClientStats", "ClientStopped", "CrawlPaused", "EndpointUnavailable", "LimiterStats", "MalformedResponse",
-    "PlaylistItemRecord", "PlaylistRecord", "RateLimiter", "RequestFailed", "ServerError", "SimpleAlbum",
-    "SimpleArtist", "SimpleTrack", "SpotifyClient", "SpotifyError", "TokenProvider", "TrackRecord",
-    "TransportError", "client_hash", "load_capabilities", "probe_capabilities", "save_capabilities",
-    "utcnow",
+    "AlbumRecord", "ApiResponse", "ArtistRecord", "AudioFeaturesRecord", "AuthError",
+    "Capabilities", "ClientError", "ClientStats", "ClientStopped", "CrawlPaused",
+    "ENDPOINT_CAPABILITY", "EndpointUnavailable", "LimiterStats", "MalformedResponse",
+    "PlaylistItemRecord", "PlaylistRecord", "RateLimiter", "RequestFailed", "ServerError",
+    "SimpleAlbum", "SimpleArtist", "SimpleTrack", "SpotifyClient", "SpotifyError", "TokenProvider",
+    "TrackRecord", "TransportError", "client_hash", "load_capabilities", "probe_capabilities",
+    "save_capabilities", "utcnow",
 ]

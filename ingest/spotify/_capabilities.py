@@ -23,6 +23,9 @@ from ._client import ApiResponse, SpotifyClient, utcnow
 
 PROBE_GENRE = "rock"   # the genre filter is tried with this when no probed artist carries a genre
 PROBE_VERSION = 2      # stored probes of an older version are not trusted (version 1 probed user seeds)
+# The endpoints a capability gates: a 403/404 from one of them turns the capability off.
+ENDPOINT_CAPABILITY = {"/artists": "batch_artists", "/tracks": "batch_tracks", "/albums": "batch_albums",
+                       "/audio-features": "audio_features", "/playlists/{id}/items": "playlist_items"}
 
 
 @dataclass
@@ -62,9 +65,7 @@ class Capabilities:
         return False
 
     def removed_endpoints(self) -> list[str]:
-        gates = {"/artists": self.batch_artists, "/tracks": self.batch_tracks, "/albums": self.batch_albums,
-                 "/audio-features": self.audio_features, "/playlists/{id}/items": self.playlist_items}
-        return sorted(e for e, ok in gates.items() if not ok)
+        return sorted(e for e, name in ENDPOINT_CAPABILITY.items() if not getattr(self, name))
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)

@@ -52,6 +52,7 @@ def _register() -> None:
     from . import _emulator_cmds  # noqa: F401  (catalog build, emulator serve)
     from . import _crawl_cmds  # noqa: F401  (crawl, crawl plan, crawl status)
     from . import _modeling_cmds  # noqa: F401  (train, models, predict, reproduce)
+    from . import _experiments_cmds  # noqa: F401  (experiments list|run)
     from . import _jobs_cmds  # noqa: F401  (jobs, scheduler, report, demo)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 
 import typer
@@ -38,3 +39,12 @@ def require_data(settings: Settings) -> None:
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+def format_figure(v) -> str:
+    """A metric or parameter for a table cell: 4 decimals for floats, "-" for missing."""
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else f"{v:.4f}"
+    return str(v)

@@ -117,15 +117,23 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Show the frontier by kind and state, the last runs, a pause in force and the latest capability probe.
-    Reads the live warehouse, so it works only while no crawl holds the writer lock."""
+    While a crawl holds the writer lock (DuckDB lets no other process open the file), show the live
+    progress it publishes instead: rate, ETA at the current limits, errors by kind, rows stored."""
     import warehouse
     from ingest.crawl import crawl_status
 
     settings = settings_of(ctx)
-    with warehouse.Writer(settings.warehouse_file, command="genrestore crawl status", create=False) as writer:
-        st = crawl_status(writer.con, runs=runs)
+    try:
+        with warehouse.Writer(settings.warehouse_file, command="genrestore crawl status", create=False) as writer:
+            st = crawl_status(writer.con, runs=runs)
+    except warehouse.WriterLockedError:
+        live = _live_progress(settings.warehouse_file)
+        if live is None:  # the writer is not a crawl (or publishes nothing): say who is in the way
+            raise
+        _print_live(live, as_json)
+        return
     if as_json:
-        print(json.dumps({"queue": st.queue, "runs": st.runs, "paused_until": st.paused_until,
+        print(json.dumps({"live": False, "queue": st.queue, "runs": st.runs, "paused_until": st.paused_until,
                           "capabilities": st.capabilities}, indent=2, default=str))
         return
     if st.paused_until is not None:
@@ -155,3 +163,47 @@ def status(
                       f"search page {c.get('search_limit')}, album page {c.get('album_page')}; "
                       f"missing: {', '.join(removed) or 'nothing'}"
                       + (f"; unknown: {', '.join(unknown)}" if unknown else ""), highlight=False)
+
+
+def _live_progress(warehouse_file) -> dict | None:
+    """The progress published by the crawl that holds the writer lock now, or None."""
+    import warehouse
+    from ingest.crawl import progress_path, read_progress
+
+    holder = warehouse.read_holder(warehouse_file)
+    live = read_progress(progress_path(warehouse_file))
+    if holder is None or live is None or live.get("pid") != holder.get("pid") or live.get("state") != "running":
+        return None  # a file left by an earlier run, while another process writes
+    return live
+
+
+def _print_live(p: dict, as_json: bool) -> None:
+    from ingest.crawl import format_eta
+
+    if as_json:
+        print(json.dumps({"live": True, **p}, indent=2))
+        return
+    w = p["window"]
+    errors = ", ".join(f"{kind} {n:,}" for kind, n in p["errors_by_kind"].items())
+    console.print(
+        f"[bold]crawl {p['run_id']} is running[/] (pid {p['pid']}, mode {p['mode'] or 'probing'}, "
+        f"{format_eta(p['elapsed_seconds'])} so far): live progress, {p['age_seconds']:.0f} s old",
+        highlight=False)
+    console.print(
+        f"requests {p['requests']:,} ({p['responses_429']:,} answered 429); rate {p['rate_per_second']:.1f} req/s "
+        f"now ({w['sent']} in the last {w['seconds']:g} s, budget {w['budget']:.0f} of {w['ceiling']}), "
+        f"{p['average_per_second']:.1f} on average", highlight=False)
+    console.print(f"units done {p['units_done']:,}; errors {p['errors']:,}" + (f" ({errors})" if errors else ""),
+                  highlight=False)
+    if p["paused_for_seconds"] > 0:
+        console.print(f"[yellow]waiting out a Retry-After: {p['paused_for_seconds']:.0f} s[/]")
+    console.print(f"pending {p['pending_units']:,} units ≈ {p['pending_requests']:,} requests: ETA "
+                  f"{format_eta(p['eta_seconds'])} at the current budget (the frontier still grows)", highlight=False)
+    t = Table("kind", "pending", title="frontier (pending)", title_justify="left")
+    for kind, n in p["pending"].items():
+        t.add_row(kind, f"{n:,}")
+    console.print(t)
+    rows = Table("table", "inserted", "updated", title="rows stored by this run", title_justify="left")
+    for table in sorted(set(p["inserted"]) | set(p["updated"])):
+        rows.add_row(table, f"{p['inserted'].get(table, 0):,}", f"{p['updated'].get(table, 0):,}")
+    console.print(rows)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from contextlib import contextmanager
 from typing import Optional
 
@@ -14,18 +13,10 @@ import warehouse
 from warehouse import UsageError
 
 from . import app
-from ._common import console, err_console, is_tty, settings_of
+from ._common import console, err_console, format_figure, is_tty, settings_of
 
 models_app = typer.Typer(help="List, inspect and promote trained models (the model registry).", no_args_is_help=True)
 app.add_typer(models_app, name="models")
-
-
-def _fmt(v) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return "nan" if math.isnan(v) else f"{v:.4f}"
-    return str(v)
 
 
 @contextmanager
@@ -80,7 +71,7 @@ def train_cmd(
                   f"(95% bootstrap CI {record.ci_low:.4f}..{record.ci_high:.4f})", highlight=False)
     t = Table("metric", "value")
     for k, v in record.metrics.items():
-        t.add_row(k, _fmt(v))
+        t.add_row(k, format_figure(v))
     console.print(t)
 
 
@@ -104,7 +95,7 @@ def models_list(
     t = Table("model id", "status", "task", "dataset", "estimator", "headline", "value", "test rows")
     for r in rows:
         t.add_row(r["model_id"], r["status"], r["task"], r["dataset"], r["estimator"], r["headline_metric"],
-                  _fmt(r["headline_value"]), str(r["n_test"]))
+                  format_figure(r["headline_value"]), str(r["n_test"]))
     console.print(t)
 
 
@@ -124,12 +115,12 @@ def models_show(
         return
     for key in ("model_id", "status", "task", "dataset", "estimator", "snapshot_id", "taxonomy_version",
                 "split_id", "n_train", "n_test", "train_seconds", "artifact_path", "created_at", "decision"):
-        console.print(f"[bold]{key}[/]: {_fmt(info.get(key))}", highlight=False)
+        console.print(f"[bold]{key}[/]: {format_figure(info.get(key))}", highlight=False)
     console.print(f"[bold]params[/]: {json.dumps(info['params'], sort_keys=True)}", highlight=False)
     t = Table("metric", "value", "95% CI")
     for m in info["metrics"]:
-        ci = f"{_fmt(m['ci_low'])}..{_fmt(m['ci_high'])}" if m["ci_low"] is not None else ""
-        t.add_row(m["metric"], _fmt(m["value"]), ci)
+        ci = f"{format_figure(m['ci_low'])}..{format_figure(m['ci_high'])}" if m["ci_low"] is not None else ""
+        t.add_row(m["metric"], format_figure(m["value"]), ci)
     console.print(t)
     if info["per_label"]:
         metrics = sorted({m["metric"] for m in info["per_label"]})
@@ -138,7 +129,7 @@ def models_show(
             by_label.setdefault((m["label"], m["support"]), {})[m["metric"]] = m["value"]
         t = Table("label", "support", *metrics)
         for (label, support), vals in by_label.items():
-            t.add_row(str(label), str(support), *[_fmt(vals.get(k)) for k in metrics])
+            t.add_row(str(label), str(support), *[format_figure(vals.get(k)) for k in metrics])
         console.print(t)
 
 
@@ -221,10 +212,10 @@ def reproduce_cmd(
         return
     t = Table("dataset", "task", "protocol", "model", "metric", "published", "ours", "95% CI", "target")
     for r in rows:
-        ci = f"{_fmt(r['ci_low'])}..{_fmt(r['ci_high'])}" if r.get("ci_low") is not None else ""
+        ci = f"{format_figure(r['ci_low'])}..{format_figure(r['ci_high'])}" if r.get("ci_low") is not None else ""
         target = r.get("target") or ""
         if "target_met" in r:
             target += " ✓" if r["target_met"] else " ✗"
-        t.add_row(r["dataset"], r["task"], r["protocol"], _fmt(r.get("model")), r["metric"], _fmt(r["published"]),
-                  _fmt(r["ours"]) if "note" not in r else r["note"], ci, target)
+        t.add_row(r["dataset"], r["task"], r["protocol"], format_figure(r.get("model")), r["metric"], format_figure(r["published"]),
+                  format_figure(r["ours"]) if "note" not in r else r["note"], ci, target)
     console.print(t)

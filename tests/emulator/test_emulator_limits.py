@@ -6,7 +6,7 @@ import httpx
 import pytest
 from spotipy.exceptions import SpotifyException
 
-from ingest.emulator import RateLimiter
+from ingest.emulator import ServerRateLimit
 from ingest.emulator.running import running_emulator, spotipy_client
 
 
@@ -20,7 +20,7 @@ class FakeClock:
 
 def test_rolling_window_retry_after_is_computed_from_the_window():
     clock = FakeClock()
-    lim = RateLimiter(rate=3, window_seconds=30, clock=clock)
+    lim = ServerRateLimit(rate=3, window_seconds=30, clock=clock)
     for t in (0, 5, 10):
         clock.now = 1000 + t
         assert lim.check("c") is None
@@ -34,7 +34,7 @@ def test_rolling_window_retry_after_is_computed_from_the_window():
 
 def test_calling_while_limited_grows_the_penalty():
     clock = FakeClock()
-    lim = RateLimiter(rate=1, window_seconds=30, clock=clock, penalty_step=2)
+    lim = ServerRateLimit(rate=1, window_seconds=30, clock=clock, penalty_step=2)
     assert lim.check("c") is None
     waits = [lim.check("c").retry_after for _ in range(5)]
     assert waits == [30, 32, 36, 42, 50]  # +2, +4, +6, +8: each call while limited costs more
@@ -44,7 +44,7 @@ def test_calling_while_limited_grows_the_penalty():
 
 def test_daily_quota_has_its_reason():
     clock = FakeClock()
-    lim = RateLimiter(daily_quota=2, clock=clock, wall_clock=lambda: 86400 * 100 + 3600)
+    lim = ServerRateLimit(daily_quota=2, clock=clock, wall_clock=lambda: 86400 * 100 + 3600)
     assert lim.check("c") is None and lim.check("c") is None
     refused = lim.check("c")
     assert refused.reason == "QUOTA_EXCEEDED" and refused.retry_after == 86400 - 3600

@@ -114,3 +114,26 @@ def test_upsert_counts_inserted_updated_unchanged(tmp_path):
                 inserted=2, duplicates=1)
             assert upsert(con, "genres", tags[:2], ["genre"], keep_existing=("source", "first_seen_at")) == UpsertResult(
                 unchanged=2)
+
+
+@pytest.mark.parametrize("mode, expected", [
+    ("replace", ("A2", None, None)),   # the incoming row as it is, NULLs included
+    ("coalesce", ("A2", 40, "L")),     # an incoming NULL keeps the stored value
+    ("fill", ("A", 40, "L")),          # incoming values only fill stored NULLs
+])
+def test_upsert_modes_decide_how_incoming_values_and_nulls_meet_stored_ones(tmp_path, mode, expected):
+    stored = {"album_id": "b", "name": "A", "popularity": 40, "label": "L", "release_year": None, "source": "t"}
+    incoming = {"album_id": "b", "name": "A2", "popularity": None, "label": None, "release_year": 1999,
+                "source": "t"}
+    with Writer(tmp_path / "wh.duckdb") as w:
+        with w.transaction() as con:
+            upsert(con, "albums", [stored], ["album_id"])
+            result = upsert(con, "albums", [incoming], ["album_id"], mode=mode)
+            again = upsert(con, "albums", [incoming], ["album_id"], mode=mode)
+        got = w.con.execute("SELECT name, popularity, label, release_year FROM albums").fetchall()
+    assert got == [(*expected, 1999)]
+    assert result == UpsertResult(updated=1)
+    # coalesce and fill never turn a stored value into NULL, so the same rows again change nothing
+    assert again == UpsertResult(unchanged=1)
+    with pytest.raises(ValueError, match="unknown upsert mode"):
+        upsert(w.con, "albums", [incoming], ["album_id"], mode="merge")

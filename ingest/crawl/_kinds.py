@@ -1,0 +1,98 @@
+"""The registry of unit kinds: for each kind, its handler, priority, batch size, capability gate
+and fallback, in one place. The frontier, the crawl loop and the seeds read it; nothing else
+lists kinds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Awaitable, Callable, Sequence
+
+from ingest.spotify import Capabilities
+
+from . import _units as units
+from ._frontier import NewUnit, Unit
+from ._seeds import Seed
+
+SEED_PRIORITY = 100  # units made from seeds go before everything else of their kind
+
+
+@dataclass(frozen=True)
+class UnitKind:
+    """What one kind of unit is and how it is fetched.
+
+    :ivar handler: does the request for a batch of units of this kind (see ``_units``).
+    :ivar priority: preference when several kinds have work (higher first).
+    :ivar batch: units per request while ``gate`` is on.
+    :ivar gate: the capability the kind's request needs (None: always available).
+    :ivar fallback: with ``gate`` off, fetch one unit per request (single GETs) instead of not at
+        all; a batch call the API refuses sends its members back untouched for that.
+    :ivar detail_ids: a detail batch: each unit holds this many track ids (``params["ids"]``).
+    """
+
+    name: str
+    handler: Callable[[list[Unit], units.Context], Awaitable[units.Outcome]]
+    priority: int
+    batch: int = 1
+    gate: str | None = None
+    fallback: bool = False
+    detail_ids: int | None = None
+
+    def batch_size(self, caps: Capabilities) -> int | None:
+        """Units per request with these capabilities; None when the kind cannot be fetched."""
+        if self.gate is None or getattr(caps, self.gate):
+            return self.batch
+        return 1 if self.fallback else None
+
+
+# Full batches (cheapest per entity) first, then discographies and listings, then searches: they
+# only widen the frontier, while discographies and batches yield rows.
+UNIT_KINDS: dict[str, UnitKind] = {k.name: k for k in sorted([
+    UnitKind("refresh", units.artists, 90, batch=50, gate="batch_artists", fallback=True),
+    UnitKind("artist", units.artists, 80, batch=50, gate="batch_artists", fallback=True),
+    UnitKind("album", units.albums, 75, batch=20, gate="batch_albums", fallback=True),
+    UnitKind("seed_tracks", units.tracks_batch, 72, gate="batch_tracks", detail_ids=50),
+    UnitKind("tracks_batch", units.tracks_batch, 70, gate="batch_tracks", detail_ids=50),
+    UnitKind("features_batch", units.audio_features, 65, gate="audio_features", detail_ids=100),
+    UnitKind("album_tracks", units.album_tracks, 60),
+    UnitKind("artist_albums", units.artist_albums, 58),
+    UnitKind("playlist_items", units.playlist_items, 56, gate="playlist_items"),
+    UnitKind("playlist", units.playlist, 54),
+    UnitKind("search_genre", units.search_artists, 50),
+    UnitKind("search_artists", units.search_artists, 50),
+    UnitKind("playlist_search", units.playlist_search, 50),
+], key=lambda k: (-k.priority, k.name))}
+KINDS = tuple(UNIT_KINDS)
+DETAIL_KINDS = {k.name: k.detail_ids for k in UNIT_KINDS.values() if k.detail_ids}  # kind -> ids per unit
+
+
+def batch_sizes(caps: Capabilities) -> dict[str, int]:
+    """Units per request of every kind these credentials can fetch, in order of preference (what
+    :func:`_frontier.pick` takes)."""
+    sizes = {name: kind.batch_size(caps) for name, kind in UNIT_KINDS.items()}
+    return {name: size for name, size in sizes.items() if size is not None}
+
+
+def sent_back(kind: str, capability_off: str | None) -> bool:
+    """A refused batch call of a kind with a fallback: its members stay pending for single GETs."""
+    spec = UNIT_KINDS[kind]
+    return spec.fallback and capability_off is not None and capability_off == spec.gate
+
+
+def seed_units(seeds: Sequence[Seed]) -> list[NewUnit]:
+    """The first units of a crawl from its seeds (track seeds go into detail batches instead)."""
+    out = []
+    for s in seeds:
+        if s.kind == "genre":
+            out.append(NewUnit("search_genre", s.key.lower(), priority=SEED_PRIORITY))
+        elif s.kind == "artist":
+            out.append(NewUnit("artist", s.key, priority=SEED_PRIORITY))
+            out.append(NewUnit("artist_albums", s.key, priority=SEED_PRIORITY))
+        elif s.kind == "playlist":
+            out.append(NewUnit("playlist", s.key, priority=SEED_PRIORITY))
+        elif s.kind == "track":
+            continue  # batched by add_details (seed_tracks)
+        else:
+            out.append(NewUnit("search_artists", s.key, priority=SEED_PRIORITY))
+            out.append(NewUnit("playlist_search", s.key, priority=SEED_PRIORITY))
+    return out
