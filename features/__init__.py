@@ -14,6 +14,9 @@ from ._build import (
     read_hierarchy,
 )
 from ._fma import GenreHierarchy, read_hierarchy_file
+from ._graph_labels import PREFIX as GRAPH_PREFIX
+from ._graph_labels import LabelGraph, graph_block, label_graph
+from ._graph_labels import feature_names as graph_feature_names
 from ._labels import label_frame, multi_hot, prevalence_gaps, stratified_split
 from ._materialize import ViewBuild, build_views
 from ._plots import taxonomy_tree_figure, write_dendrogram, write_taxonomy_tree
@@ -31,15 +34,20 @@ from ._taxonomy_store import (
     load_version,
     taxonomy_json,
 )
+from ._text_release import RELEASE_FEATURES, TEXT_FEATURES, artist_release_features, artist_text_features
 from ._training import TrainingData, UnlabeledData, training_data, unlabeled_data
 
 __all__ = [
     "BuildReport",
     "Family",
     "FeatureView",
+    "GRAPH_PREFIX",
     "GenreHierarchy",
     "GenreTaxonomy",
     "KScan",
+    "LabelGraph",
+    "RELEASE_FEATURES",
+    "TEXT_FEATURES",
     "TaxonomyBuild",
     "TaxonomyDiff",
     "TaxonomyError",
@@ -47,6 +55,8 @@ __all__ = [
     "TrainingData",
     "UnlabeledData",
     "ViewBuild",
+    "artist_release_features",
+    "artist_text_features",
     "build_all",
     "build_labels",
     "build_taxonomy",
@@ -54,7 +64,10 @@ __all__ = [
     "dendrogram_data",
     "diff_versions",
     "get_view",
+    "graph_block",
+    "graph_feature_names",
     "label_frame",
+    "label_graph",
     "latest_version",
     "list_views",
     "load_taxonomy",

@@ -25,7 +25,7 @@ from ._metrics import (
     per_label_table,
     regression_metrics,
 )
-from ._predict import RetrainResult, predict, retrain
+from ._predict import RetrainResult, explain_artist, predict, retrain
 from ._preprocess import make_preprocessor
 from ._promotion import Comparison, PromotionRefused, compare, promote
 from ._registry import ModelNotFound, ModelRecord, champion_of, list_models, show_model
@@ -39,7 +39,7 @@ __all__ = [
     "LightGBMClassifier", "LightGBMFamilies", "LightGBMRegressor", "ModelNotFound", "ModelRecord",
     "PROTOCOLS", "PairedComparison", "PromotionRefused", "RetrainResult", "TASKS", "TaskData",
     "assert_fit_on_train", "bootstrap_ci", "champion_of", "compare", "dataset_task_data", "decode",
-    "fit_and_score", "list_models", "load_task_data", "make_estimator", "make_preprocessor",
+    "explain_artist", "fit_and_score", "list_models", "load_task_data", "make_estimator", "make_preprocessor",
     "multiclass_metrics", "multilabel_metrics", "paired_bootstrap", "per_label_table", "predict",
     "promote", "regression_metrics", "reproduce", "retrain", "show_model", "split_rows", "train",
     "tune_thresholds",

@@ -29,6 +29,8 @@ class HeldOutRows:
     scores: np.ndarray
     X: np.ndarray
     groups: np.ndarray
+    # Issue 16: the untagged-like importance weights of these rows; None when the task has none.
+    weights: np.ndarray | None = None
 
 
 @dataclass
@@ -52,7 +54,8 @@ class ModelArtifact:
         te = data.test
         return cls(model_id, data.task, data.kind, data.dataset, estimator, data.feature_names, data.categorical,
                    data.label_ids, data.label_names,
-                   HeldOutRows(data.ids[te], data.y[te], scores, data.X[te], data.groups[te]),
+                   HeldOutRows(data.ids[te], data.y[te], scores, data.X[te], data.groups[te],
+                               None if data.eval_weights is None else data.eval_weights[te]),
                    data.split_id, data.test_set_hash())
 
     def save(self, path: Path) -> Path:
@@ -61,7 +64,8 @@ class ModelArtifact:
             "model_id": self.model_id, "task": self.task, "kind": self.kind, "dataset": self.dataset,
             "estimator": self.estimator, "feature_names": self.feature_names, "categorical": self.categorical,
             "label_ids": self.label_ids, "label_names": self.label_names,
-            "test": {"ids": t.ids, "y": t.y, "scores": t.scores, "X": t.X, "groups": t.groups},
+            "test": {"ids": t.ids, "y": t.y, "scores": t.scores, "X": t.X, "groups": t.groups,
+                     "weights": t.weights},
             "split_id": self.split_id, "test_set_hash": self.test_set_hash,
         }, path, compress=3)
         return path
@@ -77,5 +81,6 @@ class ModelArtifact:
         t = raw["test"]
         return cls(raw["model_id"], raw["task"], raw["kind"], raw["dataset"], raw["estimator"],
                    list(raw["feature_names"]), list(raw["categorical"]), list(raw["label_ids"]),
-                   list(raw["label_names"]), HeldOutRows(t["ids"], t["y"], t["scores"], t["X"], t["groups"]),
+                   list(raw["label_names"]), HeldOutRows(t["ids"], t["y"], t["scores"], t["X"], t["groups"],
+                                                          t.get("weights")),
                    raw["split_id"], raw["test_set_hash"])

@@ -23,7 +23,12 @@ _FEATURELESS = (PrevalenceFamilies,)
 def fit_and_score(data: TaskData, estimator: str = "lightgbm", params: dict | None = None, *,
                   n_boot: int = 200, n_jobs: int | None = None):
     """Fit on the training rows, score the test rows; returns (model, scores, metrics, interval, per_label, seconds)."""
-    est = make_estimator(data.kind, estimator, categorical=data.categorical, n_jobs=n_jobs, **(params or {}))
+    from ._robust import ROBUST_ESTIMATORS, make_robust, protocol_metrics, untagged_interval
+
+    if estimator in ROBUST_ESTIMATORS and data.kind == "multilabel":
+        est = make_robust(data, params, n_jobs)
+    else:
+        est = make_estimator(data.kind, estimator, categorical=data.categorical, n_jobs=n_jobs, **(params or {}))
     tr, te = data.train, data.test
     started = time.perf_counter()
     if data.fold_X is not None:
@@ -37,7 +42,12 @@ def fit_and_score(data: TaskData, estimator: str = "lightgbm", params: dict | No
                            "step or LightGBM booster it knows), so nothing shows it learned from the training rows only")
     scores, metrics, per_label = score(est, data.kind, data.X[te], data.y[te], data.label_names)
     groups = data.groups[te] if data.split_id.startswith("artist-disjoint") else None
-    interval = M.bootstrap_ci(M.headline_fn(data.kind), data.y[te], scores, n_boot=n_boot, groups=groups)
+    if data.kind == "multilabel":  # issue 16: calibration, decisions and the untagged-like protocol
+        metrics.update(protocol_metrics(data, scores, est.predict(data.X[te])))
+    if data.kind == "multilabel" and data.eval_weights is not None:  # the gate's headline
+        interval = untagged_interval(data.y[te], scores, data.eval_weights[te], n_boot, groups)
+    else:
+        interval = M.bootstrap_ci(M.headline_fn(data.kind), data.y[te], scores, n_boot=n_boot, groups=groups)
     return est, scores, metrics, interval, per_label, seconds
 
 

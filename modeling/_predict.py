@@ -23,6 +23,8 @@ from ._tasks import numeric_matrix, resolve_snapshot_id
 from ._train import train
 
 TASK = "artist-families"
+# Issue 16: calibrated, trained for missing groups, judged on the untagged-like protocol.
+RETRAIN_ESTIMATOR = "lightgbm-calibrated"
 
 
 def predict(writer, settings, snapshot_id: str | None = None) -> int:
@@ -38,17 +40,19 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
         ud = features.unlabeled_data(con, snap)
         artist_ids = [str(a) for a in ud.artist_ids]
         reasons = [str(r) for r in ud.state]  # untagged (genres []) or unknown (genres NULL)
-        Xdf = ud.X
-        if artist_ids:  # the modeling feature groups, in the order artist_families_data adds them
-            for add in (_with_names, _with_artist_type, _with_collab):
-                Xdf = add(con, snap, Xdf, artist_ids, art)
+        Xdf = _scoring_frame(con, snap, ud, artist_ids, art)
+    est = art.estimator
     if artist_ids:
         X = _align(Xdf, art.feature_names)
-        P = art.estimator.predict_proba(X)
-        D = art.estimator.predict(X)
+        P = est.predict_proba(X)
+        D = est.predict(X)
     else:
+        X = np.zeros((0, len(art.feature_names)))
         P = D = np.zeros((0, len(art.label_ids)))
     k = len(art.label_ids)
+    from ._explain import prediction_details  # issue 16: rank, confidence, groups, protocol
+
+    details = prediction_details(est, X, P, art.feature_names)
     n = len(artist_ids)
     created = now()
     rows = pl.DataFrame({
@@ -61,13 +65,59 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
         "predicted": D.reshape(-1).astype(bool),
         "reason": np.repeat(np.asarray(reasons, dtype=object), k).tolist() if n else [],
         "created_at": [created] * (n * k),
+        "family_rank": details["rank"].reshape(-1).astype(np.int32),
+        "low_confidence": np.repeat(details["low_confidence"], k).astype(bool),
+        "feature_groups": np.repeat(np.asarray(details["groups"], dtype=object), k).tolist() if n else [],
+        "protocol": [_protocol_of(champ)] * (n * k),
     }, schema={"snapshot_id": pl.Utf8, "model_id": pl.Utf8, "artist_id": pl.Utf8, "family_id": pl.Utf8,
                "family_name": pl.Utf8, "probability": pl.Float64, "predicted": pl.Boolean, "reason": pl.Utf8,
-               "created_at": pl.Datetime("us")})
+               "created_at": pl.Datetime("us"), "family_rank": pl.Int32, "low_confidence": pl.Boolean,
+               "feature_groups": pl.Utf8, "protocol": pl.Utf8})
     with writer.transaction() as con:
         con.execute("DELETE FROM predictions WHERE snapshot_id = ? AND model_id = ?", [snap, champ["model_id"]])
         insert_rows(con, "predictions", rows)
     return rows.height
+
+
+def _scoring_frame(con, snap: str, ud, artist_ids: list[str], art: ModelArtifact) -> pl.DataFrame:
+    """The unlabeled artists' features plus the modeling groups the model uses, in the order
+    artist_families_data adds them."""
+    from ._extra_groups import with_graph, with_release, with_text
+
+    Xdf = ud.X
+    if artist_ids:
+        for add in (_with_names, _with_artist_type, with_text, with_release, _with_collab, with_graph):
+            Xdf = add(con, snap, Xdf, artist_ids, art)
+    return Xdf
+
+
+def _protocol_of(model_row: dict) -> str:
+    return "untagged-like" if str(model_row.get("headline_metric", "")).startswith("untagged_like") else "random"
+
+
+def explain_artist(writer, settings, artist_id: str, snapshot_id: str | None = None) -> str:
+    """Why the champion predicts what it does for one artist without genres (text for the CLI)."""
+    from ._explain import explain, format_explanation
+    from ._snapshot_read import artist_column
+
+    snap = resolve_snapshot_id(settings, snapshot_id)
+    if snap is None:
+        raise UsageError("no snapshot published yet; run `genrestore snapshot create` and build features first")
+    with writer.transaction() as con:
+        champ = champion_of(con, TASK, "warehouse")
+        if champ is None:
+            raise UsageError("no artist-families champion yet; run `genrestore train --task artist-families` first")
+        art = ModelArtifact.load_recorded(con, champ["artifact_path"])
+        ud = features.unlabeled_data(con, snap)
+        ids = [str(a) for a in ud.artist_ids]
+        if artist_id not in ids:
+            raise UsageError(f"artist {artist_id!r} is not an untagged or unknown artist of snapshot {snap}; "
+                             "only artists without genres are predicted")
+        Xdf = _scoring_frame(con, snap, ud, ids, art)
+        name = artist_column(con, snap, [artist_id], "name")[0]
+    x = _align(Xdf, art.feature_names)[ids.index(artist_id)]
+    e = explain(art.estimator, x, art.feature_names, art.label_names)
+    return format_explanation(artist_id, name, champ["model_id"], _protocol_of(champ), e)
 
 
 def _add_columns(Xdf: pl.DataFrame, names: list[str], block) -> pl.DataFrame:
@@ -130,12 +180,12 @@ class RetrainResult:
 
 def retrain(writer, settings, snapshot_id: str | None = None, *, n_jobs: int | None = None,
             params: dict | None = None) -> RetrainResult:
-    """The scheduled job: train a LightGBM challenger, compare with the champion, promote or not, predict.
+    """The scheduled job: train a ``lightgbm-calibrated`` challenger, compare with the champion, promote or not, predict.
 
     ``params`` overrides LightGBM settings (e.g. ``{"n_estimators": 100}`` for a quick run).
     """
     snap = resolve_snapshot_id(settings, snapshot_id)
-    record = train(writer, settings, TASK, snap, n_jobs=n_jobs, params=params)
+    record = train(writer, settings, TASK, snap, estimator=RETRAIN_ESTIMATOR, n_jobs=n_jobs, params=params)
     if record.status == "champion":
         comparison, promoted, decision = None, True, record.decision or "first model"
     else:

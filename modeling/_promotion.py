@@ -84,7 +84,13 @@ def compare(con, challenger_id: str, champion_id: str | None = None, *, n_boot: 
             s_b = b.estimator.predict(Xb)
             note = "champion re-scored on the challenger's test rows"
     groups = a.test.groups if str(ch["split_id"]).startswith("artist-disjoint") else None
-    pc = M.paired_bootstrap(M.headline_fn(a.kind), y, s_a, s_b, metric=metric, higher_is_better=higher,
+    fn = M.headline_fn(a.kind)
+    if a.test.weights is not None:  # issue 16: the gate compares the untagged-like figure
+        from ._protocols import packed, weighted_macro_auprc
+        from ._robust import UNTAGGED_HEADLINE
+
+        fn, metric, y = packed(weighted_macro_auprc), UNTAGGED_HEADLINE, np.column_stack([y, a.test.weights])
+    pc = M.paired_bootstrap(fn, y, s_a, s_b, metric=metric, higher_is_better=higher,
                             n_boot=n_boot, groups=groups)
     return Comparison(ch["model_id"], champ["model_id"], metric, pc.challenger, pc.champion, pc.diff,
                       pc.ci_low, pc.ci_high, pc.n_rows, same, pc.challenger_better, note)

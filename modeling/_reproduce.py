@@ -129,23 +129,31 @@ def reproduce(con, *, datasets: tuple[str, ...] = ("music_genre", "spotify_songs
 
 def _families(con, snapshot_id, n_jobs, say, n_boot) -> list[dict]:
     """MusicOSet artist families on the stored artist-disjoint split: LightGBM vs every baseline."""
+    from ._protocol_rows import protocol_rows, untagged_rows
+
     try:
         snap = snapshot_id or _latest_built_snapshot(con)
-        data = artist_families_data(con, snap)
+        # today's champion configuration (the groups of issue 16 are protocol_rows')
+        data = artist_families_data(con, snap, text=False, release=False, graph=False)
     except Exception as exc:
         return [_row("musicoset", "artist-families", "-", "-", None, None, None, note=f"skipped: {exc}")]
     rows = []
     for est_name in ("lightgbm", "prevalence", "logistic", "random-forest"):
         say(f"musicoset artist-families {est_name}")
         started = time.perf_counter()
-        _est, scores, metrics, interval, _pl, _fit_s = fit_and_score(data, est_name, n_boot=n_boot, n_jobs=n_jobs)
+        _est, scores, metrics, _interval, _pl, _fit_s = fit_and_score(data, est_name, n_boot=n_boot, n_jobs=n_jobs)
         seconds = time.perf_counter() - started
+        # fit_and_score's interval is the gate's (untagged-like) one; this row is the random split's
+        interval = M.bootstrap_ci(M.macro_auprc, data.y[data.test], scores, n_boot=n_boot)
         for metric in ("macro_auprc", "macro_auroc", "micro_f1", "samples_f1", "lrap"):
             rows.append(_row("musicoset", "artist-families", "stored artist-disjoint", metric, None, metrics[metric],
                              est_name, ci=(interval.low, interval.high) if metric == "macro_auprc" else None,
                              n_train=int(data.train.sum()), n_test=int(data.test.sum()), seconds=seconds))
         rows.extend(audio_coverage_rows(data, scores, est_name))
-    return rows + gain_rows(rows)
+        rows.extend(untagged_rows(data, scores, est_name, n_boot, seconds))
+    rows += gain_rows(rows)
+    # Issue 16: the audio-means baseline, lightgbm-calibrated and development mode, beside these.
+    return rows + protocol_rows(con, snap, data, rows, n_jobs, say, n_boot)
 
 
 def gain_rows(rows: list[dict]) -> list[dict]:
@@ -158,6 +166,8 @@ def gain_rows(rows: list[dict]) -> list[dict]:
         baselines = [v for m, v in scores.items() if m != "lightgbm" and v is not None]
         if scores.get("lightgbm") is None or not baselines:
             continue
+        if protocol in ("untagged-like",):
+            continue  # its gains are _protocol_rows.gain_rows'
         whole = protocol == "stored artist-disjoint"
         out.append(_row("musicoset", "artist-families", protocol, "macro_auprc_gain_over_best_baseline", None,
                         scores["lightgbm"] - max(baselines), "lightgbm", target=(">=", 0.05) if whole else None))

@@ -63,6 +63,11 @@ class TaskData:
     # Per CV fold, X with that fold's label-derived features recomputed as if its labels were
     # hidden (collaborator genre); None when no feature depends on labels.
     fold_X: dict | None = None
+    # Issue 16: untagged-like importance weights per row (cross-fitted; see modeling._protocols)
+    # and the untagged artists' matrix (same columns), whose missingness training may imitate.
+    eval_weights: np.ndarray | None = None
+    untagged_X: np.ndarray | None = None
+    domain_auroc: float | None = None  # how well tagged and untagged artists separate (0.5 = alike)
 
     @property
     def test(self) -> np.ndarray:
@@ -117,7 +122,9 @@ def load_task_data(writer, settings, task: str, snapshot_id: str | None, *, data
 # ───────────────────────────── artist families ─────────────────────────────
 
 def artist_families_data(con, snapshot_id: str | None, taxonomy_version: int | None = None, *,
-                         collab: bool = True, name_cues: bool = True, artist_type: bool = True) -> TaskData:
+                         collab: bool = True, name_cues: bool = True, artist_type: bool = True,
+                         text: bool = True, release: bool = True, graph: bool = True,
+                         population: bool = True) -> TaskData:
     """The features package's training data for a snapshot, as a TaskData.
 
     ``collab`` adds the collaborator-genre block (see :mod:`modeling._collab`), computed from the
@@ -125,6 +132,9 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: int | N
     ``name_cues`` adds stateless artist-name cues (see :mod:`modeling._name_cues`).
     ``artist_type`` adds the one-hot artist type (:mod:`modeling._artist_type`) when the snapshot
     has any (MusicOSet does; the Spotify API does not).
+    ``text``, ``release`` and ``graph`` add title text, release structure and co-credit graph
+    labels (:mod:`modeling._extra_groups`). ``population`` attaches the untagged artists' matrix
+    and the untagged-like evaluation weights (:func:`modeling._extra_groups.attach_population`).
     """
     td = features.training_data(con, snapshot_id, taxonomy_version=taxonomy_version)
     Xdf: pl.DataFrame = td.X
@@ -160,12 +170,25 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: int | N
             data.X = np.column_stack([data.X, artist_type_onehot(types)])
             data.feature_names = data.feature_names + TYPE_FEATURES
             parts.append("artist type")
-    if collab:  # last: it also builds fold_X from the columns above
+    if text or release:  # issue 16: groups that exist for untagged / development-mode artists
+        from ._extra_groups import add_stateless_groups
+
+        parts += add_stateless_groups(data, con, snapshot_id, [g for g, on in (("text", text), ("release", release)) if on])
+    if collab:  # it builds fold_X from the columns above
         from ._collab import add_collab_features, co_credit_graph
 
         add_collab_features(data, co_credit_graph(con, snapshot_id))
         parts.append("collaborator genre")
+    if graph:  # after collab: appends to X and to every fold_X
+        from ._extra_groups import add_graph_labels
+
+        add_graph_labels(data, con, snapshot_id)
+        parts.append("graph labels")
     data.feature_set = " + ".join(parts)
+    if population:
+        from ._extra_groups import attach_population
+
+        attach_population(data, con, snapshot_id)
     return data
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import _metrics as M
 from ._artifacts import ModelArtifact
 from ._fit import fit_and_score
 from ._registry import ModelRecord, champion_of, new_model_id, record_model, set_champion
@@ -30,13 +29,15 @@ def train(writer, settings, task: str, snapshot_id: str | None = None, *, datase
                                   feature_set=feature_set)
     est, scores, metrics, interval, per_label, seconds = fit_and_score(
         data, estimator, params, n_boot=n_boot, n_jobs=n_jobs or settings.modeling.jobs)
+    from ._robust import headline_of
+
     model_id = new_model_id(task, data.dataset, estimator)
     models_dir = Path(settings.models_path)
     models_dir.mkdir(parents=True, exist_ok=True)
     artifact = ModelArtifact.of(model_id, data, est, scores).save(models_dir / f"{model_id}.joblib")
     record = ModelRecord(
         model_id=model_id, task=task, dataset=data.dataset, estimator=estimator, snapshot_id=data.snapshot_id,
-        status="challenger", headline_metric=M.HEADLINE[data.kind][0], headline_value=interval.value,
+        status="challenger", headline_metric=headline_of(data), headline_value=interval.value,
         ci_low=interval.low, ci_high=interval.high, artifact_path=str(artifact), metrics=metrics,
         n_train=int(data.train.sum()), n_test=int(data.test.sum()), train_seconds=round(seconds, 3),
         per_label=per_label,

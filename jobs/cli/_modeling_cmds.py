@@ -47,7 +47,7 @@ def train_cmd(
                              "track-genre (single label), popularity or duration (regression, log scale)."),
     snapshot: Optional[str] = typer.Option(None, "--snapshot", help="Snapshot id (or unique prefix) to train on; default the latest."),
     dataset: Optional[str] = typer.Option(None, "--dataset", help="For track tasks: music_genre (default) or spotify_songs."),
-    estimator: str = typer.Option("lightgbm", "--estimator", help="lightgbm, or a baseline: prevalence (mean), logistic (linear), random-forest; track-genre also takes lightgbm+mlp (LightGBM and neural nets, soft vote)."),
+    estimator: str = typer.Option("lightgbm", "--estimator", help="lightgbm, or a baseline: prevalence (mean), logistic (linear), random-forest; track-genre also takes lightgbm+mlp (LightGBM and neural nets, soft vote); artist-families also lightgbm-calibrated (trained for missing groups, calibrated, what retrain uses)."),
     protocol: Optional[str] = typer.Option(None, "--protocol", help="Track tasks' split: artist-disjoint (default), dedup or random-80-20."),
     as_json: bool = typer.Option(False, "--json", help="Print the model record as JSON."),
 ) -> None:
@@ -156,14 +156,21 @@ def models_promote(
 def predict_cmd(
     ctx: typer.Context,
     snapshot: Optional[str] = typer.Option(None, "--snapshot", help="Snapshot whose artists to score; default the latest."),
+    explain: Optional[str] = typer.Option(None, "--explain", metavar="ARTIST_ID",
+                                          help="Print why the champion predicts what it does for this artist; writes nothing."),
 ) -> None:
     """Score every artist without genres with the artist-families champion.
 
-    Writes one row per artist and family into `predictions`: probability, assigned or not, and
-    why the artist needed it (untagged: genres empty; unknown: genres not known)."""
+    Writes one row per artist and family into `predictions`: probability, assigned or not, its
+    rank, whether the artist is low-confidence, the feature groups it had, the model's protocol,
+    and why the artist needed it (untagged: genres empty; unknown: genres not known)."""
     import modeling
 
     settings = settings_of(ctx)
+    if explain is not None:
+        with warehouse.Writer(settings.warehouse_file, command="genrestore predict --explain", create=False) as writer:
+            typer.echo(modeling.explain_artist(writer, settings, explain, snapshot))  # plain: no wrapping
+        return
     with warehouse.Writer(settings.warehouse_file, command="genrestore predict", create=False) as writer:
         with _status("scoring artists without genres..."):
             n = modeling.predict(writer, settings, snapshot)
