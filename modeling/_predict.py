@@ -27,16 +27,26 @@ TASK = "artist-families"
 RETRAIN_ESTIMATOR = "lightgbm-calibrated"
 
 
-def predict(writer, settings, snapshot_id: str | None = None) -> int:
-    """Score the snapshot's untagged/unknown artists with the artist-families champion; return rows written."""
+def _published_snapshot(settings, snapshot_id: str | None) -> str:
     snap = resolve_snapshot_id(settings, snapshot_id)
     if snap is None:
         raise UsageError("no snapshot published yet; run `genrestore snapshot create` and build features first")
+    return snap
+
+
+def _champion(con) -> tuple[dict, ModelArtifact]:
+    """The artist-families champion's registry row and its artifact."""
+    champ = champion_of(con, TASK, "warehouse")
+    if champ is None:
+        raise UsageError("no artist-families champion yet; run `genrestore train --task artist-families` first")
+    return champ, ModelArtifact.load_recorded(con, champ["artifact_path"])
+
+
+def predict(writer, settings, snapshot_id: str | None = None) -> int:
+    """Score the snapshot's untagged/unknown artists with the artist-families champion; return rows written."""
+    snap = _published_snapshot(settings, snapshot_id)
     with writer.transaction() as con:
-        champ = champion_of(con, TASK, "warehouse")
-        if champ is None:
-            raise UsageError("no artist-families champion yet; run `genrestore train --task artist-families` first")
-        art = ModelArtifact.load_recorded(con, champ["artifact_path"])
+        champ, art = _champion(con)
         ud = features.unlabeled_data(con, snap)
         artist_ids = [str(a) for a in ud.artist_ids]
         reasons = [str(r) for r in ud.state]  # untagged (genres []) or unknown (genres NULL)
@@ -100,14 +110,9 @@ def explain_artist(writer, settings, artist_id: str, snapshot_id: str | None = N
     from ._explain import explain, format_explanation
     from ._snapshot_read import artist_column
 
-    snap = resolve_snapshot_id(settings, snapshot_id)
-    if snap is None:
-        raise UsageError("no snapshot published yet; run `genrestore snapshot create` and build features first")
+    snap = _published_snapshot(settings, snapshot_id)
     with writer.transaction() as con:
-        champ = champion_of(con, TASK, "warehouse")
-        if champ is None:
-            raise UsageError("no artist-families champion yet; run `genrestore train --task artist-families` first")
-        art = ModelArtifact.load_recorded(con, champ["artifact_path"])
+        champ, art = _champion(con)
         ud = features.unlabeled_data(con, snap)
         ids = [str(a) for a in ud.artist_ids]
         if artist_id not in ids:
