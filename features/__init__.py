@@ -15,10 +15,12 @@ from ._build import (
     read_artist_genres,
     read_hierarchy,
 )
+from ._feature_values import feature_tables, feature_values
 from ._fma import GenreHierarchy, read_hierarchy_file
 from ._graph_labels import PREFIX as GRAPH_PREFIX
 from ._graph_labels import LabelGraph, graph_block, label_graph
 from ._graph_labels import feature_names as graph_feature_names
+from ._label_summary import LabelSummary, label_summary
 from ._labels import label_frame, multi_hot, prevalence_gaps, stratified_split
 from ._materialize import ViewBuild, build_views
 from ._name_cues import FEATURES as NAME_CUE_FEATURES
@@ -34,9 +36,12 @@ from ._taxonomy_store import (
     TaxonomyVersion,
     dendrogram_data,
     diff_versions,
+    group_names,
     latest_version,
     load_taxonomy,
     load_version,
+    newest_versions,
+    tag_map,
     taxonomy_json,
 )
 from ._text_release import RELEASE_FEATURES, TEXT_FEATURES, artist_release_features, artist_text_features
@@ -52,6 +57,7 @@ __all__ = [
     "GenreTaxonomy",
     "KScan",
     "LabelGraph",
+    "LabelSummary",
     "NAME_CUE_FEATURES",
     "RELEASE_FEATURES",
     "TEXT_FEATURES",
@@ -74,23 +80,29 @@ __all__ = [
     "build_views",
     "dendrogram_data",
     "diff_versions",
+    "feature_tables",
+    "feature_values",
     "get_view",
     "graph_block",
     "graph_feature_names",
+    "group_names",
     "label_frame",
     "label_graph",
+    "label_summary",
     "latest_version",
     "list_views",
     "load_taxonomy",
     "load_version",
     "multi_hot",
     "name_cues",
+    "newest_versions",
     "prevalence_gaps",
     "read_artist_genres",
     "read_hierarchy",
     "read_hierarchy_file",
     "snapshot_connection",
     "stratified_split",
+    "tag_map",
     "taxonomy_json",
     "taxonomy_tree_figure",
     "training_data",
