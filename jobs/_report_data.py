@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -106,10 +107,9 @@ def snapshot_diff(snaps_con: duckdb.DuckDBPyConnection, cur: SnapshotInfo, prev:
 def crawl_health(live: duckdb.DuckDBPyConnection, since: datetime | None, until: datetime) -> tuple[dict | None, str | None]:
     if "crawl_runs" not in tables_of(live):
         return None, "no crawl_runs table"
-    where, params = ("WHERE started_at > ? AND started_at <= ?", [since, until]) if since else ("WHERE started_at <= ?", [until])
-    runs = rows(live, f"""
-        SELECT run_id, started_at, ended_at, status, mode, requests, responses_429, errors, paused_until, message
-        FROM crawl_runs {where} ORDER BY started_at""", params)
+    from ingest import crawl  # the crawler's import cost only when a report is written
+
+    runs = [asdict(r) for r in crawl.crawl_runs_between(live, since, until)]
     if not runs:
         return None, "no crawl ran in this period"
     requests = sum(r["requests"] or 0 for r in runs)
@@ -127,8 +127,7 @@ def crawl_health(live: duckdb.DuckDBPyConnection, since: datetime | None, until:
         "recent": runs[-15:],
     }
     if "crawl_queue" in tables_of(live):
-        data["queue"] = rows(live, """
-            SELECT state, count(*) AS units FROM crawl_queue GROUP BY state ORDER BY state""")
+        data["queue"] = [{"state": state, "units": n} for state, n in crawl.queue_by_state(live).items()]
     return data, None
 
 

@@ -1,4 +1,4 @@
-"""The report reads what features and modeling wrote through their public functions only.
+"""The report reads what features, modeling and the crawler wrote through their public functions only.
 
 A schema change of those packages' tables then breaks in the package that owns them, not in the
 report: no report module holds SQL over their tables, and the sections built from a real
@@ -17,8 +17,8 @@ import modeling
 from warehouse import Writer
 
 REPORT_MODULES = sorted((Path(jobs.__file__).parent).glob("_report*.py"))
-# Tables written by features and modeling (migrations 0010, 0011, 0020, 0021).
-OWNED = r"(models|model_metrics|predictions|genre_taxonomy\w*|genre_families|artist_labels|splits|feature_\w+)"
+# Tables written by features and modeling (migrations 0010, 0011, 0020, 0021) and the crawler.
+OWNED = r"(models|model_metrics|predictions|genre_taxonomy\w*|genre_families|artist_labels|splits|feature_\w+|crawl_runs|crawl_queue)"
 SQL_OVER_OWNED = re.compile(rf"\b(FROM|JOIN|INTO|UPDATE)\s+\"?{OWNED}\b", re.IGNORECASE)
 
 
