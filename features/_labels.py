@@ -14,20 +14,11 @@ artist × family matrix from the ``iterative-stratification`` package.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import polars as pl
 
 TEST_SIZE = 0.2
 N_FOLDS = 5
-
-
-@dataclass(frozen=True)
-class SplitReport:
-    n_train: int
-    n_test: int
-    max_prevalence_gap: float  # largest |family prevalence in a fold - overall|, in points
 
 
 def label_frame(artist_genres: pl.DataFrame, taxonomy) -> pl.DataFrame:

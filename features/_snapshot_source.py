@@ -1,18 +1,22 @@
-"""Reading one published snapshot from the writer's connection.
+"""Reading one published snapshot: the one reader of snapshot files for features and modeling.
 
-A build attaches the snapshot file read-only under a private alias, so every query sees exactly
-what the snapshot holds (point in time) while results are written into the live warehouse.
+A build attaches the snapshot file read-only under a private alias (:func:`attached_snapshot`), so
+every query sees exactly what the snapshot holds (point in time) while results are written into the
+live warehouse. Feature groups computed at training and prediction time (name cues, artist type,
+collaborator genre, text and release) open the snapshot file itself (:func:`snapshot_connection`)
+when the ``snapshots`` table knows it, so training and prediction see the same point in time;
+without one (tests, or a connection that *is* a snapshot) they read the connection's own tables.
 """
 
 from __future__ import annotations
 
 import itertools
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 import duckdb
 
-from warehouse import SnapshotInfo, WarehouseError
+from warehouse import SnapshotInfo, WarehouseError, connect_readonly, database_dir, resolve_recorded
 
 _counter = itertools.count()
 
@@ -75,3 +79,33 @@ def genre_hierarchy(con: duckdb.DuckDBPyConnection, source: str):
         return None
     rows = con.execute(f"SELECT genre_id, title, parent_id FROM {source}.main.fma_genres").fetchall()
     return GenreHierarchy(rows, name="fma") if rows else None
+
+
+@contextmanager
+def snapshot_connection(con, snapshot_id: str | None) -> Iterator[Any]:
+    """A read-only connection to the snapshot's file, or ``con`` itself when there is none."""
+    path = None
+    if snapshot_id is not None:
+        try:
+            rows = con.execute("SELECT path FROM snapshots WHERE snapshot_id = ?", [snapshot_id]).fetchall()
+        except duckdb.Error:  # no snapshots table on this connection
+            rows = []
+        if rows:  # recorded relative to the warehouse's directory (var/)
+            found = resolve_recorded(rows[0][0], database_dir(con))
+            path = found if found.exists() else None
+    if path is None:
+        yield con
+        return
+
+    snap = connect_readonly(path)
+    try:
+        yield snap
+    finally:
+        snap.close()
+
+
+def artist_column(con, snapshot_id: str | None, artist_ids, column: str) -> list:
+    """One ``artists`` column for ``artist_ids`` from the snapshot; an artist not found gives None."""
+    with snapshot_connection(con, snapshot_id) as source:
+        lookup = dict(source.execute(f'SELECT artist_id, "{column}" FROM artists').fetchall())
+    return [lookup.get(str(a)) for a in artist_ids]

@@ -5,6 +5,19 @@ Each artist belongs to one planted family; it carries 1-5 micro-genre tags of th
 have unknown genres (NULL) and 10% none ([]). Tracks (~``tracks_per_artist`` each, 10% with a
 featured second artist) get audio features drawn around a family centroid, so families are
 learnable from audio. Everything is vectorised numpy; the rows go in with set-based inserts.
+
+Why there are two synthetic generators (this one and ``ingest.emulator``'s): they feed different
+layers. This one writes silver rows straight into a warehouse, with few, small, parameterised
+families (tests use 4-6 families of 6-8 tags), and with unknown genres (NULL), a label state the
+emulator's API-shaped catalog cannot hold (an artist there has tags or has none). The emulator's
+serves a Spotify-shaped catalog (22-character ids, names, playlists, ISRC/UPC) over HTTP with 25
+fixed families and a Zipf long tail, to exercise the crawler. Measured 2026-12-01 (one seed, our
+machine under load): at 600 artists this one (6 families x 8 tags) writes in 1.5 s, gives 48 tags,
+39 clustered, taxonomy ARI 0.938 against the planted families; the emulator's gives 537 tags of
+which only 29 reach the taxonomy's minimum artists (k = 12 of 25 planted), and reaches a warehouse
+only through a crawl. One generator would have to live in ``warehouse`` (the only package below
+both ``features`` and ``ingest``), which owns storage, not music. ``planted_tags`` is shared with
+the taxonomy tests.
 """
 
 from __future__ import annotations

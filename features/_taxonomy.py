@@ -25,15 +25,13 @@ ignored), in named steps:
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from warehouse import GenrestoreError
 
 from ._cooccurrence import distance_matrix, fast_ari, incidence, tag_similarity, weighted_average_linkage
+from ._family import Family, GroupDescriber
 from ._idmatch import match_groups
 from ._levels import KScan, TwoLevelCut, choose, scan
 from ._placement import LongTailPlacer
@@ -42,18 +40,6 @@ from ._token_rule import HeadWordIndex
 
 class TaxonomyError(GenrestoreError):
     """The genre tags cannot support a taxonomy (too few tagged artists or tags)."""
-
-
-@dataclass
-class Family:
-    family_id: int
-    name: str
-    top_tags: list[str]
-    n_tags: int
-    n_artists: int
-    artist_share: float
-    level: str = "family"
-    parent_id: int | None = None
 
 
 def _as_tag_lists(artist_genres) -> list[list[str]]:
@@ -341,33 +327,11 @@ class GenreTaxonomy(BaseEstimator):
 
     def _describe(self, tagged, D, prev_family) -> None:
         counts = self.tag_artists_
-        sim = 1.0 - D
-        pos = {t: i for i, t in enumerate(self.clustered_tags_)}
         fams = self.transform(tagged)
         subs = self.transform(tagged, level="subfamily")
-
-        def build(tag_group: dict[str, int], per_artist, level: str) -> dict[int, Family]:
-            members: dict[int, list[str]] = {}
-            for t, g in tag_group.items():
-                members.setdefault(g, []).append(t)
-            n_art = {g: 0 for g in members}
-            for gs in per_artist:
-                for g in gs or ():
-                    n_art[g] += 1
-            out = {}
-            for g, tags in members.items():
-                core = [t for t in tags if t in pos]
-                idx = [pos[t] for t in core]
-                cent = ((sim[np.ix_(idx, idx)].sum(axis=1) - 1.0) / (len(idx) - 1)) if len(idx) > 1 else np.ones(len(idx))
-                ranked = [t for t, _ in sorted(zip(core, cent), key=lambda tc: (-tc[1] * math.log1p(counts[tc[0]]), tc[0]))]
-                top = (ranked or sorted(tags, key=lambda t: (-counts[t], t)))[:10]
-                parent = self.subfamily_parent_.get(g) if level == "subfamily" else None
-                out[g] = Family(g, " / ".join(top[:2]), top, len(tags), n_art[g], n_art[g] / self.n_tagged_artists_,
-                                level, parent)
-            return dict(sorted(out.items()))
-
-        self.families_ = build(self.tag_family_, fams, "family")
-        self.subfamilies_ = build(self.tag_subfamily_, subs, "subfamily")
+        describe = GroupDescriber(self.clustered_tags_, 1.0 - D, counts, self.n_tagged_artists_)
+        self.families_ = describe(self.tag_family_, fams, "family")
+        self.subfamilies_ = describe(self.tag_subfamily_, subs, "subfamily", self.subfamily_parent_)
         self.family_ids_ = sorted(self.families_)
         self.subfamily_ids_ = sorted(self.subfamilies_)
         self.k_ = len(self.families_)

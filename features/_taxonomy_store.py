@@ -78,10 +78,21 @@ def next_group_id(con: duckdb.DuckDBPyConnection) -> int:
     return 0 if row is None or row[0] is None else int(row[0]) + 1
 
 
+def newest_versions(con: duckdb.DuckDBPyConnection, n: int = 2) -> list[int]:
+    """The ``n`` newest stored versions, newest first."""
+    return [int(r[0]) for r in con.execute(
+        "SELECT version FROM genre_taxonomy_versions ORDER BY version DESC LIMIT ?", [n]).fetchall()]
+
+
 def tag_map(con: duckdb.DuckDBPyConnection, version: int) -> dict[str, int]:
     """Tag → family id of the placed tags of a version."""
     return dict(con.execute("SELECT genre, family_id FROM genre_taxonomy WHERE version = ? AND family_id IS NOT NULL",
                             [version]).fetchall())
+
+
+def group_names(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
+    """Group id (family or subfamily) → its name in the newest version that has it."""
+    return dict(con.execute("SELECT family_id, name FROM genre_families ORDER BY version").fetchall())
 
 
 def _fmt(x):

@@ -20,6 +20,7 @@ from typing import Any
 
 import duckdb
 
+import modeling
 import warehouse
 from warehouse import Settings, SnapshotInfo, Writer
 
@@ -241,11 +242,9 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
                     "F1 per genre family (challenger vs champion)", "F1")})
         dots = None
         try:  # 25 overlapping PR curves are unreadable: one dot with its interval per family instead
-            if model_section:
-                art = morning.load_artifact(live, morning.rows(
-                    live, "SELECT artifact_path FROM models WHERE model_id = ?",
-                    [model_section["challenger_id"]])[0]["artifact_path"])
-                dots = morning.family_intervals(art)
+            challenger = modeling.find_model(live, model_section["challenger_id"]) if model_section else None
+            if challenger is not None:
+                dots = morning.family_intervals(modeling.load_artifact(live, challenger))
         except (duckdb.Error, KeyError, ValueError, TypeError, OSError, IndexError):
             dots = None
         if dots and content.get("per_family"):

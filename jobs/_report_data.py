@@ -4,19 +4,22 @@ Every section is a function returning ``(data, reason)``: data when its inputs e
 ``None`` and a sentence saying what is missing, so a report written before features or models exist
 still renders and says so plainly. Snapshots are read from their published files; tables written
 after a snapshot (features, taxonomy, labels, models, predictions are keyed by ``snapshot_id`` in the
-live warehouse) are read through the writer's connection.
+live warehouse) are read through the writer's connection, by the public functions of the package
+that writes them (``features``, ``modeling``).
 """
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 import duckdb
 import numpy as np
 
+import features
 from warehouse import SnapshotInfo
 
 # ───────────────────────────── small catalogue helpers ─────────────────────────────
@@ -28,14 +31,6 @@ def tables_of(con: duckdb.DuckDBPyConnection, db: str | None = None) -> set[str]
         "SELECT table_name FROM duckdb_tables() WHERE database_name = ? "
         "UNION SELECT view_name FROM duckdb_views() WHERE database_name = ? AND NOT internal",
         [db, db],
-    ).fetchall()}
-
-
-def columns_of(con: duckdb.DuckDBPyConnection, table: str, db: str | None = None) -> dict[str, str]:
-    db = db or con.execute("SELECT current_database()").fetchall()[0][0]
-    return {r[0]: r[1] for r in con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = ? AND table_name = ? "
-        "ORDER BY column_index", [db, table],
     ).fetchall()}
 
 
@@ -112,10 +107,9 @@ def snapshot_diff(snaps_con: duckdb.DuckDBPyConnection, cur: SnapshotInfo, prev:
 def crawl_health(live: duckdb.DuckDBPyConnection, since: datetime | None, until: datetime) -> tuple[dict | None, str | None]:
     if "crawl_runs" not in tables_of(live):
         return None, "no crawl_runs table"
-    where, params = ("WHERE started_at > ? AND started_at <= ?", [since, until]) if since else ("WHERE started_at <= ?", [until])
-    runs = rows(live, f"""
-        SELECT run_id, started_at, ended_at, status, mode, requests, responses_429, errors, paused_until, message
-        FROM crawl_runs {where} ORDER BY started_at""", params)
+    from ingest import crawl  # the crawler's import cost only when a report is written
+
+    runs = [asdict(r) for r in crawl.crawl_runs_between(live, since, until)]
     if not runs:
         return None, "no crawl ran in this period"
     requests = sum(r["requests"] or 0 for r in runs)
@@ -133,8 +127,7 @@ def crawl_health(live: duckdb.DuckDBPyConnection, since: datetime | None, until:
         "recent": runs[-15:],
     }
     if "crawl_queue" in tables_of(live):
-        data["queue"] = rows(live, """
-            SELECT state, count(*) AS units FROM crawl_queue GROUP BY state ORDER BY state""")
+        data["queue"] = [{"state": state, "units": n} for state, n in crawl.queue_by_state(live).items()]
     return data, None
 
 
@@ -157,78 +150,31 @@ def job_runs_summary(live: duckdb.DuckDBPyConnection, since: datetime | None,
 # ───────────────────────────── gold tables keyed by snapshot ─────────────────────────────
 
 
-def _find_column(cols: dict[str, str], *candidates: str) -> str | None:
-    for c in candidates:
-        if c in cols:
-            return c
-    return None
-
-
 def label_drift(live: duckdb.DuckDBPyConnection, cur_id: str, prev_id: str | None) -> tuple[dict | None, str | None]:
     """Share of labelled artists in each genre family, this snapshot against the previous one.
 
-    ``artist_labels`` holds one row per artist with its families as an array; family ids are kept
-    stable across taxonomy versions, so the two snapshots are compared family by family."""
+    Family ids are kept stable across taxonomy versions, so the two snapshots are compared family by
+    family."""
     if "artist_labels" not in tables_of(live):
         return None, "no artist_labels table yet (features not built)"
-    cols = columns_of(live, "artist_labels")
-    if not {"snapshot_id", "families", "artist_id"} <= set(cols):
-        return None, f"artist_labels lacks snapshot_id/artist_id/families (has {', '.join(cols)})"
-    names = _family_names(live)
-    ver = "taxonomy_version" if "taxonomy_version" in cols else None
-
-    def prevalence(sid: str) -> tuple[dict[Any, float], int, Any]:
-        version = None
-        where = "snapshot_id = ?"
-        params: list[Any] = [sid]
-        if ver:
-            got = live.execute(f"SELECT max({ver}) FROM artist_labels WHERE snapshot_id = ?", [sid]).fetchall()
-            version = got[0][0]
-            if version is None:
-                return {}, 0, None
-            where += f" AND {ver} = ?"
-            params.append(version)
-        total = live.execute(
-            f"SELECT count(*) FROM artist_labels WHERE {where} AND len(families) > 0", params).fetchall()[0][0]
-        if not total:
-            return {}, 0, version
-        got = live.execute(
-            f"SELECT f, count(*) FROM (SELECT unnest(families) AS f FROM artist_labels WHERE {where}) GROUP BY f",
-            params).fetchall()
-        return {k: n / total for k, n in got}, total, version
-
-    now, n_now, v_now = prevalence(cur_id)
+    names = features.group_names(live)
+    cur = features.label_summary(live, cur_id)
+    now = cur.prevalence
     if not now:
         return None, f"no labels built for snapshot {cur_id} yet"
-    before, n_before, v_before = prevalence(prev_id) if prev_id else ({}, 0, None)
+    prev = features.label_summary(live, prev_id) if prev_id else None
+    before = prev.prevalence if prev else {}
     out = []
     for k in sorted(set(now) | set(before), key=lambda k: -now.get(k, 0)):
         p, q = now.get(k, 0.0), (before.get(k, 0.0) if before else None)
         out.append({"family": k, "name": names.get(k, str(k)), "current": p, "previous": q,
                     "change_pp": None if q is None else 100 * (p - q)})
-    cardinality = rows(live, f"""
-        SELECT len(families) AS families_per_artist, count(*) AS artists FROM artist_labels
-        WHERE snapshot_id = ? {'AND ' + ver + ' = ?' if ver else ''} GROUP BY 1 ORDER BY 1""",
-        [cur_id, v_now] if ver else [cur_id])
-    states = rows(live, f"""
-        SELECT state, count(*) AS artists FROM artist_labels WHERE snapshot_id = ?
-        {'AND ' + ver + ' = ?' if ver else ''} GROUP BY 1 ORDER BY 1""",
-        [cur_id, v_now] if ver else [cur_id]) if "state" in cols else []
-    return {"families": out, "compared_with": prev_id if before else None, "labelled_artists": n_now,
-            "labelled_artists_previous": n_before if before else None, "taxonomy_version": v_now,
-            "previous_taxonomy_version": v_before, "cardinality": cardinality, "states": states}, None
-
-
-def _family_names(live: duckdb.DuckDBPyConnection) -> dict[Any, str]:
-    if "genre_families" not in tables_of(live):
-        return {}
-    cols = columns_of(live, "genre_families")
-    key = _find_column(cols, "family_id", "family")
-    name = _find_column(cols, "name", "family_name", "label")
-    if key is None or name is None:
-        return {}
-    order = "ORDER BY version" if "version" in cols else ""
-    return {k: n for k, n in live.execute(f"SELECT {key}, {name} FROM genre_families {order}").fetchall()}
+    return {"families": out, "compared_with": prev_id if before else None, "labelled_artists": cur.labelled_artists,
+            "labelled_artists_previous": prev.labelled_artists if before else None,
+            "taxonomy_version": cur.taxonomy_version,
+            "previous_taxonomy_version": prev.taxonomy_version if prev else None,
+            "cardinality": [{"families_per_artist": n, "artists": a} for n, a in cur.cardinality],
+            "states": [{"state": st, "artists": a} for st, a in cur.states]}, None
 
 
 def feature_drift(live: duckdb.DuckDBPyConnection, cur_id: str, prev_id: str | None,
@@ -237,29 +183,19 @@ def feature_drift(live: duckdb.DuckDBPyConnection, cur_id: str, prev_id: str | N
     feature of every feature table keyed by snapshot_id."""
     if prev_id is None:
         return None, "only one snapshot: nothing to compare features with"
-    feature_tables = sorted(t for t in tables_of(live) if t.startswith("feature_")
-                            and {"snapshot_id", "artist_id"} <= set(columns_of(live, t)))
-    if not feature_tables:
+    tables = features.feature_tables(live)
+    if not tables:
         return None, "no feature_* tables yet (features not built)"
-    numeric = ("DOUBLE", "FLOAT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "HUGEINT", "REAL", "DECIMAL")
     out = []
-    for t in feature_tables:
-        cols = columns_of(live, t)
-        if "snapshot_id" not in cols:
-            continue
-        feats = [c for c, typ in cols.items() if typ.split("(")[0].upper() in numeric and not c.endswith("_id")]
+    for t, feats in tables.items():
         if not feats:
             continue
-        sel = ", ".join(f'"{c}"::DOUBLE' for c in feats)
-        a = live.execute(f'SELECT {sel} FROM "{t}" WHERE snapshot_id = ? LIMIT {max_rows}', [prev_id]).fetchnumpy()
-        b = live.execute(f'SELECT {sel} FROM "{t}" WHERE snapshot_id = ? LIMIT {max_rows}', [cur_id]).fetchnumpy()
-        if not len(next(iter(a.values()))) or not len(next(iter(b.values()))):
+        a = features.feature_values(live, t, feats, prev_id, max_rows)
+        b = features.feature_values(live, t, feats, cur_id, max_rows)
+        if not len(a[feats[0]]) or not len(b[feats[0]]):
             continue
-        for i, c in enumerate(feats):
-            key = list(a)[i]
-            x = np.asarray(a[key], dtype=float)
-            y = np.asarray(b[key], dtype=float)
-            out.append({"table": t, "feature": c, **_drift(x, y)})
+        for c in feats:
+            out.append({"table": t, "feature": c, **_drift(a[c], b[c])})
     if not out:
         return None, f"features not built for both snapshots ({prev_id}, {cur_id})"
     out.sort(key=lambda r: -(r["psi"] or 0))

@@ -1,8 +1,9 @@
 """Report sections about the genre taxonomy and the models: taxonomy changes, challenger vs
 champion, per-family metrics, precision-recall curves and feature-importance changes.
 
-They read the tables the features and modeling packages write (``genre_taxonomy``,
-``genre_families``, ``models``, ``model_metrics``) and the retrain job's recorded result.
+They read what the features and modeling packages wrote through those packages' public
+functions (taxonomy versions, the model registry and model files) and the retrain job's recorded
+result, so a change of their tables breaks there, not here.
 """
 
 from __future__ import annotations
@@ -12,8 +13,11 @@ from typing import Any
 
 import duckdb
 
-from ._report_data import _family_names as _names
-from ._report_data import _find_column, columns_of, latest_run_counts, rows, tables_of
+import features
+import modeling
+from modeling import RegisteredModel
+
+from ._report_data import latest_run_counts, tables_of
 
 
 # ───────────────────────────── taxonomy ─────────────────────────────
@@ -23,39 +27,26 @@ def taxonomy_changes(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple
     """Tags that moved family, families split or merged, between the two newest taxonomy versions."""
     if "genre_taxonomy" not in tables_of(live):
         return None, "no genre_taxonomy table yet (taxonomy not built)"
-    cols = columns_of(live, "genre_taxonomy")
-    ver = _find_column(cols, "version", "taxonomy_version")
-    tag = _find_column(cols, "genre", "tag")
-    fam = _find_column(cols, "family_id", "family")
-    if not (ver and tag and fam):
-        return None, f"genre_taxonomy lacks version/genre/family columns (has {', '.join(cols)})"
-    order = "max(created_at)" if "created_at" in cols else f"max({ver})"
-    versions = [r[0] for r in live.execute(
-        f"SELECT {ver} FROM genre_taxonomy GROUP BY {ver} ORDER BY {order} DESC LIMIT 2").fetchall()]
+    versions = features.newest_versions(live, 2)
     if not versions:
         return None, "genre_taxonomy is empty"
     new_v = versions[0]
-    placed = f"AND {fam} IS NOT NULL"  # unplaced long-tail tags have no family
-    new = dict(live.execute(f"SELECT {tag}, {fam} FROM genre_taxonomy WHERE {ver} = ? {placed}", [new_v]).fetchall())
+    new = features.tag_map(live, new_v)  # unplaced long-tail tags have no family
     out: dict[str, Any] = {"version": new_v, "tags": len(new), "families": len(set(new.values()))}
-    if "genre_taxonomy_versions" in tables_of(live):
-        vcols = columns_of(live, "genre_taxonomy_versions")
-        extra = [c for c in ("n_subfamilies", "subfamily_bootstrap_ari", "placed_use_share", "kept_uses_from_previous",
-                             "n_clustered_tags") if c in vcols]
-        got = rows(live, "SELECT k, mean_bootstrap_ari, silhouette, largest_share, smallest_share, "
-                   f"kept_from_previous, n_tagged_artists{''.join(', ' + c for c in extra)} "
-                   "FROM genre_taxonomy_versions WHERE version = ?", [new_v])
-        if got:
-            out["figures"] = got[0]
-        out.update(_levels_and_routes(live, new_v, vcols))
-    names = _names(live)
+    info = features.load_version(live, new_v)
+    out["figures"] = {name: getattr(info, name) for name in (
+        "k", "mean_bootstrap_ari", "silhouette", "largest_share", "smallest_share", "kept_from_previous",
+        "n_tagged_artists", "n_subfamilies", "subfamily_bootstrap_ari", "placed_use_share", "kept_uses_from_previous",
+        "n_clustered_tags")}
+    out.update(_levels_and_routes(info))
+    names = features.group_names(live)
     if names:
         out["family_names"] = {str(k): v for k, v in names.items()}
     if len(versions) < 2:
         out["note"] = "first taxonomy version: nothing to compare with"
         return out, None
     old_v = versions[1]
-    old = dict(live.execute(f"SELECT {tag}, {fam} FROM genre_taxonomy WHERE {ver} = ? {placed}", [old_v]).fetchall())
+    old = features.tag_map(live, old_v)
     out.update(_compare(old, new))
     label = lambda f: f"{f} {names[f]}" if f in names else f  # noqa: E731
     for m in out["moved_sample"]:
@@ -69,33 +60,24 @@ def taxonomy_changes(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple
     return out, None
 
 
-def _levels_and_routes(live, version, vcols: dict) -> dict[str, Any]:
+def _levels_and_routes(info: features.TaxonomyVersion) -> dict[str, Any]:
     """Both levels of the version (for the tree picture), placement routes, and how its ids were matched."""
-    import json
-
-    out: dict[str, Any] = {}
-    fcols = columns_of(live, "genre_families") if "genre_families" in tables_of(live) else {}
-    if {"level", "parent_id"} <= set(fcols):
-        groups = rows(live, "SELECT family_id, name, level, parent_id, n_artists, artist_share, top_tags "
-                      "FROM genre_families WHERE version = ? ORDER BY family_id", [version])
-        out["groups"] = [{**g, "top_tags": list(g["top_tags"] or [])} for g in groups]
-    if {"placement", "id_match", "previous_version"} <= set(vcols):
-        got = rows(live, "SELECT placement, id_match, previous_version FROM genre_taxonomy_versions WHERE version = ?",
-                   [version])
-        if got:
-            placement = json.loads(got[0]["placement"] or "{}")
-            out["routes"] = [{"route": r, "tags": n} for r, n in sorted(placement.get("routes", {}).items(),
-                                                                        key=lambda x: -x[1])]
-            val = placement.get("validation", {})
-            out["route_accuracy"] = [{"route": r, "accuracy": v.get("accuracy"), "coverage": v.get("coverage")}
-                                     for r, v in ((r, val.get(r, {})) for r in ("head-word", "fma"))
-                                     if v.get("available") and v.get("answered")]
-            names = {g["family_id"]: g["name"] for g in out.get("groups", [])}
-            match = json.loads(got[0]["id_match"] or "{}")
-            if got[0]["previous_version"] is not None:
-                out["id_match"] = [{"level": lvl, "id": f"{m['new_id']} {names.get(m['new_id'], '')}".strip(),
-                                    "previous_id": m["previous_id"], "jaccard": m["jaccard"]}
-                                   for lvl in ("family", "subfamily") for m in match.get(lvl, [])]
+    groups = sorted(info.families + info.subfamilies, key=lambda g: g.family_id)
+    out: dict[str, Any] = {"groups": [
+        {"family_id": g.family_id, "name": g.name, "level": g.level, "parent_id": g.parent_id,
+         "n_artists": g.n_artists, "artist_share": g.artist_share, "top_tags": list(g.top_tags or [])}
+        for g in groups]}
+    out["routes"] = [{"route": r, "tags": n} for r, n in sorted(info.placement.get("routes", {}).items(),
+                                                                key=lambda x: -x[1])]
+    val = info.placement.get("validation", {})
+    out["route_accuracy"] = [{"route": r, "accuracy": v.get("accuracy"), "coverage": v.get("coverage")}
+                             for r, v in ((r, val.get(r, {})) for r in ("head-word", "fma"))
+                             if v.get("available") and v.get("answered")]
+    names = {g["family_id"]: g["name"] for g in out["groups"]}
+    if info.previous_version is not None:
+        out["id_match"] = [{"level": lvl, "id": f"{m['new_id']} {names.get(m['new_id'], '')}".strip(),
+                            "previous_id": m["previous_id"], "jaccard": m["jaccard"]}
+                           for lvl in ("family", "subfamily") for m in info.id_match.get(lvl, [])]
     return out
 
 
@@ -130,35 +112,19 @@ _SCALAR_METRICS = ("macro_auprc", "micro_auprc", "macro_auroc", "micro_auroc", "
                    "samples_f1", "hamming_loss", "subset_accuracy", "lrap")
 
 
-def _model(live, model_id: str | None) -> dict | None:
-    if not model_id:
-        return None
-    got = rows(live, "SELECT * FROM models WHERE model_id = ?", [model_id])
-    return got[0] if got else None
-
-
-def _challenger_and_previous(live, snapshot_id: str) -> tuple[dict | None, dict | None, dict]:
+def _challenger_and_previous(live, snapshot_id: str) -> tuple[RegisteredModel | None, RegisteredModel | None, dict]:
     """The newest model trained on this snapshot, the champion it was compared with, and the retrain
     job's recorded result (decision, comparison)."""
     counts = latest_run_counts(live, "retrain", snapshot_id) or {}
-    ch = _model(live, counts.get("challenger_id"))
-    if ch is None:
-        got = rows(live, "SELECT * FROM models WHERE task = ? AND snapshot_id = ? ORDER BY created_at DESC LIMIT 1",
-                   [TASK, snapshot_id])
-        ch = got[0] if got else None
-    prev = _model(live, (counts.get("comparison") or {}).get("champion_id"))
+    ch = modeling.find_model(live, counts.get("challenger_id")) or modeling.newest_model(live, TASK, snapshot_id)
+    prev = modeling.find_model(live, (counts.get("comparison") or {}).get("champion_id"))
     if prev is None and ch is not None:
-        got = rows(live, "SELECT * FROM models WHERE task = ? AND dataset = ? AND created_at < ? "
-                   "AND promoted_at IS NOT NULL ORDER BY promoted_at DESC LIMIT 1",
-                   [TASK, ch["dataset"], ch["created_at"]])
-        prev = got[0] if got else None
+        prev = modeling.champion_before(live, ch)
     return ch, prev, counts
 
 
-def _metrics(live, model_id: str) -> dict[str, dict]:
-    return {r["metric"]: r for r in rows(
-        live, "SELECT metric, value, ci_low, ci_high FROM model_metrics WHERE model_id = ? AND label IS NULL",
-        [model_id])}
+def _metrics(live, model_id: str) -> dict[str, modeling.MetricRow]:
+    return {r.metric: r for r in modeling.model_metrics(live, model_id)}
 
 
 def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple[dict | None, str | None]:
@@ -167,9 +133,9 @@ def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) ->
     ch, prev, counts = _challenger_and_previous(live, snapshot_id)
     if ch is None:
         return None, f"no {TASK} model trained on snapshot {snapshot_id} yet (retrain has not run on it)"
-    head = ch["headline_metric"]
-    m_ch = _metrics(live, ch["model_id"])
-    m_prev = _metrics(live, prev["model_id"]) if prev else {}
+    head = ch.headline_metric
+    m_ch = _metrics(live, ch.model_id)
+    m_prev = _metrics(live, prev.model_id) if prev else {}
     comparison = []
     for name in [head, *[n for n in _SCALAR_METRICS if n != head]]:
         if name not in m_ch:
@@ -177,26 +143,27 @@ def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) ->
         a = m_ch[name]
         b = m_prev.get(name)
         comparison.append({
-            "metric": name, "challenger": a["value"],
-            "challenger_95ci": None if a["ci_low"] is None else {"value": a["value"], "low": a["ci_low"], "high": a["ci_high"]},
-            "champion": b["value"] if b else None,
-            "champion_95ci": None if not b or b["ci_low"] is None else {"value": b["value"], "low": b["ci_low"], "high": b["ci_high"]},
-            "difference": None if not b or a["value"] is None or b["value"] is None else a["value"] - b["value"],
+            "metric": name, "challenger": a.value,
+            "challenger_95ci": None if a.ci_low is None else {"value": a.value, "low": a.ci_low, "high": a.ci_high},
+            "champion": b.value if b else None,
+            "champion_95ci": None if not b or b.ci_low is None else {"value": b.value, "low": b.ci_low, "high": b.ci_high},
+            "difference": None if not b or a.value is None or b.value is None else a.value - b.value,
         })
     comp = counts.get("comparison") or {}
     promoted = counts.get("promoted")
     if promoted is None:
-        promoted = ch["status"] == "champion"
+        promoted = ch.status == "champion"
+    headline = (m_ch if promoted else m_prev).get(head)
     out = {
-        "challenger_id": ch["model_id"], "champion_id": prev["model_id"] if prev else None,
-        "metric": head, "challenger_value": ch["headline_value"],
-        "champion_value": (m_ch.get(head) or {}).get("value") if promoted else (m_prev.get(head) or {}).get("value"),
+        "challenger_id": ch.model_id, "champion_id": prev.model_id if prev else None,
+        "metric": head, "challenger_value": ch.headline_value,
+        "champion_value": headline.value if headline else None,
         "decision": "promote" if promoted else "keep champion",
-        "reason": counts.get("decision") or ch.get("decision"),
+        "reason": counts.get("decision") or ch.decision,
         "paired_difference": comp.get("diff"),
         "paired_difference_95ci": [comp.get("ci_low"), comp.get("ci_high")] if comp else None,
-        "n_train": ch["n_train"], "n_test": ch["n_test"], "train_seconds": ch["train_seconds"],
-        "taxonomy_version": ch.get("taxonomy_version"), "split_id": ch.get("split_id"),
+        "n_train": ch.n_train, "n_test": ch.n_test, "train_seconds": ch.train_seconds,
+        "taxonomy_version": ch.taxonomy_version, "split_id": ch.split_id,
         "predictions": counts.get("predictions"),
         "comparison": comparison,
         "comparison_columns": ["metric", "challenger", "challenger_95ci", "champion", "champion_95ci", "difference"],
@@ -215,8 +182,7 @@ def champion_vs_challenger(live: duckdb.DuckDBPyConnection, snapshot_id: str) ->
             out["comparison_note"] = ("The table below gives each model's figures on its own test split; the "
                                       "decision uses the paired comparison above" + (f" ({comp['note']})" if comp.get("note") else "") + ".")
     if "predictions" in tables_of(live):
-        out["predicted_artists"] = live.execute(
-            "SELECT count(DISTINCT artist_id) FROM predictions WHERE snapshot_id = ?", [snapshot_id]).fetchall()[0][0]
+        out["predicted_artists"] = modeling.predicted_artists(live, snapshot_id)
     return out, None
 
 
@@ -229,16 +195,15 @@ def per_family(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple[dict 
 
     def table(model_id: str) -> dict[str, dict]:
         out: dict[str, dict] = {}
-        for r in rows(live, "SELECT family_id, label, metric, value, support FROM model_metrics "
-                      "WHERE model_id = ? AND label IS NOT NULL", [model_id]):
-            row = out.setdefault(r["label"], {"family": r["family_id"], "name": r["label"], "support": r["support"]})
-            row[r["metric"]] = r["value"]
+        for r in modeling.model_metrics(live, model_id, per_label=True):
+            row = out.setdefault(r.label, {"family": r.family_id, "name": r.label, "support": r.support})
+            row[r.metric] = r.value
         return out
 
-    now = table(ch["model_id"])
+    now = table(ch.model_id)
     if not now:
-        return None, f"model {ch['model_id']} has no per-family metrics"
-    before = table(prev["model_id"]) if prev else {}
+        return None, f"model {ch.model_id} has no per-family metrics"
+    before = table(prev.model_id) if prev else {}
     fams = []
     for name, row in sorted(now.items(), key=lambda kv: -(kv[1].get("support") or 0)):
         row = dict(row)
@@ -246,16 +211,7 @@ def per_family(live: duckdb.DuckDBPyConnection, snapshot_id: str) -> tuple[dict 
         fams.append(row)
     cols = [c for c in ("family", "name", "support", "auprc", "auroc", "f1", "precision", "recall", "threshold",
                         "champion_f1") if any(c in r for r in fams)]
-    return {"model_id": ch["model_id"], "families": fams, "columns": cols}, None
-
-
-def _artifact(live: duckdb.DuckDBPyConnection, recorded: str):
-    """A model artifact; its path is recorded relative to the warehouse's directory (var/)."""
-    import joblib
-
-    from warehouse import database_dir, resolve_recorded
-
-    return joblib.load(resolve_recorded(recorded, database_dir(live)))
+    return {"model_id": ch.model_id, "families": fams, "columns": cols}, None
 
 
 def pr_curves(live: duckdb.DuckDBPyConnection, snapshot_id: str, settings) -> dict | None:
@@ -268,12 +224,12 @@ def pr_curves(live: duckdb.DuckDBPyConnection, snapshot_id: str, settings) -> di
     from sklearn.metrics import average_precision_score, precision_recall_curve
     import numpy as np
 
-    art = _artifact(live, ch["artifact_path"])
-    y = np.asarray(art["test"]["y"])
-    s = np.asarray(art["test"]["scores"])
+    art = modeling.load_artifact(live, ch)
+    y = np.asarray(art.test.y)
+    s = np.asarray(art.test.scores)
     if y.ndim != 2 or s.shape != y.shape:
         return None
-    names = art.get("label_names") or [str(i) for i in art.get("label_ids", range(y.shape[1]))]
+    names = art.label_names or [str(i) for i in art.label_ids]
     curves = {}
     for j, name in enumerate(names):
         if 0 < y[:, j].sum() < len(y):
@@ -283,11 +239,11 @@ def pr_curves(live: duckdb.DuckDBPyConnection, snapshot_id: str, settings) -> di
     return curves or None
 
 
-def _gain_shares(art) -> dict[str, float]:
+def _gain_shares(art: modeling.ModelArtifact) -> dict[str, float]:
     import numpy as np
 
-    est = art["estimator"]
-    names = list(art.get("feature_names") or [])
+    est = art.estimator
+    names = list(art.feature_names or [])
     total: dict[str, float] = {}
     for m in getattr(est, "estimators_", None) or []:
         steps = dict(getattr(m, "named_steps", {}))
@@ -316,9 +272,9 @@ def importance_changes(live: duckdb.DuckDBPyConnection, snapshot_id: str, top: i
     ch, prev, _ = _challenger_and_previous(live, snapshot_id)
     if ch is None:
         return None
-    now = _gain_shares(_artifact(live, ch["artifact_path"]))
+    now = _gain_shares(modeling.load_artifact(live, ch))
     if not now:
         return None
-    before = _gain_shares(_artifact(live, prev["artifact_path"])) if prev else {}
+    before = _gain_shares(modeling.load_artifact(live, prev)) if prev else {}
     keys = sorted(set(now) | set(before), key=lambda k: -max(now.get(k, 0.0), before.get(k, 0.0)))[:top]
     return [{"feature": k, "current": now.get(k, 0.0), "previous": before.get(k) if before else None} for k in keys]

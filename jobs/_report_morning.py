@@ -1,8 +1,9 @@
 """The report's sections for the person who reads it each morning: what needs attention, the
 predictions themselves, trends over the last nights, and the models' parameters.
 
-Kept apart from the other sections (``_report_data``, ``_report_models``) and fed by their results
-plus the live tables, so each can change without the other.
+Kept apart from the other sections (``_report_data``, ``_report_models``) and fed by their results,
+the model registry and predictions (through ``modeling``'s public functions) and past reports, so
+each can change without the other.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
+import modeling
 from warehouse import database_dir, resolve_recorded
 
 from ._report_data import rows, tables_of
@@ -80,51 +82,31 @@ def predictions(live: duckdb.DuckDBPyConnection, snapshot_id: str, examples: int
     """How many artists got families, which, how confident, and some of them by name."""
     if "predictions" not in tables_of(live):
         return None, "no predictions table yet (no model trained)"
-    where = "snapshot_id = ?"
-    n_artists, n_rows, n_predicted = live.execute(
-        f"SELECT count(DISTINCT artist_id), count(*), count(DISTINCT artist_id) FILTER (WHERE predicted) "
-        f"FROM predictions WHERE {where}", [snapshot_id]).fetchall()[0]
-    if not n_rows:
+    got = modeling.prediction_summary(live, snapshot_id, examples)
+    if got is None:
         return None, f"no predictions for snapshot {snapshot_id} (retrain has not predicted on it)"
-    top = rows(live, f"""
-        WITH best AS (SELECT artist_id, arg_max(coalesce(family_name, family_id), probability) AS family,
-                             max(probability) AS confidence
-                      FROM predictions WHERE {where} GROUP BY artist_id)
-        SELECT family, count(*) AS artists, avg(confidence) AS mean_confidence
-        FROM best GROUP BY family ORDER BY artists DESC, family""", [snapshot_id])
-    conf = [r[0] for r in live.execute(
-        f"SELECT max(probability) FROM predictions WHERE {where} GROUP BY artist_id", [snapshot_id]).fetchall()]
-    hist, edges = np.histogram(conf, bins=10, range=(0.0, 1.0))
-    name_col = "a.name" if "artists" in tables_of(live) else "NULL"
-    join = "LEFT JOIN artists a USING (artist_id)" if "artists" in tables_of(live) else ""
-    ex = rows(live, f"""
-        WITH ranked AS (SELECT artist_id, coalesce(family_name, family_id) AS family, probability,
-                               row_number() OVER (PARTITION BY artist_id ORDER BY probability DESC) AS k
-                        FROM predictions WHERE {where} AND predicted)
-        SELECT r.artist_id, {name_col} AS name,
-               string_agg(r.family || ' (' || round(r.probability, 2) || ')', ', ' ORDER BY r.k) AS families,
-               max(r.probability) AS confidence
-        FROM ranked r {join} WHERE r.k <= 3 GROUP BY r.artist_id, {name_col}
-        ORDER BY confidence DESC, r.artist_id LIMIT {int(examples)}""", [snapshot_id])
+    hist, edges = np.histogram(got.confidences, bins=10, range=(0.0, 1.0))
     return {
-        "artists_with_predictions": n_artists,
-        "artists_given_a_family": n_predicted,
-        "prediction_rows": n_rows,
-        "top_families": top,
+        "artists_with_predictions": got.artists,
+        "artists_given_a_family": got.artists_given_a_family,
+        "prediction_rows": got.rows,
+        "top_families": [{"family": t.family, "artists": t.artists, "mean_confidence": t.mean_confidence}
+                         for t in got.top_families],
         "confidence_histogram": {"edges": [float(e) for e in edges], "artists": [int(h) for h in hist]},
-        "examples": ex,
+        "examples": [{"artist_id": e.artist_id, "name": e.name, "families": e.families, "confidence": e.confidence}
+                     for e in got.examples],
     }, None
 
 
-def family_intervals(art: dict, n_boot: int = 200, seed: int = 0) -> list[dict[str, Any]] | None:
+def family_intervals(art: modeling.ModelArtifact, n_boot: int = 200, seed: int = 0) -> list[dict[str, Any]] | None:
     """Average precision per family on the challenger's test scores, with a 95 % bootstrap interval."""
     from sklearn.metrics import average_precision_score
 
-    y = np.asarray(art["test"]["y"])
-    s = np.asarray(art["test"]["scores"])
+    y = np.asarray(art.test.y)
+    s = np.asarray(art.test.scores)
     if y.ndim != 2 or s.shape != y.shape or len(y) < 5:
         return None
-    names = art.get("label_names") or [str(i) for i in art.get("label_ids", range(y.shape[1]))]
+    names = art.label_names or [str(i) for i in art.label_ids]
     rng = np.random.default_rng(seed)
     draws = [rng.integers(0, len(y), len(y)) for _ in range(n_boot)]
     out = []
@@ -138,12 +120,6 @@ def family_intervals(art: dict, n_boot: int = 200, seed: int = 0) -> list[dict[s
                     "auprc": interval(float(average_precision_score(yj, sj)),
                                       None if low is None else float(low), None if high is None else float(high))})
     return sorted(out, key=lambda r: -r["auprc"]["value"]) or None
-
-
-def load_artifact(live: duckdb.DuckDBPyConnection, recorded: str) -> dict:
-    import joblib
-
-    return joblib.load(resolve_recorded(recorded, database_dir(live)))
 
 
 def trend(live: duckdb.DuckDBPyConnection, current: dict[str, Any], nights: int = TREND_NIGHTS) -> tuple[dict | None, str | None]:
@@ -179,18 +155,15 @@ def parameters(live: duckdb.DuckDBPyConnection, models_section: dict | None) -> 
     if not models_section:
         return None, "no model to describe"
     ids = {"challenger": models_section.get("challenger_id"), "champion": models_section.get("champion_id")}
-    found = {role: rows(live, "SELECT * FROM models WHERE model_id = ?", [mid]) for role, mid in ids.items() if mid}
-    found = {role: got[0] for role, got in found.items() if got}
+    found = {role: modeling.find_model(live, mid) for role, mid in ids.items() if mid}
+    found = {role: got for role, got in found.items() if got}
     if not found:
         return None, "the models are no longer in the registry"
     params = {}
     for role, m in found.items():
-        try:
-            p = json.loads(m["params"]) if isinstance(m["params"], str) else (m["params"] or {})
-        except ValueError:
-            p = {"params": m["params"]}
-        flat = {"estimator": m["estimator"], "dataset": m["dataset"], "taxonomy_version": m.get("taxonomy_version"),
-                "n_train": m["n_train"], "n_test": m["n_test"], "train_seconds": m["train_seconds"]}
+        p = m.params
+        flat = {"estimator": m.estimator, "dataset": m.dataset, "taxonomy_version": m.taxonomy_version,
+                "n_train": m.n_train, "n_test": m.n_test, "train_seconds": m.train_seconds}
         flat.update({k: v if isinstance(v, (int, float, str, bool)) or v is None else json.dumps(v, default=str)
                      for k, v in (p.items() if isinstance(p, dict) else [("params", p)])})
         params[role] = flat
@@ -199,5 +172,5 @@ def parameters(live: duckdb.DuckDBPyConnection, models_section: dict | None) -> 
               "challenger": params.get("challenger", {}).get(k),
               "changed": "champion" in params and "challenger" in params
               and params["champion"].get(k) != params["challenger"].get(k)} for k in keys]
-    return {"models": {r: found[r]["model_id"] for r in found}, "parameters": table,
+    return {"models": {r: found[r].model_id for r in found}, "parameters": table,
             "columns": ["parameter", "champion", "challenger", "changed"]}, None

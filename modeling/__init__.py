@@ -10,10 +10,20 @@ that fits LightGBM models on a shared machine should set ``OMP_WAIT_POLICY=PASSI
 LightGBM loads; the ``genrestore`` command does (see ``jobs.cli.main``).
 """
 
+from ._artifacts import HeldOutRows, ModelArtifact
 from ._boosted import LightGBMClassifier, LightGBMFamilies, LightGBMRegressor
 from ._estimators import ESTIMATORS, make_estimator
 from ._fit import fit_and_score
 from ._leakage import LeakageError, assert_fit_on_train
+from ._model_reads import (
+    MetricRow,
+    RegisteredModel,
+    champion_before,
+    find_model,
+    load_artifact,
+    model_metrics,
+    newest_model,
+)
 from ._metrics import (
     HEADLINE,
     Interval,
@@ -25,6 +35,13 @@ from ._metrics import (
     per_label_table,
     regression_metrics,
 )
+from ._prediction_summary import (
+    PredictedArtist,
+    PredictionSummary,
+    TopFamily,
+    predicted_artists,
+    prediction_summary,
+)
 from ._predict import RetrainResult, explain_artist, predict, retrain
 from ._preprocess import make_preprocessor
 from ._promotion import Comparison, PromotionRefused, compare, promote
@@ -35,12 +52,14 @@ from ._thresholds import decode, tune_thresholds
 from ._train import train
 
 __all__ = [
-    "Comparison", "DATASETS", "ESTIMATORS", "FEATURE_SETS", "HEADLINE", "Interval", "LeakageError",
-    "LightGBMClassifier", "LightGBMFamilies", "LightGBMRegressor", "ModelNotFound", "ModelRecord",
-    "PROTOCOLS", "PairedComparison", "PromotionRefused", "RetrainResult", "TASKS", "TaskData",
-    "assert_fit_on_train", "bootstrap_ci", "champion_of", "compare", "dataset_task_data", "decode",
-    "explain_artist", "fit_and_score", "list_models", "load_task_data", "make_estimator", "make_preprocessor",
-    "multiclass_metrics", "multilabel_metrics", "paired_bootstrap", "per_label_table", "predict",
-    "promote", "regression_metrics", "reproduce", "retrain", "show_model", "split_rows", "train",
-    "tune_thresholds",
+    "Comparison", "DATASETS", "ESTIMATORS", "FEATURE_SETS", "HEADLINE", "HeldOutRows", "Interval",
+    "LeakageError", "LightGBMClassifier", "LightGBMFamilies", "LightGBMRegressor", "MetricRow",
+    "ModelArtifact", "ModelNotFound", "ModelRecord", "PROTOCOLS", "PairedComparison", "PredictedArtist",
+    "PredictionSummary", "PromotionRefused", "RegisteredModel", "RetrainResult", "TASKS", "TaskData",
+    "TopFamily", "assert_fit_on_train", "bootstrap_ci", "champion_before", "champion_of", "compare",
+    "dataset_task_data", "decode", "explain_artist", "find_model", "fit_and_score", "list_models",
+    "load_artifact", "load_task_data", "make_estimator", "make_preprocessor", "model_metrics",
+    "multiclass_metrics", "multilabel_metrics", "newest_model", "paired_bootstrap", "per_label_table",
+    "predict", "predicted_artists", "prediction_summary", "promote", "regression_metrics", "reproduce",
+    "retrain", "show_model", "split_rows", "train", "tune_thresholds",
 ]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._snapshot_read import snapshot_connection
+from features import snapshot_connection
 
 COUNT_LABELLED = "collab_n_labelled"
 COUNT_ANY = "collab_n_any"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from ._snapshot_read import snapshot_connection
+from features import snapshot_connection
 
 GROUPS = ("text", "release", "graph")
 
@@ -120,10 +120,9 @@ def untagged_matrix(con, snapshot_id, feature_names) -> tuple[list[str], np.ndar
     import features
     from features import RELEASE_FEATURES, TEXT_FEATURES, artist_release_features, artist_text_features
 
-    from ._artist_type import FEATURES as TYPE_FEATURES
-    from ._artist_type import artist_type_onehot, artist_types
-    from ._name_cues import FEATURES as NAME_FEATURES
-    from ._name_cues import artist_names, name_cues
+    from features import ARTIST_TYPE_FEATURES as TYPE_FEATURES
+    from features import NAME_CUE_FEATURES as NAME_FEATURES
+    from features import artist_names, artist_type_onehot, artist_types, name_cues
     from ._tasks import numeric_matrix
 
     ud = features.unlabeled_data(con, snapshot_id)

@@ -108,7 +108,7 @@ def _protocol_of(model_row: dict) -> str:
 def explain_artist(writer, settings, artist_id: str, snapshot_id: str | None = None) -> str:
     """Why the champion predicts what it does for one artist without genres (text for the CLI)."""
     from ._explain import explain, format_explanation
-    from ._snapshot_read import artist_column
+    from features import artist_column
 
     snap = _published_snapshot(settings, snapshot_id)
     with writer.transaction() as con:
@@ -131,7 +131,8 @@ def _add_columns(Xdf: pl.DataFrame, names: list[str], block) -> pl.DataFrame:
 
 def _with_names(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: ModelArtifact) -> pl.DataFrame:
     """Add the artist-name cue columns when the model uses them."""
-    from ._name_cues import FEATURES, artist_names, name_cues
+    from features import NAME_CUE_FEATURES as FEATURES
+    from features import artist_names, name_cues
 
     if not set(FEATURES) & set(art.feature_names):
         return Xdf
@@ -140,7 +141,8 @@ def _with_names(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: M
 
 def _with_artist_type(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: ModelArtifact) -> pl.DataFrame:
     """Add the artist-type one-hot columns when the model uses them."""
-    from ._artist_type import FEATURES, artist_type_onehot, artist_types
+    from features import ARTIST_TYPE_FEATURES as FEATURES
+    from features import artist_type_onehot, artist_types
 
     if not set(FEATURES) & set(art.feature_names):
         return Xdf

@@ -129,8 +129,8 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: int | N
 
     ``collab`` adds the collaborator-genre block (see :mod:`modeling._collab`), computed from the
     training split's labels only, and per CV fold with that fold's labels hidden too.
-    ``name_cues`` adds stateless artist-name cues (see :mod:`modeling._name_cues`).
-    ``artist_type`` adds the one-hot artist type (:mod:`modeling._artist_type`) when the snapshot
+    ``name_cues`` adds stateless artist-name cues (see :func:`features.name_cues`).
+    ``artist_type`` adds the one-hot artist type (:func:`features.artist_type_onehot`) when the snapshot
     has any (MusicOSet does; the Spotify API does not).
     ``text``, ``release`` and ``graph`` add title text, release structure and co-credit graph
     labels (:mod:`modeling._extra_groups`). ``population`` attaches the untagged artists' matrix
@@ -155,15 +155,16 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: int | N
     )
     parts = ["feature views"]
     if name_cues:
-        from ._name_cues import FEATURES, artist_names
-        from ._name_cues import name_cues as cues
+        from features import NAME_CUE_FEATURES as FEATURES
+        from features import artist_names
+        from features import name_cues as cues
 
         data.X = np.column_stack([data.X, cues(artist_names(con, snapshot_id, ids))])
         data.feature_names = names + FEATURES
         parts.append("name cues")
     if artist_type:
-        from ._artist_type import FEATURES as TYPE_FEATURES
-        from ._artist_type import artist_type_onehot, artist_types
+        from features import ARTIST_TYPE_FEATURES as TYPE_FEATURES
+        from features import artist_type_onehot, artist_types
 
         types = artist_types(con, snapshot_id, ids)
         if any(t is not None for t in types):

@@ -2,6 +2,7 @@
 See docs/crawler.md."""
 
 from ._frontier import NewUnit, Unit
+from ._history import CrawlRunRow, crawl_runs_between, queue_by_state
 from ._kinds import KINDS, UNIT_KINDS, UnitKind
 from ._plan import ModeEstimate, plan_crawl
 from ._progress import format_eta, progress_path, read_progress
@@ -11,7 +12,8 @@ from ._status import CrawlStatus, crawl_status
 from ._store import Pause, paused_until
 
 __all__ = [
-    "CrawlResult", "CrawlStatus", "KINDS", "ModeEstimate", "NewUnit", "Pause", "Seed", "UNIT_KINDS",
-    "Unit", "UnitKind", "crawl_async", "crawl_status", "format_eta", "parse_seeds", "paused_until",
-    "plan_crawl", "progress_path", "read_progress", "run_crawl",
+    "CrawlResult", "CrawlRunRow", "CrawlStatus", "KINDS", "ModeEstimate", "NewUnit", "Pause", "Seed",
+    "UNIT_KINDS", "Unit", "UnitKind", "crawl_async", "crawl_runs_between", "crawl_status", "format_eta",
+    "parse_seeds", "paused_until", "plan_crawl", "progress_path", "queue_by_state", "read_progress",
+    "run_crawl",
 ]

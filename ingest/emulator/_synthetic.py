@@ -11,6 +11,16 @@ Structure (all from one seed):
   artist (mostly from the same family); followers are log-normal and popularity follows them.
 The planted families are written as the extra tables planted_genre_families and
 planted_artist_families (ground truth for tests; the server never reads them).
+
+Why there are two synthetic generators (this one and ``features.write_synthetic_catalog``): this
+one is API-shaped and reaches a warehouse only through the emulator and the crawler (the demo and
+the end-to-end tests), with realistic sizes (25 families, a Zipf long tail of 12-160 tags each,
+25 % untagged). ``features``' writes silver rows straight into a warehouse with few, small,
+parameterised families and unknown (NULL) genres, for feature and model tests. Measured
+2026-12-01 at 600 artists: this one gives 537 tags of which 29 reach the taxonomy's minimum
+artists (k = 12 of 25 planted); ``features``' (6 families x 8 tags) gives 48 tags, 39 clustered,
+ARI 0.938 against its planted families. A shared generator would have to live in ``warehouse``,
+the only package below both ``ingest`` and ``features``, which owns storage, not music.
 """
 
 from __future__ import annotations

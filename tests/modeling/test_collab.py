@@ -92,7 +92,8 @@ def test_shares_are_weighted_by_shared_items_over_visible_collaborators():
 
 
 def test_name_cues_are_stateless_per_name():
-    from modeling._name_cues import FEATURES, name_cues
+    from features import NAME_CUE_FEATURES as FEATURES
+    from features import name_cues
 
     X = name_cues(["Lil Wayne", "London Symphony Orchestra", "Los Tigres del Norte", "BTS", None])
     col = {n: X[:, j] for j, n in enumerate(FEATURES)}
@@ -106,7 +107,8 @@ def test_name_cues_are_stateless_per_name():
 
 
 def test_artist_type_is_a_fixed_one_hot_with_unknown_kept_apart():
-    from modeling._artist_type import FEATURES, artist_type_onehot
+    from features import ARTIST_TYPE_FEATURES as FEATURES
+    from features import artist_type_onehot
 
     X = artist_type_onehot(["singer", "band", "'rapper'", "DJ", "duo", "orchestra", None])
     col = {n: X[:, j] for j, n in enumerate(FEATURES)}

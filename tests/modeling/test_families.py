@@ -99,7 +99,7 @@ def test_retrain_keeps_champion_unless_beaten(catalog, settings):
 
 
 def test_artist_type_group_only_when_the_snapshot_has_types_and_predict_uses_it(catalog, settings):
-    from modeling._artist_type import FEATURES as TYPE_FEATURES
+    from features import ARTIST_TYPE_FEATURES as TYPE_FEATURES
     from modeling._tasks import artist_families_data
 
     writer, snap, state = catalog

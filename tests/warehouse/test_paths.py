@@ -165,7 +165,7 @@ def test_commands_never_create_a_warehouse_where_there_is_none(cli, tmp_path, ar
 
 def test_feature_groups_read_the_snapshot_file_of_a_moved_var(tmp_path):
     """modeling's snapshot reader finds the file from the `snapshots` row (before: fell back to live tables)."""
-    from modeling._snapshot_read import artist_column
+    from features import artist_column
     from warehouse import create_snapshot
 
     original = tmp_path / "before" / "var"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._snapshot_read import artist_column
+from ._snapshot_source import artist_column
 
 TYPES = ("singer", "band", "rapper", "duo", "dj")
 FEATURES = [f"artist_type_{t}" for t in TYPES]

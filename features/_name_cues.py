@@ -14,7 +14,7 @@ import re
 
 import numpy as np
 
-from ._snapshot_read import artist_column
+from ._snapshot_source import artist_column
 
 PATTERNS = {
     "name_prefix_lil": r"(?i)^(lil|yung|young|big|baby)\b",
