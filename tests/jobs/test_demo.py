@@ -20,12 +20,12 @@ def test_demo_runs_end_to_end_and_again(cli, tmp_path):
     # 0.2 min: under a 1-minute load of ~18 on 2 cores a 0.05-min crawl gave a report without
     # per-family intervals (they need 5+ test artists with positives)
     args = ("demo", "--synthetic", "--artists", "200", "--crawl-minutes", "0.2")
-    first = cli(*args, timeout=300)
+    first = cli(*args, timeout=600)
     out = first.stdout
     assert "genrestore demo" in out and "synthetic (200 artists)" in out, first.stderr[-2000:]
     assert "query it:  genrestore sql" in out and "report" in out
     assert first.returncode == 0, out + first.stderr[-2000:]
-    second = cli(*args, timeout=300)
+    second = cli(*args, timeout=600)
     assert second.returncode == 0, second.stdout + second.stderr[-2000:]
     con = duckdb.connect(str(tmp_path / "var" / "warehouse.duckdb"), read_only=True)
     try:
