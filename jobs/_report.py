@@ -175,7 +175,7 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
     def guarded(name: str, fn) -> Any:
         try:
             return put(name, fn())
-        except (duckdb.Error, KeyError, ValueError, TypeError) as exc:  # one broken input, not a broken report
+        except (duckdb.Error, KeyError, ValueError, TypeError, OSError) as exc:  # one broken input (a pruned model file...), not a broken report
             return put(name, (None, f"could not be computed: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"))
 
     if cur is None:
@@ -254,7 +254,7 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
         imp = None
         try:
             imp = models.importance_changes(live, cur.snapshot_id)
-        except (duckdb.Error, KeyError, ValueError, TypeError):
+        except (duckdb.Error, KeyError, ValueError, TypeError, OSError):  # OSError: a model file gone
             imp = None
         if imp:
             content.setdefault("models_extra", {})["importance"] = data.clean(imp)

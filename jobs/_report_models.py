@@ -109,7 +109,7 @@ def _compare(old: dict[str, Any], new: dict[str, Any], share: float = 0.25) -> d
 
 TASK = "artist-families"
 _SCALAR_METRICS = ("macro_auprc", "micro_auprc", "macro_auroc", "micro_auroc", "macro_f1", "micro_f1",
-                   "samples_f1", "hamming_loss", "subset_accuracy", "lrap")
+                   "samples_f1", "hamming_loss", "subset_accuracy", "lrap", "macro_ece", "untagged_like_macro_ece")
 
 
 def _challenger_and_previous(live, snapshot_id: str) -> tuple[RegisteredModel | None, RegisteredModel | None, dict]:

@@ -25,7 +25,11 @@ TREND_NIGHTS = 30
 ERROR_SHARE = 0.02
 SHARE_429 = 0.05
 DRIFTED_FEATURES = 1  # features with PSI >= 0.2
-CALIBRATION_METRICS = ("brier", "log_loss", "ece")  # lower is better
+# Calibration metrics the models record (lower is better). A promoted model whose value is worse
+# than last night's champion's by more than CALIBRATION_TOLERANCE (half a point of ECE) is listed,
+# so a tiny move does not raise an item every night.
+CALIBRATION_METRICS = ("macro_ece", "untagged_like_macro_ece")
+CALIBRATION_TOLERANCE = 0.005
 
 
 def interval(value: Any, low: Any, high: Any) -> dict[str, Any] | None:
@@ -72,7 +76,7 @@ def attention(content: dict[str, Any]) -> list[dict[str, Any]]:
             drifted=drift["drifted"])
     for row in models.get("comparison") or []:
         if row["metric"] in CALIBRATION_METRICS and isinstance(row.get("difference"), (int, float)) \
-                and row["difference"] > 0 and models.get("decision") == "promote":
+                and row["difference"] > CALIBRATION_TOLERANCE and models.get("decision") == "promote":
             add("calibration_worse", f"{row['metric']} worse than last night's champion "
                 f"({row['champion']:.4f} → {row['challenger']:.4f})", metric=row["metric"])
     return out

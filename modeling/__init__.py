@@ -47,7 +47,17 @@ from ._preprocess import make_preprocessor
 from ._promotion import Comparison, PromotionRefused, compare, promote
 from ._registry import ModelNotFound, ModelRecord, champion_of, list_models, show_model
 from ._reproduce import reproduce
-from ._tasks import DATASETS, FEATURE_SETS, PROTOCOLS, TASKS, TaskData, dataset_task_data, load_task_data, split_rows
+from ._tasks import (
+    DATASETS,
+    FEATURE_SETS,
+    PROTOCOLS,
+    TASKS,
+    TaskData,
+    artist_families_data,
+    dataset_task_data,
+    load_task_data,
+    split_rows,
+)
 from ._thresholds import decode, tune_thresholds
 from ._train import train
 
@@ -56,7 +66,7 @@ __all__ = [
     "LeakageError", "LightGBMClassifier", "LightGBMFamilies", "LightGBMRegressor", "MetricRow",
     "ModelArtifact", "ModelNotFound", "ModelRecord", "PROTOCOLS", "PairedComparison", "PredictedArtist",
     "PredictionSummary", "PromotionRefused", "RegisteredModel", "RetrainResult", "TASKS", "TaskData",
-    "TopFamily", "assert_fit_on_train", "bootstrap_ci", "champion_before", "champion_of", "compare",
+    "TopFamily", "artist_families_data", "assert_fit_on_train", "bootstrap_ci", "champion_before", "champion_of", "compare",
     "dataset_task_data", "decode", "explain_artist", "find_model", "fit_and_score", "list_models",
     "load_artifact", "load_task_data", "make_estimator", "make_preprocessor", "model_metrics",
     "multiclass_metrics", "multilabel_metrics", "newest_model", "paired_bootstrap", "per_label_table",

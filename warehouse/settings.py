@@ -55,6 +55,20 @@ def default_data_dir() -> Path:
     return _absolute(Path("../shared/data"), project_root())
 
 
+def default_var_dir() -> Path:
+    """``var`` in the working directory; from a directory that has none, the checkout's ``var/``
+    when it holds a warehouse or snapshots. So after ``make demo`` (run in the checkout)
+    ``genrestore sql`` finds the demo's warehouse from any directory, while a directory that has
+    its own ``var/`` (or a given ``--var``, ``GENRESTORE_VAR_DIR`` or settings file) keeps it."""
+    here = _absolute(Path("var"))
+    checkout = project_root() / "var"
+    if here.exists() or checkout == here:
+        return here
+    if (checkout / "warehouse.duckdb").is_file() or any(checkout.glob("snapshots/*.json")):
+        return checkout
+    return here
+
+
 def _absolute(path: Path, base: Path | None = None) -> Path:
     """``path`` made absolute against ``base`` (default: the working directory), ``~`` expanded,
     ``..`` folded; symlinks are kept as the user wrote them."""
@@ -255,6 +269,8 @@ class Settings(BaseSettings):
             value = getattr(self, key)
             if key == "data_dir" and key not in self.model_fields_set:
                 value = default_data_dir()
+            if key == "var_dir" and key not in self.model_fields_set:
+                value = default_var_dir()
             if value is not None:
                 object.__setattr__(self, key, _absolute(Path(value)))
         return self

@@ -42,7 +42,12 @@ def _root(
             raise GenrestoreError(f"settings file {config} does not exist")
     overrides = {"config": config, "var_dir": var_dir, "data_dir": data_dir}
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    ctx.obj = {"overrides": overrides, "settings": load_settings(**overrides)}
+    settings = load_settings(**overrides)
+    here = Path.cwd() / "var"
+    if settings.var_dir != here and not here.exists() and "var_dir" not in settings.model_fields_set:
+        # found beside the checkout (warehouse.settings.default_var_dir): say which var/ is used
+        print(f"note: using {settings.var_dir} (the checkout's var/; there is none here)", file=sys.stderr)
+    ctx.obj = {"overrides": overrides, "settings": settings}
 
 
 def _register() -> None:

@@ -111,7 +111,9 @@ def experiments_run(
                 err_console.print(f"... {msg}", highlight=False)
 
         try:
-            bench = ex.Context(con, seed=seed, snapshot_id=snapshot_id, progress=report)
+            families = ex.families_from(settings.warehouse_file if snapshot_id is None else
+                                        warehouse.resolve_readable(settings, snapshot_id))
+            bench = ex.Context(con, seed=seed, snapshot_id=snapshot_id, progress=report, families=families)
         finally:
             con.close()
         with bench:

@@ -16,7 +16,7 @@ import warnings
 
 from sklearn.exceptions import ConvergenceWarning
 
-from ._base import Context, DatasetMissing, Experiment, Outcome
+from ._base import Context, DatasetMissing, Experiment, Outcome, families_from
 from . import _store
 from ._store import ExperimentRun, history, latest_runs, record
 from . import _coarse_fine, _imputation, _lda, _multitask, _search, _text, _transfer
@@ -69,5 +69,5 @@ def run_experiment(ctx: Context, name: str, overrides: dict | None = None) -> Ex
     )
 
 
-__all__ = ["Context", "DatasetMissing", "EXPERIMENTS", "Experiment", "ExperimentRun", "Outcome", "get",
-           "history", "latest_runs", "record", "run_experiment"]
+__all__ = ["Context", "DatasetMissing", "EXPERIMENTS", "Experiment", "ExperimentRun", "Outcome", "families_from",
+           "get", "history", "latest_runs", "record", "run_experiment"]

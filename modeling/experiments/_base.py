@@ -66,8 +66,10 @@ class Context:
     """
 
     def __init__(self, con, *, seed: int = 0, n_jobs: int | None = None, snapshot_id: str | None = None,
-                 progress: Callable[[str], None] | None = None, datasets: tuple[str, ...] = tuple(TABLES)):
+                 progress: Callable[[str], None] | None = None, datasets: tuple[str, ...] = tuple(TABLES),
+                 families: Callable[[], Any] | None = None):
         self.seed = int(seed)
+        self._families_loader, self._families = families, None
         self.n_jobs = n_jobs or _default_jobs()
         self.snapshot_id = snapshot_id
         self._say = progress or (lambda _m: None)
@@ -100,6 +102,15 @@ class Context:
         return modeling.dataset_task_data(self.con, task, dataset, protocol=protocol, feature_set=feature_set,
                                           seed=self.seed, snapshot_id=self.snapshot_id)
 
+    def artist_families(self):
+        """The artist-families training data (``modeling.TaskData``) of the newest snapshot with
+        labels built, loaded on first use; :class:`DatasetMissing` when there is none."""
+        if self._families is None:
+            if self._families_loader is None:
+                raise DatasetMissing("no snapshot with genre-family labels (`genrestore features build`)")
+            self._families = self._families_loader()
+        return self._families
+
     def column(self, dataset: str, column: str, ids: np.ndarray) -> np.ndarray:
         """A raw column of a data-set table aligned to TaskData row ids (``row_key``)."""
         key = "instance_id" if dataset == "music_genre" else "row_number"
@@ -119,6 +130,27 @@ class Context:
 
 class DatasetMissing(UsageError):
     """The experiment's data set is not imported: the run is recorded as skipped."""
+
+
+def families_from(path) -> Callable[[], Any]:
+    """A loader for :meth:`Context.artist_families`: opens the warehouse file at ``path`` read-only
+    when called (not before: most experiments never need it) and reads the newest snapshot that
+    has labels (snapshot ids sort by time)."""
+
+    def load():
+        import modeling
+        from warehouse import connect_readonly
+
+        con = connect_readonly(path)
+        try:
+            if not _has_rows(con, "artist_labels"):
+                raise DatasetMissing("no snapshot with genre-family labels (`genrestore features build`)")
+            snapshot_id = con.execute("SELECT max(snapshot_id) FROM artist_labels").fetchall()[0][0]
+            return modeling.artist_families_data(con, snapshot_id)
+        finally:
+            con.close()
+
+    return load
 
 
 def _has_rows(con, table: str) -> bool:

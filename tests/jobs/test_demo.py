@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 
 import duckdb
 import pytest
+
+from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
 
 
 def test_demo_runs_end_to_end_and_again(cli, tmp_path):
-    args = ("demo", "--synthetic", "--artists", "200", "--crawl-minutes", "0.05")
-    first = cli(*args, timeout=300)
+    # 0.2 min: under a 1-minute load of ~18 on 2 cores a 0.05-min crawl gave a report without
+    # per-family intervals (they need 5+ test artists with positives)
+    args = ("demo", "--synthetic", "--artists", "200", "--crawl-minutes", "0.2")
+    first = cli(*args, timeout=600)
     out = first.stdout
     assert "genrestore demo" in out and "synthetic (200 artists)" in out, first.stderr[-2000:]
     assert "query it:  genrestore sql" in out and "report" in out
     assert first.returncode == 0, out + first.stderr[-2000:]
-    second = cli(*args, timeout=300)
+    second = cli(*args, timeout=600)
     assert second.returncode == 0, second.stdout + second.stderr[-2000:]
     con = duckdb.connect(str(tmp_path / "var" / "warehouse.duckdb"), read_only=True)
     try:
@@ -56,3 +64,35 @@ def test_demo_runs_end_to_end_and_again(cli, tmp_path):
     assert any(r["parameter"] == "estimator" for r in second_report["parameters"]["parameters"])
     for row in second_report["models"]["comparison"]:
         assert row["challenger_95ci"] is None or isinstance(row["challenger_95ci"]["low"], float)
+
+
+def test_fresh_checkout_demo_then_sql_from_another_directory_with_default_settings(tmp_path):
+    """Issue 18's show: `make demo` in a fresh checkout, then `genrestore sql "SELECT count(*) FROM
+    predictions"` from another directory, no --var, --config or GENRESTORE_* set, prints a positive
+    number (the default var/ is found beside the checkout; warehouse.settings.default_var_dir)."""
+    checkout = tmp_path / "clone"
+    checkout.mkdir()
+    shutil.copy(REPO / "pyproject.toml", checkout)
+    for package in ("warehouse", "ingest", "features", "modeling", "jobs"):
+        shutil.copytree(REPO / package, checkout / package, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GENRESTORE_", "SPOTIFY_"))}
+    env["PYTHONPATH"] = str(checkout)
+
+    def genrestore(*args: str, cwd) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "jobs", *args], cwd=cwd, env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    demo = genrestore("demo", "--synthetic", "--artists", "200", "--crawl-minutes", "0.5", cwd=checkout)
+    assert demo.returncode == 0, demo.stdout + demo.stderr[-2000:]
+    assert (checkout / "var" / "warehouse.duckdb").is_file()
+    elsewhere = tmp_path / "home" / "somewhere"
+    elsewhere.mkdir(parents=True)
+    res = genrestore("sql", "-f", "csv", "SELECT count(*) AS n FROM predictions", cwd=elsewhere)
+    assert res.returncode == 0, res.stderr
+    assert int(res.stdout.splitlines()[1]) > 0, res.stdout
+    assert f"note: using {checkout / 'var'}" in res.stderr  # it says which var/ it read
+    assert not (elsewhere / "var").exists()
+    # A directory with its own var/ keeps it: the checkout's is only the fallback.
+    (elsewhere / "var").mkdir()
+    own = genrestore("sql", "SELECT 1", cwd=elsewhere)
+    assert own.returncode == 1 and f"no warehouse at {elsewhere / 'var' / 'warehouse.duckdb'}" in own.stderr

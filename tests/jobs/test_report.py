@@ -173,3 +173,37 @@ def test_needs_attention_is_empty_when_all_is_well_and_lists_problems(settings, 
 
 def _broken_retrain(*args, **kwargs):
     raise RuntimeError("retrain broke (test)")
+
+
+def test_trend_keeps_each_nights_last_report_over_the_last_30_nights(settings):
+    """35 earlier nights of reports (two on one night): the trend holds the last 30 nights, this
+    report last, one point per night from that night's last report, numbers as numbers."""
+    from datetime import timedelta
+
+    _add_artists(settings, 0, 20)
+    jobs.run_job("snapshot", settings)
+    today = utcnow()
+    past = settings.var_dir / "reports" / "past"
+    past.mkdir(parents=True)
+    rows = []
+    for d in range(35, 0, -1):
+        for late, metric in ((False, 0.1 + d / 100), (True, 0.9 - d / 100)) if d == 3 else ((True, 0.9 - d / 100),):
+            at = (today - timedelta(days=d)).replace(hour=23 if late else 1)
+            name = f"r{d}{'b' if late else 'a'}.json"
+            (past / name).write_text(json.dumps({"key_figures": {"champion_metric": metric, "crawl_requests_in_period": 100 * d,
+                                                                 "artists_with_predictions": d, "drifted_features": 0}}))
+            rows.append([f"r{d}{late}", at, f"reports/past/{name}", "reports/past/x.html"])
+    with warehouse.Writer(settings.warehouse_file) as w, w.transaction() as con:
+        con.executemany("INSERT INTO reports (report_id, created_at, json_path, html_path) VALUES (?, ?, ?, ?)", rows)
+    rec = jobs.run_job("report", settings)
+    content = json.loads(Path(rec.counts["json"]).read_text())
+    nights = content["trend"]["nights"]
+    assert len(nights) == 30 and len({n["night"] for n in nights}) == 30
+    assert nights[-1]["night"] == str(content["created_at"])[:10]  # this report last
+    assert nights[0]["night"] == str((today - timedelta(days=29)).date())
+    by_night = {n["night"]: n for n in nights}
+    three = by_night[str((today - timedelta(days=3)).date())]
+    assert three["champion_metric"] == pytest.approx(0.87) and three["crawl_requests"] == 300  # the night's last report
+    assert all(isinstance(n["crawl_requests"], int) for n in nights[:-1])
+    html = Path(rec.counts["html"]).read_text()
+    assert 'id="trend"' in html and "Trends" in html

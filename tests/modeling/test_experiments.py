@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 
+import features
 import numpy as np
 import pytest
 
 import modeling
 import modeling.experiments as ex
-from warehouse import UsageError, Writer, connect_readonly
+from warehouse import UsageError, Writer, connect_readonly, create_snapshot
 
 from .synth import fill_datasets
 
@@ -21,7 +22,7 @@ SMALL = {
     "text-features": {"n_estimators": 40, "n_boot": 20},
     "lda-projection": {"max_iter": 25, "n_estimators": 40, "n_boot": 20, "max_clusters": 5, "silhouette_rows": 600},
     "tempo-imputation": {"n_estimators": 40, "n_boot": 20, "masked_rows": 100},
-    "transfer-new-genre": {"rounds": 40, "warm_rounds": 5, "n_boot": 20},
+    "transfer-new-genre": {"rounds": 40, "warm_rounds": 5, "n_boot": 20, "families_n_estimators": 60, "families_n_bags": 1},
     "hyperparameter-search": {"n_candidates": 6, "min_resources": 300, "n_estimators": 30, "n_boot": 20},
     "coarse-vs-fine": {"n_estimators": 40, "n_boot": 20},
 }
@@ -36,7 +37,10 @@ EXPECTED = {
                        "kmeans_best_k": (2, 5), "lda_variance_3": (0, 1.0000001)},
     "tempo-imputation": {"tempo_mae_global_median": (0, 60), "tempo_mae_model": (0, 60), "duration_mae_knn": (0, 200),
                          "lightgbm_artist_median_accuracy": (0.3, 1)},
-    "transfer-new-genre": {"accuracy_gap_vs_full_retrain": (-0.2, 0.2), "time_ratio_vs_full_retrain": (0, 2)},
+    "transfer-new-genre": {"accuracy_gap_vs_full_retrain": (-0.2, 0.2), "time_ratio_vs_full_retrain": (0, 2),
+                           "families_macro_auprc_gap_vs_full_retrain": (-0.1, 0.1),
+                           "families_time_ratio_vs_full_retrain": (0, 1), "families_leakage_checks": (6, 1000),
+                           "families_hidden_columns": (1, 2), "families_full_retrain_macro_auprc": (0.3, 1)},
     "hyperparameter-search": {"best_test_accuracy": (0.3, 1), "best_cv_accuracy": (0.3, 1), "n_trials": (6, 20)},
     "coarse-vs-fine": {"spotify_songs_fine_accuracy": (0.1, 1), "spotify_songs_coarse_accuracy": (0.3, 1),
                        "music_genre_coarse_accuracy": (0.3, 1), "spotify_songs_duration_both_r2": (-1, 1)},
@@ -50,10 +54,14 @@ def _subgenres(con) -> None:
 
 @pytest.fixture(scope="module")
 def bench_db(tmp_path_factory):
+    """The data-set tables, plus a small synthetic catalog with planted genre families, its
+    snapshot and its features (what transfer-new-genre's artist-families half reads)."""
     path = tmp_path_factory.mktemp("bench") / "var" / "warehouse.duckdb"
     with Writer(path) as writer:
         fill_datasets(writer, n_music_genre=1200, n_spotify_songs=900)
         _subgenres(writer.con)
+        features.write_synthetic_catalog(writer, 400, tracks_per_artist=4, n_families=5, tags_per_family=8)
+        features.build_all(writer, create_snapshot(writer, path.parent / "snapshots"), progress=False)
     return path
 
 
@@ -61,7 +69,7 @@ def bench_db(tmp_path_factory):
 def bench(bench_db):
     con = connect_readonly(bench_db)
     try:
-        ctx = ex.Context(con, seed=0, n_jobs=1)
+        ctx = ex.Context(con, seed=0, n_jobs=1, families=ex.families_from(bench_db))
     finally:
         con.close()
     yield ctx

@@ -129,3 +129,24 @@ def test_artist_type_group_only_when_the_snapshot_has_types_and_predict_uses_it(
         bad = con.execute("SELECT count(*) FROM predictions WHERE snapshot_id = ? AND isnan(probability)",
                           [typed.snapshot_id]).fetchall()[0][0]
     assert bad == 0
+
+
+def test_adding_a_family_trains_only_its_boosters_and_equals_a_full_retrain():
+    """LightGBMFamilies.with_family: the old families' boosters are kept (same objects), only the
+    new family's are fit, and on the same matrix the result is the full retrain's."""
+    rng = np.random.default_rng(5)
+    n, k = 500, 4
+    Y = (rng.random((n, k)) < [0.4, 0.3, 0.25, 0.2]).astype(np.int8)
+    X = Y @ rng.normal(0, 1.5, (k, 6)) + rng.normal(0, 1, (n, 6))
+    cv = np.arange(n) % 5
+    full = make_estimator("multilabel", "lightgbm", n_jobs=1, n_estimators=80).fit(X, Y, cv)
+    base = make_estimator("multilabel", "lightgbm", n_jobs=1, n_estimators=80).fit(X, Y[:, :3], cv)
+    added = base.with_family(X, Y[:, 3], cv)
+    assert added.n_labels_ == 4 and len(added.estimators_) == 4 * added.n_bags
+    assert all(a is b for a, b in zip(added.estimators_, base.estimators_))  # old boosters untouched
+    assert base.n_labels_ == 3 and len(base.estimators_) == 3 * base.n_bags  # and base itself unchanged
+    assert np.array_equal(added.predict_proba(X), full.predict_proba(X))
+    assert np.array_equal(added.thresholds_, full.thresholds_) and added.best_iterations_ == full.best_iterations_
+    assert np.array_equal(added.predict(X), full.predict(X))
+    with pytest.raises(ValueError, match="columns"):
+        base.with_family(X[:, :5], Y[:, 3], cv)
