@@ -89,7 +89,8 @@ class GenreTaxonomy(BaseEstimator):
                  subfamily_stability_threshold: float = 0.75, tie_tolerance: float = 0.01,
                  keep_k_margin: float = 0.05, shrinkage: float = 10.0, support_power: float = 0.5,
                  sub_k_grid: int = 11, min_placement_score: float = 0.2, placement_keep_ratio: float = 0.5,
-                 sticky_margin: float = 0.03, random_state: int = 0):
+                 sticky_margin: float = 0.03, min_distinct_share: float = 0.004, distinct_height: float = 0.999,
+                 random_state: int = 0):
         self.min_artists = min_artists
         self.k_min = k_min
         self.k_max = k_max
@@ -110,6 +111,8 @@ class GenreTaxonomy(BaseEstimator):
         self.min_placement_score = min_placement_score
         self.placement_keep_ratio = placement_keep_ratio
         self.sticky_margin = sticky_margin
+        self.min_distinct_share = min_distinct_share
+        self.distinct_height = distinct_height
         self.random_state = random_state
 
     # ───────────────────────────── fitting ─────────────────────────────
@@ -180,23 +183,29 @@ class GenreTaxonomy(BaseEstimator):
         self.linkage_, D = self._tree(X)
         return X, D
 
+    def _two_level(self, Z, D, X, weights=None) -> TwoLevelCut:
+        return TwoLevelCut(Z, D, X, self.min_family_share, self.min_subfamily_share, weights,
+                           self.min_distinct_share, self.distinct_height)
+
     def _resample_cuts(self, X, rng, n, progress, offset):
         cuts = []
         for b in range(n):
             w = np.bincount(rng.integers(0, X.shape[0], X.shape[0]), minlength=X.shape[0]).astype(np.float64)
             Zb, Db = self._tree(X, w)
-            cuts.append(TwoLevelCut(Zb, Db, X, self.min_family_share, self.min_subfamily_share, w))
+            cuts.append(self._two_level(Zb, Db, X, w))
             if progress is not None:
                 progress("bootstrap", offset + b + 1, 2 * self.n_bootstrap)
         return cuts
 
     def _scan_families(self, X, D, prev_family, progress):
         n = len(self.clustered_tags_)
-        ref = TwoLevelCut(self.linkage_, D, X, self.min_family_share, self.min_subfamily_share)
+        ref = self._two_level(self.linkage_, D, X)
         boots = self._resample_cuts(X, np.random.default_rng(self.random_state), self.n_bootstrap, progress, 0)
         ks = list(range(min(self.k_min, n), min(self.k_max, n) + 1))
+        # a distinct small genre (``_top_down_cut``) may be a family below min_family_share
+        floor = min(self.min_family_share, self.min_distinct_share or self.min_family_share)
         self.family_scan_ = scan("family", ks, ref.family_labels, [b.family_labels for b in boots], D, X,
-                                 self.max_family_share, self.min_family_share)
+                                 self.max_family_share, floor)
         self._keep_k = len(set(prev_family.values())) if prev_family else None
         return ref, boots
 
