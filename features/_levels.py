@@ -39,9 +39,10 @@ class TwoLevelCut:
 
     def __init__(self, Z: np.ndarray, D: np.ndarray, X: sp.csr_matrix, min_family_share: float,
                  min_subfamily_share: float, weights: np.ndarray | None = None,
-                 distinct_share: float | None = None, distinct_height: float = 0.999):
+                 distinct_share: float | None = None, distinct_height: float = 0.999,
+                 previous: np.ndarray | None = None):
         self.min_subfamily_share = min_subfamily_share
-        self.families = TopDownCutter(Z, D, X, min_family_share, weights, distinct_share, distinct_height)
+        self.families = TopDownCutter(Z, D, X, min_family_share, weights, distinct_share, distinct_height, previous)
 
     def family_labels(self, k: int) -> np.ndarray:
         return self.families.labels(k)

@@ -130,6 +130,7 @@ class GenreTaxonomy(BaseEstimator):
         self._select_tags(tagged)
         X, D = self._build_tree(tagged)
         prev_family, prev_sub = _previous_maps(previous)
+        self._previous_labels = self._previous_label_array(prev_family)
         ref, boots = self._scan_families(X, D, prev_family, progress)
         # The size limits hold for the final families, long tail included: when the placed tags
         # push the largest family over the limit, the next candidate cut is tried.
@@ -183,9 +184,16 @@ class GenreTaxonomy(BaseEstimator):
         self.linkage_, D = self._tree(X)
         return X, D
 
+    def _previous_label_array(self, prev_family: dict[str, int]) -> np.ndarray | None:
+        """The previous family of each clustered tag as 0..m-1 (-1: none), for the top-down cut."""
+        if not prev_family:
+            return None
+        ids = {f: i for i, f in enumerate(sorted({f for f in prev_family.values() if f is not None}))}
+        return np.array([ids.get(prev_family.get(t), -1) for t in self.clustered_tags_], dtype=np.int64)
+
     def _two_level(self, Z, D, X, weights=None) -> TwoLevelCut:
         return TwoLevelCut(Z, D, X, self.min_family_share, self.min_subfamily_share, weights,
-                           self.min_distinct_share, self.distinct_height)
+                           self.min_distinct_share, self.distinct_height, self._previous_labels)
 
     def _resample_cuts(self, X, rng, n, progress, offset):
         cuts = []
