@@ -70,6 +70,7 @@ class TopDownCutter:
         self.root = 2 * n - 2 if n > 1 else 0
         self._labels: dict[int, np.ndarray] = {}
         self._sub_labels: dict[tuple, np.ndarray] = {}
+        self._groups: dict[int, tuple[list[int], list[int]]] = {}
 
     def _leaf_order(self) -> None:
         """Leaves in tree order, so every node's leaves are one slice ``[start, end)`` of it."""
@@ -139,11 +140,16 @@ class TopDownCutter:
             self._follows[node] = -1 in sides or sides[0] != sides[1]
         return self._follows[node]
 
+    def _family_groups(self, k: int) -> tuple[list[int], list[int]]:
+        if k not in self._groups:
+            self._groups[k] = self.groups(k)
+        return self._groups[k]
+
     def labels(self, k: int) -> np.ndarray:
         if self.n <= 1:
             return np.zeros(self.n, dtype=int)
         if k not in self._labels:
-            families, outliers = self.groups(min(k, self.n))
+            families, outliers = self._family_groups(min(k, self.n))
             lab = np.empty(self.n, dtype=np.int64)
             for j, node in enumerate(families):
                 lab[self.leaves(node)] = j
@@ -162,7 +168,7 @@ class TopDownCutter:
         Tags that joined a family as outliers join its subfamily at the least mean distance."""
         key = (k_family, k_sub, min_share)
         if key not in self._sub_labels:
-            families, _ = self.groups(min(k_family, self.n))
+            families, _ = self._family_groups(min(k_family, self.n))
             subs, _ = self.groups(max(k_sub, len(families)), start=families, min_share=min_share, distinct=False)
             fam = self.labels(k_family)
             lab = np.full(self.n, -1, dtype=np.int64)
