@@ -8,10 +8,11 @@ ignored), in named steps:
 2. ``_build_tree``: shrunk, IDF-weighted second-order Ochiai distances and average linkage weighted
    by tag support (``_cooccurrence``), so rare tags neither bridge nor split big groups;
 3. ``_scan_families``: ``n_bootstrap`` artist resamples (with replacement) give the mean ARI of each
-   cut into k in [k_min, k_max] families against the full-data cut (``_levels``); size limits:
-   largest family ≤ ``max_family_share``, each ≥ ``min_family_share`` of tagged artists;
-4. ``_cut_subfamilies``: finer cuts of the same tree nested in the chosen families, chosen the
-   same way; ``_keep_previous_boundaries``: hysteresis for tags near a family boundary;
+   top-down cut into k in [k_min, k_max] families (``_top_down_cut``: heaviest family split first,
+   splits the previous version made first) against the full-data cut (``_levels``); size limits:
+   largest ≤ ``max_family_share``, each ≥ ``min_family_share`` or a distinct small genre;
+4. ``_cut_subfamilies``: the same split goes on inside the chosen families, chosen the same way;
+   ``_keep_previous_boundaries``: hysteresis for tags near a family boundary;
 5. ``_place_long_tail``: every other tag from its words, an external hierarchy (FMA) and its
    co-occurrence, weighted by each route's measured accuracy (``_placement``); the route is kept.
    If the placed tags push the largest family over its limit, the next candidate cut is tried;
@@ -38,6 +39,7 @@ from ._idmatch import match_groups
 from ._levels import KScan, TwoLevelCut, choose, scan
 from ._placement import LongTailPlacer
 from ._token_rule import HeadWordIndex
+from ._top_down_cut import previous_labels
 
 
 class TaxonomyError(GenrestoreError):
@@ -130,7 +132,7 @@ class GenreTaxonomy(BaseEstimator):
         self._select_tags(tagged)
         X, D = self._build_tree(tagged)
         prev_family, prev_sub = _previous_maps(previous)
-        self._previous_labels = self._previous_label_array(prev_family)
+        self._previous_labels = previous_labels(prev_family, self.clustered_tags_)
         ref, boots = self._scan_families(X, D, prev_family, progress)
         # The size limits hold for the final families, long tail included: when the placed tags
         # push the largest family over the limit, the next candidate cut is tried.
@@ -183,13 +185,6 @@ class GenreTaxonomy(BaseEstimator):
         X = incidence(tagged, self.clustered_tags_)
         self.linkage_, D = self._tree(X)
         return X, D
-
-    def _previous_label_array(self, prev_family: dict[str, int]) -> np.ndarray | None:
-        """The previous family of each clustered tag as 0..m-1 (-1: none), for the top-down cut."""
-        if not prev_family:
-            return None
-        ids = {f: i for i, f in enumerate(sorted({f for f in prev_family.values() if f is not None}))}
-        return np.array([ids.get(prev_family.get(t), -1) for t in self.clustered_tags_], dtype=np.int64)
 
     def _two_level(self, Z, D, X, weights=None) -> TwoLevelCut:
         return TwoLevelCut(Z, D, X, self.min_family_share, self.min_subfamily_share, weights,

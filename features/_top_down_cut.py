@@ -25,6 +25,14 @@ import scipy.sparse as sp
 from ._cooccurrence import fold_into
 
 
+def previous_labels(prev_family: dict[str, int], tags: list[str]) -> np.ndarray | None:
+    """The previous version's family of each tag as 0..m-1 (-1: none), for ``previous``."""
+    if not prev_family:
+        return None
+    ids = {f: i for i, f in enumerate(sorted({f for f in prev_family.values() if f is not None}))}
+    return np.array([ids.get(prev_family.get(t), -1) for t in tags], dtype=np.int64)
+
+
 class TopDownCutter:
     """Families of one tree: split the heaviest family first until there are k of them."""
 
