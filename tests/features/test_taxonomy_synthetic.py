@@ -213,3 +213,66 @@ def test_fast_ari_and_tree_cut_counts_match_the_slow_definitions():
     for m in range(2, 80):
         _, shares = cut._cut(m)
         assert int((shares >= 0.01).sum()) == n_big[m]
+
+
+def _genres_with_a_small_apart_genre(seed: int = 3) -> list[list[str]]:
+    """Four big genres that share some artists (a bridge tag each) and one small genre (0.8% of
+    the artists, 3 tags) that shares none with anything."""
+    rng = np.random.default_rng(seed)
+    artists = []
+    for _ in range(2000):
+        g = int(rng.integers(0, 4))
+        tags = [f"g{g} t{j}" for j in range(6) if rng.random() < 0.5] or [f"g{g} t0"]
+        if rng.random() < 0.3:
+            tags.append(f"g{(g + 1) % 4} t0")  # neighbouring genres overlap a little
+        artists.append(tags)
+    for _ in range(16):
+        artists.append([f"apart t{j}" for j in range(3) if rng.random() < 0.8] or ["apart t0"])
+    return artists
+
+
+def test_top_down_cut_keeps_a_small_genre_that_shares_no_artists_as_a_family():
+    """A horizontal cut folds the small apart genre into a big family (it is under min_share); the
+    top-down cut makes it a family as a distinct small genre, and splits the heavy families instead."""
+    from features._cooccurrence import TreeCutter, distance_matrix, incidence, weighted_average_linkage
+    from features._top_down_cut import TopDownCutter
+
+    artists = _genres_with_a_small_apart_genre()
+    tags = sorted({t for a in artists for t in a})
+    X = incidence(artists, tags)
+    D = distance_matrix(X, shrinkage=10.0)
+    Z = weighted_average_linkage(D, np.sqrt(np.asarray(X.sum(axis=0)).ravel()))
+    apart = [i for i, t in enumerate(tags) if t.startswith("apart")]
+    flat = TreeCutter(Z, D, X, 0.015).labels(5)
+    assert (flat == flat[apart[0]]).sum() > len(apart)  # folded into a big family
+    top = TopDownCutter(Z, D, X, 0.015, distinct_share=0.004)
+    lab = top.labels(5)
+    assert set(np.flatnonzero(lab == lab[apart[0]])) == set(apart)
+    genre = np.array([t.split()[0] for t in tags])
+    for g in ("g0", "g1", "g2", "g3"):  # the four big genres are the other four families
+        assert len(set(lab[genre == g])) == 1
+    assert len(set(lab)) == 5
+    # without the distinct rule the small genre cannot be a family
+    plain = TopDownCutter(Z, D, X, 0.015).labels(5)
+    assert (plain == plain[apart[0]]).sum() > len(apart)
+    # subfamilies nest inside the families
+    sub = top.subfamily_labels(5, 12, 0.01)
+    assert all(len(set(lab[sub == s])) == 1 for s in set(sub))
+
+
+def test_dendrogram_link_colours_follow_the_families():
+    from features._plots import _family_link_colors
+    from scipy.cluster.hierarchy import linkage
+
+    points = np.array([[0.0], [0.1], [5.0], [5.1], [10.0]])
+    Z = linkage(points, method="average")
+    colors = _family_link_colors(Z, [7, 7, 9, 9, 9])
+    # merges: (0,1) in 7, (2,3) in 9, then {2,3}+4 in 9, then everything (mixed)
+    by_members = {}
+    members = {i: {i} for i in range(5)}
+    for step, (a, b) in enumerate(Z[:, :2].astype(int)):
+        members[5 + step] = members[a] | members[b]
+        by_members[frozenset(members[5 + step])] = colors[5 + step]
+    assert by_members[frozenset({0, 1})] != by_members[frozenset({2, 3})]
+    assert by_members[frozenset({2, 3})] == by_members[frozenset({2, 3, 4})]
+    assert by_members[frozenset(range(5))] == "#999999"
