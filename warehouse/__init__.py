@@ -5,8 +5,12 @@ reads opens a published snapshot with :func:`connect_readonly`, a connection Duc
 read-only (no file access, no extensions, configuration locked).
 """
 
+from ._backend import writer_for
 from ._lock import ProcessLock, WriterLock, describe_holder, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
+from ._pg_cluster import PrivateCluster, postgres_bin_dir
+from ._pg_connection import redact_url
+from ._pg_writer import PgWriter
 from ._paths import database_dir, record_path, resolve_recorded
 from ._query import (
     QueryResult,
@@ -56,6 +60,7 @@ from .settings import (
     ModelingSettings,
     Settings,
     SqlSettings,
+    WarehouseSettings,
     default_schedules,
     load_settings,
     register_schedule_check,
@@ -73,6 +78,8 @@ __all__ = [
     "Leftovers",
     "MigrationMismatch",
     "ModelingSettings",
+    "PgWriter",
+    "PrivateCluster",
     "ProcessLock",
     "QueryError",
     "QueryResult",
@@ -86,6 +93,7 @@ __all__ = [
     "UsageError",
     "WarehouseError",
     "WarehouseNotFound",
+    "WarehouseSettings",
     "Writer",
     "WriterLock",
     "WriterLockedError",
@@ -107,10 +115,12 @@ __all__ = [
     "load_settings",
     "migrate",
     "open_readable",
+    "postgres_bin_dir",
     "prune_snapshots",
     "read_holder",
     "read_lock_holder",
     "record_path",
+    "redact_url",
     "register_schedule_check",
     "remove_leftovers",
     "require_warehouse",
@@ -121,4 +131,5 @@ __all__ = [
     "sqlalchemy_engine",
     "table_fingerprints",
     "upsert",
+    "writer_for",
 ]
