@@ -6,6 +6,7 @@ read-only (no file access, no extensions, configuration locked).
 """
 
 from ._backend import writer_for
+from ._leases import claim_units, claimed_elsewhere, several_writers
 from ._lock import ProcessLock, WriterLock, describe_holder, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
 from ._pg_cluster import PrivateCluster, postgres_bin_dir
@@ -99,6 +100,8 @@ __all__ = [
     "WriterLockedError",
     "available_migrations",
     "base_tables",
+    "claim_units",
+    "claimed_elsewhere",
     "connect_readonly",
     "content_hash",
     "create_snapshot",
@@ -127,6 +130,7 @@ __all__ = [
     "resolve_readable",
     "resolve_recorded",
     "run_query",
+    "several_writers",
     "snapshot_file",
     "sqlalchemy_engine",
     "table_fingerprints",

@@ -17,5 +17,6 @@ def writer_for(settings: Settings, *, command: str | None = None, create: bool =
     """The (unopened) writer of the live warehouse ``settings`` name: ``warehouse.url`` when set,
     else the DuckDB file ``warehouse_path``."""
     if settings.warehouse.url:
-        return PgWriter(settings.warehouse.url, path=settings.warehouse_file, command=command, create=create)
+        return PgWriter(settings.warehouse.url, path=settings.warehouse_file, command=command, create=create,
+                        lease_seconds=settings.warehouse.lease_seconds)
     return Writer(settings.warehouse_file, command=command, create=create)

@@ -33,6 +33,8 @@ class PgConnection:
     """A psycopg connection (autocommit; transactions via explicit BEGIN) with DuckDB's calling style."""
 
     backend = "postgresql"
+    worker_id = ""          # set by PgWriter: the id this process leases frontier units under
+    lease_seconds = 60.0
 
     def __init__(self, url: str):
         import psycopg
@@ -119,7 +121,11 @@ class PgConnection:
     def unregister(self, name: str) -> "PgConnection":
         if name in self._registered:
             del self._registered[name]
-            self._cur.execute(f"DROP TABLE IF EXISTS {name}")
+            from psycopg.pq import TransactionStatus
+
+            # In a failed transaction nothing runs; its ROLLBACK drops the table anyway.
+            if self.raw.info.transaction_status != TransactionStatus.INERROR:
+                self._cur.execute(f"DROP TABLE IF EXISTS {name}")
         return self
 
     def close(self) -> None:

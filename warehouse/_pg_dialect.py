@@ -80,7 +80,7 @@ def pg_type(t: pa.DataType) -> str | None:
     if pa.types.is_null(t):
         return None
     if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return "text"
+        return "varchar"  # as the warehouse's columns: varchar[] and text[] do not compare
     if pa.types.is_boolean(t):
         return "boolean"
     if pa.types.is_integer(t):
@@ -95,7 +95,7 @@ def pg_type(t: pa.DataType) -> str | None:
         return "numeric"
     if pa.types.is_list(t) or pa.types.is_large_list(t):
         inner = pg_type(t.value_type)
-        return f"{inner or 'text'}[]"
+        return f"{inner or 'varchar'}[]"
     if pa.types.is_binary(t) or pa.types.is_large_binary(t):
         return "bytea"
     return "text"

@@ -124,6 +124,10 @@ class WarehouseSettings(BaseModel):
         "GENRESTORE_WAREHOUSE__URL) for several crawl workers; unset: the embedded DuckDB file "
         "(warehouse_path). Snapshots are DuckDB files either way.",
     )
+    lease_seconds: float = Field(
+        60.0, gt=0, description="PostgreSQL only: how long a crawl worker's claim on frontier units lasts "
+        "without its heartbeat (renewed every third of it); a dead worker's units return after it.",
+    )
 
     @field_validator("url")
     @classmethod

@@ -88,7 +88,7 @@ def snapshot_create(ctx: typer.Context) -> None:
 
     Also removes temp files left by an interrupted `snapshot create` whose process is gone."""
     settings = settings_of(ctx)
-    with warehouse.Writer(settings.warehouse_file, command="genrestore snapshot create", create=False) as writer:
+    with warehouse.writer_for(settings, command="genrestore snapshot create", create=False) as writer:
         _report_leftovers(warehouse.remove_leftovers(settings.snapshots_path))
         info = warehouse.create_snapshot(writer, settings.snapshots_path)
     total = sum(info.row_counts.values())
