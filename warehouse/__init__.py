@@ -25,6 +25,7 @@ from ._query import (
     sqlalchemy_engine,
 )
 from ._schema import ColumnDoc, TableDoc, describe
+from ._shared_budget import SharedBudget, shared_budget
 from ._snapshots import (
     Leftovers,
     SnapshotInfo,
@@ -86,6 +87,7 @@ __all__ = [
     "QueryResult",
     "ReadOnlyError",
     "Settings",
+    "SharedBudget",
     "SnapshotInfo",
     "SnapshotNotFound",
     "SqlSettings",
@@ -131,6 +133,7 @@ __all__ = [
     "resolve_recorded",
     "run_query",
     "several_writers",
+    "shared_budget",
     "snapshot_file",
     "sqlalchemy_engine",
     "table_fingerprints",

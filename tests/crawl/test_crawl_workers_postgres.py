@@ -152,3 +152,28 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_the_others_finish_its_units
     # every unit the victim held was finished, by a worker that completed (not by the victim)
     assert len(finished) == len(held)
     assert {state for state, _ in finished} <= {"done", "failed"} and {s for _, s in finished} == {"completed"}
+
+
+def test_workers_of_one_client_share_one_budget_and_stay_under_the_limit(small_catalog, small_seeds, pg_url,
+                                                                          tmp_path):
+    """Each of 3 workers may send `limit` requests per window; together they must too (≤ 1% 429s)."""
+    limit, window = 20, 2.0
+    var = tmp_path / "var"
+    with running_emulator(small_catalog, rate=limit, window_seconds=window) as emu:
+        env = cli_env(emu, GENRESTORE_WAREHOUSE__URL=pg_url, GENRESTORE_CRAWL__BUDGET_PER_WINDOW=str(limit),
+                      GENRESTORE_CRAWL__WINDOW_SECONDS=str(window))
+        _probe_first(var, env)
+        emu.reset()
+        t0 = time.monotonic()
+        fleet = subprocess.run([*crawl_cmd(var, small_seeds), "--workers", "3", "--max-minutes", "0.35"],
+                               env=env, capture_output=True, text=True, timeout=300)
+        seconds = time.monotonic() - t0
+        assert fleet.returncode == 0, fleet.stderr
+        stats = emu.stats()
+    requests, limited = stats["requests"], stats["rate_limited"]
+    print(f"fleet of 3: {requests} requests in {seconds:.1f} s, {limited} answered 429 "
+          f"({limited / requests:.2%}); the limit allows {limit / window:.0f}/s")
+    assert requests >= 5 * limit  # several windows' worth were really sent
+    assert limited <= 0.01 * requests
+    facts = _fleet_facts(pg_url)
+    assert sum(1 for _, n in facts["runs"] if n > 0) >= 2, facts["runs"]  # the budget was shared, not hoarded
