@@ -11,6 +11,7 @@ from ._lock import ProcessLock, WriterLock, describe_holder, read_holder, read_l
 from ._migrations import available_migrations, migrate
 from ._pg_cluster import PrivateCluster, postgres_bin_dir
 from ._pg_connection import redact_url
+from ._pg_transfer import copy_duckdb_to_postgres
 from ._pg_writer import PgWriter
 from ._paths import database_dir, record_path, resolve_recorded
 from ._query import (
@@ -106,6 +107,7 @@ __all__ = [
     "claimed_elsewhere",
     "connect_readonly",
     "content_hash",
+    "copy_duckdb_to_postgres",
     "create_snapshot",
     "database_dir",
     "default_schedules",
