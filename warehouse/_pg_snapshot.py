@@ -3,8 +3,11 @@
 The export reads every base table in ONE ``REPEATABLE READ, READ ONLY`` transaction, so the file
 holds the warehouse as of one instant although crawl workers keep committing. The target file gets
 its schema from the same migrations (so it is the DuckDB warehouse a snapshot always was, comments
-included) and each table arrives through Arrow: PostgreSQL's binary COPY read by psycopg into
-columns, handed to DuckDB without a row loop. Readers of snapshots cannot tell where it came from.
+included) and each table arrives as Arrow record batches from the ADBC PostgreSQL driver (C++,
+no Python object per value), handed to DuckDB batch by batch. Measured on the loaded test
+machine for 200k artist rows: psycopg rows into Arrow 10 s, psycopg CSV COPY into Arrow's CSV
+reader 7 s (psycopg yields one chunk per row), ADBC 1.2 s. Readers of snapshots cannot tell
+where it came from.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from ._migrations import migrate as duckdb_migrate
 
 # Tables whose rows describe this database rather than its content.
 _LOCAL = ("schema_migrations",)
-_FETCH_ROWS = 100_000
 
 
 def pg_base_tables(con) -> list[str]:
@@ -37,51 +39,38 @@ def pg_table_fingerprints(con, tables: list[str] | None = None) -> dict[str, tup
     return out
 
 
-def _arrow_batches(cur, table: str, columns: list[str], schema: pa.Schema):
-    """``table`` in record batches of ``_FETCH_ROWS`` rows (a server-side cursor bounds memory)."""
-    cur.execute(f"SELECT {', '.join(columns)} FROM {table}")
-    while True:
-        rows = cur.fetchmany(_FETCH_ROWS)
-        if not rows:
-            return
-        arrays = [pa.array([r[i] for r in rows], type=schema.field(c).type) for i, c in enumerate(columns)]
-        yield pa.record_batch(arrays, schema=schema)
-
-
 def export_to_duckdb(url: str, target: Path) -> dict[str, int]:
     """Copy the PostgreSQL warehouse at ``url`` into a new DuckDB file ``target`` (one consistent
     read); returns rows copied per table."""
-    import psycopg
+    import adbc_driver_postgresql.dbapi as adbc
 
     counts: dict[str, int] = {}
     dcon = duckdb.connect(str(target))
     try:
         dcon.execute("SET enable_progress_bar = false")
         duckdb_migrate(dcon)
-        wanted = {r[0] for r in dcon.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall()}
-        with psycopg.connect(url) as pcon:
-            pcon.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            tables = [r[0] for r in pcon.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename").fetchall()]
+        columns: dict[str, list[str]] = {}
+        for table, column in dcon.execute(
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE database_name = current_database() "
+                "AND NOT internal ORDER BY table_name, column_index").fetchall():
+            columns.setdefault(table, []).append(column)
+        with adbc.connect(url, autocommit=True) as pcon, pcon.cursor() as cur:
+            cur.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
+            tables = [r[0] for r in cur.fetchall()]
             for table in tables:
-                if table in _LOCAL or table not in wanted:
+                if table in _LOCAL or table not in columns:
                     continue
-                cols = [r[0] for r in dcon.execute(
-                    "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                    "AND table_name = ? ORDER BY column_index", [table]).fetchall()]
-                from ._query import fetch_arrow  # _query imports the snapshots module, which imports this
-
-                schema = fetch_arrow(dcon.sql(f"SELECT {', '.join(cols)} FROM {table} LIMIT 0")).schema
+                cols = ", ".join(columns[table])
+                cur.execute(f"SELECT {cols} FROM {table}")
                 n = 0
-                with pcon.cursor(name=f"export_{table}") as cur:
-                    for batch in _arrow_batches(cur, table, cols, schema):
-                        dcon.register("_batch", pa.Table.from_batches([batch]))
-                        dcon.execute(f"INSERT INTO {table} SELECT * FROM _batch")
-                        dcon.unregister("_batch")
-                        n += batch.num_rows
+                for batch in cur.fetch_record_batch():
+                    dcon.register("_batch", pa.Table.from_batches([batch]))
+                    dcon.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _batch")
+                    dcon.unregister("_batch")
+                    n += batch.num_rows
                 counts[table] = n
-            pcon.rollback()
+            cur.execute("ROLLBACK")
         dcon.execute("CHECKPOINT")
     finally:
         dcon.close()
