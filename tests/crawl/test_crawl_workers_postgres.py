@@ -177,3 +177,8 @@ def test_workers_of_one_client_share_one_budget_and_stay_under_the_limit(small_c
     assert limited <= 0.01 * requests
     facts = _fleet_facts(pg_url)
     assert sum(1 for _, n in facts["runs"] if n > 0) >= 2, facts["runs"]  # the budget was shared, not hoarded
+
+
+def test_workers_need_a_shared_warehouse(cli):
+    res = cli("crawl", "--seeds", "genre:rock", "--workers", "2")
+    assert res.returncode == 2 and "warehouse.url" in res.stderr and "Traceback" not in res.stderr
