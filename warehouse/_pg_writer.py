@@ -115,6 +115,8 @@ class PgWriter:
         if self.con is not None:
             try:
                 release_leases(self.con, self.worker_id)
+            except Exception:  # the database is away or the session failed: the leases lapse instead
+                pass
             finally:
                 self.con.close()
                 self.con = None

@@ -7,6 +7,7 @@ catalog and seeds, through a snapshot exported from PostgreSQL.
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -96,6 +97,12 @@ def test_three_workers_reach_the_single_process_content_fetching_no_unit_twice(
         assert fleet.returncode == 0, fleet.stderr
         served = emu.stats()["requests"]
         tables, content, duplicates = _snapshot_content(var, env)
+        status = subprocess.run([sys.executable, "-m", "jobs", "--var", str(var), "crawl", "status", "--json"],
+                                env=env, capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0, status.stderr
+    shown = json.loads(status.stdout)  # the shared frontier, read from PostgreSQL
+    assert sum(states.get("done", 0) for states in shown["queue"].values()) > 0
+    assert not any(states.get("pending") for states in shown["queue"].values())
     assert tables == reference["tables"]
     assert content == reference["hash"]
     assert duplicates == {}
