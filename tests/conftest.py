@@ -97,3 +97,32 @@ def musicoset_snapshot(musicoset_warehouse, tmp_path_factory):
     snapshots = tmp_path_factory.mktemp("musicoset_snapshots")
     with Writer(musicoset_warehouse, command="tests: musicoset_snapshot") as writer:
         return create_snapshot(writer, snapshots)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A private PostgreSQL cluster for the session (free port, temp dir, non-root user); skips
+    with the reason when PostgreSQL is not installed."""
+    from warehouse import PrivateCluster, postgres_bin_dir
+
+    if postgres_bin_dir() is None:
+        pytest.skip("PostgreSQL is not installed (no initdb; apt-get install postgresql)")
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None:
+        pytest.skip("psycopg is not installed (pip install 'psycopg[binary]')")
+    with PrivateCluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture
+def pg_url(pg_cluster, request) -> str:
+    """The URL of a new, empty database in the session's private cluster."""
+    import re
+
+    import psycopg
+
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + f"_{os.getpid()}_{id(request) % 10**6}"
+    with psycopg.connect(pg_cluster.url, autocommit=True) as con:
+        con.execute(f"CREATE DATABASE {name}")
+    return pg_cluster.url.rsplit("/", 1)[0] + "/" + name

@@ -5,8 +5,14 @@ reads opens a published snapshot with :func:`connect_readonly`, a connection Duc
 read-only (no file access, no extensions, configuration locked).
 """
 
+from ._backend import writer_for
+from ._leases import claim_units, claimed_elsewhere, several_writers
 from ._lock import ProcessLock, WriterLock, describe_holder, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
+from ._pg_cluster import PrivateCluster, postgres_bin_dir
+from ._pg_connection import redact_url
+from ._pg_transfer import copy_duckdb_to_postgres
+from ._pg_writer import PgWriter
 from ._paths import database_dir, record_path, resolve_recorded
 from ._query import (
     QueryResult,
@@ -20,6 +26,7 @@ from ._query import (
     sqlalchemy_engine,
 )
 from ._schema import ColumnDoc, TableDoc, describe
+from ._shared_budget import SharedBudget, shared_budget
 from ._snapshots import (
     Leftovers,
     SnapshotInfo,
@@ -56,6 +63,7 @@ from .settings import (
     ModelingSettings,
     Settings,
     SqlSettings,
+    WarehouseSettings,
     default_schedules,
     load_settings,
     register_schedule_check,
@@ -73,11 +81,14 @@ __all__ = [
     "Leftovers",
     "MigrationMismatch",
     "ModelingSettings",
+    "PgWriter",
+    "PrivateCluster",
     "ProcessLock",
     "QueryError",
     "QueryResult",
     "ReadOnlyError",
     "Settings",
+    "SharedBudget",
     "SnapshotInfo",
     "SnapshotNotFound",
     "SqlSettings",
@@ -86,13 +97,17 @@ __all__ = [
     "UsageError",
     "WarehouseError",
     "WarehouseNotFound",
+    "WarehouseSettings",
     "Writer",
     "WriterLock",
     "WriterLockedError",
     "available_migrations",
     "base_tables",
+    "claim_units",
+    "claimed_elsewhere",
     "connect_readonly",
     "content_hash",
+    "copy_duckdb_to_postgres",
     "create_snapshot",
     "database_dir",
     "default_schedules",
@@ -107,18 +122,23 @@ __all__ = [
     "load_settings",
     "migrate",
     "open_readable",
+    "postgres_bin_dir",
     "prune_snapshots",
     "read_holder",
     "read_lock_holder",
     "record_path",
+    "redact_url",
     "register_schedule_check",
     "remove_leftovers",
     "require_warehouse",
     "resolve_readable",
     "resolve_recorded",
     "run_query",
+    "several_writers",
+    "shared_budget",
     "snapshot_file",
     "sqlalchemy_engine",
     "table_fingerprints",
     "upsert",
+    "writer_for",
 ]

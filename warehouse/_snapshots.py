@@ -27,6 +27,8 @@ from pathlib import Path
 
 import duckdb
 
+from ._pg_upsert import is_pg
+from ._pg_snapshot import export_to_duckdb, pg_table_fingerprints
 from ._paths import record_path
 from ._writer import Writer
 from .errors import SnapshotNotFound, disk_full
@@ -104,7 +106,12 @@ def base_tables(con: duckdb.DuckDBPyConnection, database: str | None = None) -> 
 
 def table_fingerprints(con: duckdb.DuckDBPyConnection, database: str | None = None,
                        tables: list[str] | None = None) -> dict[str, tuple[int, int]]:
-    """(row count, order-independent sum of row hashes) per table."""
+    """(row count, order-independent sum of row hashes) per table.
+
+    On PostgreSQL (the live warehouse ``con``) the row hash is PostgreSQL's own (md5 of the row's
+    text): comparable between PostgreSQL databases, not with DuckDB's; compare a snapshot instead."""
+    if is_pg(con):
+        return pg_table_fingerprints(con, tables)
     db = database or con.execute("SELECT current_database()").fetchall()[0][0]
     out = {}
     for t in tables if tables is not None else base_tables(con, db):
@@ -143,6 +150,15 @@ def create_snapshot(writer: Writer, snapshots_dir: str | Path) -> SnapshotInfo:
     final = out_dir / f"{snap_id}.duckdb"
     recorded = record_path(final, Path(os.path.abspath(writer.path)).parent)  # snapshots/<id>.duckdb
     con = writer.con
+    if is_pg(con):
+        # One REPEATABLE READ transaction on its own connection: workers keep writing meanwhile.
+        info, created = _export_postgres(writer.url, tmp, snap_id, final, recorded)
+        _publish(tmp, final, out_dir, snap_id, info)
+        with writer.transaction() as wcon:
+            wcon.execute("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, NULL)",
+                         [snap_id, created, recorded, json.dumps(info.row_counts, sort_keys=True),
+                          info.content_hash])
+        return info
     with writer._mutex:  # no write may interleave with the copy
         try:
             con.execute("CHECKPOINT")
@@ -173,25 +189,56 @@ def create_snapshot(writer: Writer, snapshots_dir: str | Path) -> SnapshotInfo:
             if full is not None:
                 raise full from None
             raise
-        manifest_tmp = out_dir / f"{_TMP}{os.getpid()}-{snap_id}.json"
-        try:
-            _fsync_file(tmp)
-            os.replace(tmp, final)
-            _fsync_dir(out_dir)
-            manifest_tmp.write_text(info.to_json())
-            _fsync_file(manifest_tmp)
-            os.replace(manifest_tmp, out_dir / f"{snap_id}.json")
-            _fsync_dir(out_dir)
-        except OSError as exc:  # a snapshot without its manifest is not published: remove both
-            for leftover in (tmp, final, manifest_tmp):
-                leftover.unlink(missing_ok=True)
-            raise disk_full(exc, str(final)) or exc from None
+        _publish(tmp, final, out_dir, snap_id, info)
         with writer.transaction() as wcon:
             wcon.execute(
                 "INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, NULL)",
                 [snap_id, created, recorded, json.dumps(counts, sort_keys=True), chash],
             )
     return info
+
+
+def _publish(tmp: Path, final: Path, out_dir: Path, snap_id: str, info: SnapshotInfo) -> None:
+    """Move the finished file into place, then its manifest (which is what makes it published)."""
+    manifest_tmp = out_dir / f"{_TMP}{os.getpid()}-{snap_id}.json"
+    try:
+        _fsync_file(tmp)
+        os.replace(tmp, final)
+        _fsync_dir(out_dir)
+        manifest_tmp.write_text(info.to_json())
+        _fsync_file(manifest_tmp)
+        os.replace(manifest_tmp, out_dir / f"{snap_id}.json")
+        _fsync_dir(out_dir)
+    except OSError as exc:  # a snapshot without its manifest is not published: remove both
+        for leftover in (tmp, final, manifest_tmp):
+            leftover.unlink(missing_ok=True)
+        raise disk_full(exc, str(final)) or exc from None
+
+
+def _export_postgres(url: str, tmp: Path, snap_id: str, final: Path, recorded: str) -> tuple[SnapshotInfo, datetime]:
+    """The PostgreSQL warehouse at ``url`` copied into the DuckDB file ``tmp``, with its manifest."""
+    try:
+        export_to_duckdb(url, tmp)
+        con = duckdb.connect(str(tmp))
+        try:
+            prints = table_fingerprints(con)
+            counts = {t: n for t, (n, _) in prints.items() if t not in _UNHASHED}
+            chash = content_hash(con)
+            created = _now()
+            info = SnapshotInfo(snap_id, created.isoformat(timespec="milliseconds"), str(final), counts, chash)
+            con.execute("INSERT INTO snapshots VALUES (?, ?, ?, ?, ?, NULL)",
+                        [snap_id, created, recorded, json.dumps(counts, sort_keys=True), chash])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        Path(f"{tmp}.wal").unlink(missing_ok=True)
+        full = disk_full(sys.exc_info()[1], str(final))
+        if full is not None:
+            raise full from None
+        raise
+    return info, created
 
 
 def list_snapshots(snapshots_dir: str | Path) -> list[SnapshotInfo]:

@@ -16,6 +16,8 @@ from typing import Any, Iterable, Sequence
 import duckdb
 import pyarrow as pa
 
+from ._pg_upsert import is_pg, pg_insert_rows, pg_upsert
+
 # Columns that record when a row was touched; they never make a row "changed".
 TOUCH_COLUMNS = ("updated_at", "first_seen_at")
 _counter = itertools.count()
@@ -98,6 +100,9 @@ def upsert(
     data = _as_arrow(rows)
     if data.num_rows == 0:
         return UpsertResult()
+    if is_pg(con):
+        return pg_upsert(con, table, data, key, keep_existing=keep_existing, mode=mode, modes=MODES,
+                         touch_columns=TOUCH_COLUMNS, result_type=UpsertResult)
     name = f"_incoming_{next(_counter)}"
     cols = list(data.column_names)
     keys = ", ".join(key)
@@ -144,6 +149,8 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Any) -> int:
     data = _as_arrow(rows)
     if data.num_rows == 0:
         return 0
+    if is_pg(con):
+        return pg_insert_rows(con, table, data)
     name = f"_incoming_{next(_counter)}"
     con.register(name, data)
     try:

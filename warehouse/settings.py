@@ -132,6 +132,25 @@ class ModelingSettings(BaseModel):
     )
 
 
+class WarehouseSettings(BaseModel):
+    url: str | None = Field(
+        None, description="PostgreSQL URL of a shared live warehouse (postgresql://user@host:port/db; env "
+        "GENRESTORE_WAREHOUSE__URL) for several crawl workers; unset: the embedded DuckDB file "
+        "(warehouse_path). Snapshots are DuckDB files either way.",
+    )
+    lease_seconds: float = Field(
+        60.0, gt=0, description="PostgreSQL only: how long a crawl worker's claim on frontier units lasts "
+        "without its heartbeat (renewed every third of it); a dead worker's units return after it.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, url: str | None) -> str | None:
+        if url is not None and not url.startswith(("postgresql://", "postgres://")):
+            raise PydanticCustomError("warehouse_url", "must start with postgresql:// (or be unset for DuckDB)")
+        return url
+
+
 class JobSchedule(BaseModel):
     """When a job runs: every ``interval_seconds`` or on a ``cron`` expression."""
 
@@ -237,6 +256,7 @@ class Settings(BaseSettings):
     imports: ImportSettings = Field(default_factory=ImportSettings)
     sql: SqlSettings = Field(default_factory=SqlSettings)
     modeling: ModelingSettings = Field(default_factory=ModelingSettings)
+    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
     schedules: dict[str, JobSchedule] = Field(default_factory=default_schedules)
 
     @field_validator("schedules")
@@ -308,6 +328,10 @@ class Settings(BaseSettings):
         """Every setting as plain data, secrets masked, derived paths filled in."""
         data = self.model_dump(mode="json")
         data["client_secret"] = "********" if self.client_secret else None
+        if self.warehouse.url:
+            import re
+
+            data["warehouse"]["url"] = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:****@", self.warehouse.url)
         data["warehouse_path"] = str(self.warehouse_file)
         data["snapshots_dir"] = str(self.snapshots_path)
         data["models_dir"] = str(self.models_path)
@@ -327,7 +351,7 @@ def load_settings(config: Path | str | None = None, **overrides: Any) -> Setting
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "settings"
         value = err.get("input")
-        shown = "" if isinstance(value, dict) or key.endswith("secret") else f" (got {value!r})"
+        shown = "" if isinstance(value, dict) or (key.endswith("secret") or key == "warehouse.url") else f" (got {value!r})"
         raise ConfigError(f"invalid setting {key}: {err['msg']}{shown}") from None
     except (OSError, ValueError) as exc:  # unreadable or malformed genrestore.toml
         raise ConfigError(f"cannot read configuration: {exc}") from None

@@ -1,6 +1,7 @@
 """Crawls of the Spotify Web API into the warehouse: frontier, strategies, the crawl loop, plans.
 See docs/crawler.md."""
 
+from ._fleet import run_fleet
 from ._frontier import NewUnit, Unit
 from ._history import CrawlRunRow, crawl_runs_between, queue_by_state
 from ._kinds import KINDS, UNIT_KINDS, UnitKind
@@ -15,5 +16,5 @@ __all__ = [
     "CrawlResult", "CrawlRunRow", "CrawlStatus", "KINDS", "ModeEstimate", "NewUnit", "Pause", "Seed",
     "UNIT_KINDS", "Unit", "UnitKind", "crawl_async", "crawl_runs_between", "crawl_status", "format_eta",
     "parse_seeds", "paused_until", "plan_crawl", "progress_path", "queue_by_state", "read_progress",
-    "run_crawl",
+    "run_crawl", "run_fleet",
 ]

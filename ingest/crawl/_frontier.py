@@ -2,8 +2,10 @@
 
 A unit is ``(kind, key)`` with JSON ``params`` (the next page offset). Units are enqueued with
 ``ON CONFLICT DO NOTHING``, so a unit is fetched once per crawl, ever — a second run with the
-same seeds finds nothing to do. Claims live in memory only: a killed process leaves its in-flight
-units ``pending`` and the next run fetches them (their results were never committed).
+same seeds finds nothing to do. A process's claims live in memory: a killed process leaves its
+in-flight units ``pending`` and the next run fetches them (their results were never committed).
+Several workers sharing a PostgreSQL frontier also lease what they pick (:func:`warehouse.claim_units`):
+a unit leased by a live worker is nobody else's; a dead worker's leases run out.
 """
 
 from __future__ import annotations
@@ -14,6 +16,9 @@ from datetime import datetime
 from typing import Iterable, Sequence
 
 import duckdb
+
+from ingest.spotify import utcnow
+from warehouse import claim_units
 
 MAX_UNIT_ATTEMPTS = 3
 
@@ -130,6 +135,9 @@ def pick(con: duckdb.DuckDBPyConnection, batch_sizes: dict[str, int], claimed: s
     batches, counts = _pick(con, batch_sizes, claimed, allow_partial=allow_partial, max_batches=max_batches)
     if not batches and allow_partial and close_open_batches(con):
         batches, counts = _pick(con, batch_sizes, claimed, allow_partial=allow_partial, max_batches=max_batches)
+    if batches:  # other workers may share the frontier: keep only the units this one now holds
+        held = claim_units(con, [u.ident for batch in batches for u in batch])
+        batches = [b for b in ([u for u in batch if u.ident in held] for batch in batches) if b]
     return batches, counts
 
 
@@ -140,8 +148,9 @@ def _pick(con, batch_sizes, claimed, *, allow_partial, max_batches):
         SELECT kind, key, params, n FROM (
             SELECT kind, key, params, count(*) OVER (PARTITION BY kind) AS n,
                    row_number() OVER (PARTITION BY kind ORDER BY priority DESC, enqueued_at, key) AS rn
-            FROM crawl_queue WHERE state = 'pending' AND kind IN ({", ".join("?" * len(kinds))}))
-        WHERE rn <= ? ORDER BY kind, rn""", [*kinds, per_kind]).fetchall()
+            FROM crawl_queue WHERE state = 'pending' AND kind IN ({", ".join("?" * len(kinds))})
+              AND (lease_until IS NULL OR lease_until < ?)) ranked
+        WHERE rn <= ? ORDER BY kind, rn""", [*kinds, utcnow(), per_kind]).fetchall()
     counts: dict[str, int] = {}
     free: dict[str, list[Unit]] = {}
     for kind, key, params, n in rows:
@@ -185,12 +194,14 @@ def _keyed_update(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], set_sql
 def finish(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], now: datetime, run_id: str) -> None:
     """Mark units done (in the transaction that wrote their results)."""
     _keyed_update(con, units, "state = 'done', done_at = ?, run_id = ?, params = NULL, "
-                  "attempts = crawl_queue.attempts + 1, last_error = NULL", [now, run_id])
+                  "attempts = crawl_queue.attempts + 1, last_error = NULL, claimed_by = NULL, lease_until = NULL",
+                  [now, run_id])
 
 
 def advance(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], params: Sequence[dict], run_id: str) -> None:
     """Keep paged units pending with the offset of their next page (committed with this page's data)."""
-    _keyed_update(con, units, "params = u.next_params, run_id = ?, last_error = NULL", [run_id],
+    _keyed_update(con, units, "params = u.next_params, run_id = ?, last_error = NULL, claimed_by = NULL, "
+                  "lease_until = NULL", [run_id],
                   {"next_params": [json.dumps(p) for p in params]})
 
 
@@ -200,7 +211,7 @@ def fail(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], error: str, now:
     give_up = "(? OR crawl_queue.attempts + 1 >= ?)"
     _keyed_update(
         con, units,
-        f"attempts = crawl_queue.attempts + 1, last_error = ?, run_id = ?, "
+        f"attempts = crawl_queue.attempts + 1, last_error = ?, run_id = ?, claimed_by = NULL, lease_until = NULL, "
         f"state = CASE WHEN {give_up} THEN 'failed' ELSE crawl_queue.state END, "
         f"done_at = CASE WHEN {give_up} THEN ? ELSE crawl_queue.done_at END",
         [error[:500], run_id, final, MAX_UNIT_ATTEMPTS, final, MAX_UNIT_ATTEMPTS, now])

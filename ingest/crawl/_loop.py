@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Sequence
 
-from warehouse import Settings, Writer
+from warehouse import Settings, Writer, claimed_elsewhere
 from ingest.spotify import (
     AuthError,
     ClientStopped,
@@ -234,7 +234,10 @@ class CrawlLoop:
                     self.timing["pick"] = self.timing.get("pick", 0) + time.perf_counter() - t0
                     self.timing["picks"] = self.timing.get("picks", 0) + 1
                     if not self.ready and partial and self.in_flight == 0:
-                        return None  # nothing pending, nothing in flight: the frontier is exhausted
+                        # Nothing pending, nothing in flight here; and unless other workers still hold
+                        # units (which may add work), the frontier is exhausted.
+                        if not await self.writer.run_async(claimed_elsewhere):
+                            return None
                 if self.ready:
                     units = self.ready.pop(0)
                     self.claimed.update(u.ident for u in units)

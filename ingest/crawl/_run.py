@@ -18,11 +18,13 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from warehouse import Settings, Writer
+from warehouse import Settings, Writer, shared_budget
 from ingest.spotify import (
     ClientStopped,
     CrawlPaused,
+    SharedRateLimiter,
     SpotifyClient,
+    client_hash,
     load_capabilities,
     probe_capabilities,
     save_capabilities,
@@ -71,7 +73,12 @@ async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_req
     if pause is not None:
         raise CrawlPaused(pause.until, 0.0, f"crawling is paused until {pause.until:%Y-%m-%d %H:%M:%S} UTC "
                                             f"(the API asked run {pause.run_id} to back off); not starting before then")
-    client = SpotifyClient.from_settings(settings, transport=transport)  # no credentials: fails here
+    # Workers sharing a PostgreSQL warehouse share one budget per client id (None with DuckDB).
+    budget = shared_budget(writer, client_hash(settings.client_id or ""), settings.crawl.budget_per_window,
+                           settings.crawl.window_seconds)
+    limiter = None if budget is None else SharedRateLimiter(budget, settings.crawl.budget_per_window,
+                                                           settings.crawl.window_seconds)
+    client = SpotifyClient.from_settings(settings, transport=transport, limiter=limiter)  # no credentials: fails here
     run_id = f"crawl-{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     writer.run(lambda con: store.open_run(con, run_id, settings.api_url, ",".join(map(str, seed_list)) or None))
 

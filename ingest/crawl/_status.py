@@ -24,7 +24,7 @@ def crawl_status(con: duckdb.DuckDBPyConnection, *, runs: int = 5) -> CrawlStatu
     """Queue by kind and state, the last ``runs`` runs, a pause in force, the latest capabilities."""
     status = CrawlStatus()
     for kind, state, n in con.execute(
-            "SELECT kind, state, count(*) FROM crawl_queue GROUP BY ALL ORDER BY kind, state").fetchall():
+            "SELECT kind, state, count(*) FROM crawl_queue GROUP BY kind, state ORDER BY kind, state").fetchall():
         status.queue.setdefault(kind, {})[state] = n
     cols = ["run_id", "started_at", "ended_at", "status", "mode", "requests", "responses_429", "errors",
             "rows_inserted", "rows_updated", "entities", "paused_until", "message"]

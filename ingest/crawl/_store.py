@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.spotify import utcnow
-from warehouse import insert_rows, upsert
+from warehouse import insert_rows, several_writers, upsert
 
 _counter = itertools.count()
 
@@ -117,11 +117,11 @@ def observe_artists(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any
         return _count(con.execute(f"""
             INSERT INTO artist_observations (artist_id, observed_at, popularity, followers, genres, source)
             SELECT i.artist_id, ?, i.popularity, i.followers, i.genres, i.source
-            FROM (SELECT * FROM {name} QUALIFY row_number() OVER (PARTITION BY artist_id ORDER BY _ord DESC) = 1) i
+            FROM (SELECT *, row_number() OVER (PARTITION BY artist_id ORDER BY _ord DESC) AS _last FROM {name}) i
             LEFT JOIN artists a USING (artist_id)
-            WHERE a.artist_id IS NULL
+            WHERE i._last = 1 AND (a.artist_id IS NULL
                OR (a.popularity, a.followers, a.genres) IS DISTINCT FROM
-                  (COALESCE(i.popularity, a.popularity), COALESCE(i.followers, a.followers), COALESCE(i.genres, a.genres))
+                  (COALESCE(i.popularity, a.popularity), COALESCE(i.followers, a.followers), COALESCE(i.genres, a.genres)))
             ON CONFLICT DO NOTHING""", [now]))
     finally:
         con.unregister(name)
@@ -140,9 +140,9 @@ def observe_tracks(con: duckdb.DuckDBPyConnection, rows: Sequence[dict[str, Any]
         return _count(con.execute(f"""
             INSERT INTO track_observations (track_id, observed_at, popularity, source)
             SELECT i.track_id, ?, i.popularity, i.source
-            FROM (SELECT * FROM {name} QUALIFY row_number() OVER (PARTITION BY track_id ORDER BY _ord DESC) = 1) i
+            FROM (SELECT *, row_number() OVER (PARTITION BY track_id ORDER BY _ord DESC) AS _last FROM {name}) i
             LEFT JOIN tracks t USING (track_id)
-            WHERE t.popularity IS DISTINCT FROM i.popularity
+            WHERE i._last = 1 AND t.popularity IS DISTINCT FROM i.popularity
             ON CONFLICT DO NOTHING""", [now]))
     finally:
         con.unregister(name)
@@ -181,11 +181,12 @@ def paused_until(con: duckdb.DuckDBPyConnection) -> Pause | None:
 
 
 def open_run(con: duckdb.DuckDBPyConnection, run_id: str, api_url: str, seeds: str | None) -> None:
-    """Record a new run as running; a run still marked running belongs to a process that died (only
-    one writer exists), so it is closed as failed."""
-    con.execute("UPDATE crawl_runs SET status = 'failed', ended_at = coalesce(ended_at, ?), "
-                "message = 'the process ended without closing the run (killed?)' WHERE status = 'running'",
-                [utcnow()])
+    """Record a new run as running; with one writer (DuckDB), a run still marked running belongs to a
+    process that died, so it is closed as failed (with several, it may be another live worker's)."""
+    if not several_writers(con):
+        con.execute("UPDATE crawl_runs SET status = 'failed', ended_at = coalesce(ended_at, ?), "
+                    "message = 'the process ended without closing the run (killed?)' WHERE status = 'running'",
+                    [utcnow()])
     con.execute("INSERT INTO crawl_runs (run_id, started_at, status, api_url, seeds) VALUES (?, ?, 'running', ?, ?)",
                 [run_id, utcnow(), api_url, seeds])
 

@@ -24,6 +24,7 @@ from ._errors import (
     TransportError,
 )
 from ._limiter import LimiterStats, RateLimiter
+from ._shared_limiter import SharedRateLimiter
 from ._records import (
     AlbumRecord,
     ArtistRecord,
@@ -41,7 +42,7 @@ __all__ = [
     "Capabilities", "ClientError", "ClientStats", "ClientStopped", "CrawlPaused",
     "ENDPOINT_CAPABILITY", "EndpointUnavailable", "LimiterStats", "MalformedResponse",
     "PlaylistItemRecord", "PlaylistRecord", "RateLimiter", "RequestFailed", "ServerError",
-    "SimpleAlbum", "SimpleArtist", "SimpleTrack", "SpotifyClient", "SpotifyError", "TokenProvider",
+    "SharedRateLimiter", "SimpleAlbum", "SimpleArtist", "SimpleTrack", "SpotifyClient", "SpotifyError", "TokenProvider",
     "TrackRecord", "TransportError", "client_hash", "load_capabilities", "probe_capabilities",
     "save_capabilities", "utcnow",
 ]

@@ -48,6 +48,10 @@ def crawl(
                                  help="Probe the credentials' capabilities again even if a probe < 24 h old is stored."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
                                             help="Live display on stderr (default: when stderr is a terminal)."),
+    workers: int = typer.Option(
+        1, "--workers", min=1,
+        help="Start this many crawl processes sharing the frontier (needs a PostgreSQL warehouse.url; "
+        "each prints its own summary)."),
 ) -> None:
     """Run a crawl: probe capabilities, then fetch, commit and expand units until the frontier is empty,
     a limit is reached, SIGINT/SIGTERM arrives (requests in flight get a few seconds, then what completed
@@ -62,7 +66,16 @@ def crawl(
 
     seed_list = parse_seeds(seeds)  # a mistyped seed fails here, before anything is opened
     settings = resolve(ctx, api_url=api_url, token_url=token_url)
-    with warehouse.Writer(settings.warehouse_file, command="genrestore crawl") as writer:
+    if workers > 1:
+        if not settings.warehouse.url:
+            raise warehouse.UsageError("--workers needs a shared PostgreSQL warehouse (set warehouse.url, env "
+                                       "GENRESTORE_WAREHOUSE__URL); a DuckDB file has one writer")
+        import sys
+
+        from ingest.crawl import run_fleet
+
+        raise typer.Exit(run_fleet(workers, sys.argv[1:]))
+    with warehouse.writer_for(settings, command="genrestore crawl") as writer:
         result = run_crawl(
             settings, writer, seeds=seed_list, max_requests=max_requests, max_minutes=max_minutes,
             refresh_older_than=timedelta(days=refresh_days) if refresh_days is not None else None,
@@ -124,7 +137,7 @@ def status(
 
     settings = settings_of(ctx)
     try:
-        with warehouse.Writer(settings.warehouse_file, command="genrestore crawl status", create=False) as writer:
+        with warehouse.writer_for(settings, command="genrestore crawl status", create=False) as writer:
             st = crawl_status(writer.con, runs=runs)
     except warehouse.WriterLockedError:
         live = _live_progress(settings.warehouse_file)

@@ -20,6 +20,8 @@ config_app = typer.Typer(help="Show the resolved settings.", no_args_is_help=Tru
 snapshot_app = typer.Typer(help="Publish, list and prune read-only snapshots of the warehouse.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 app.add_typer(snapshot_app, name="snapshot")
+warehouse_app = typer.Typer(help="Move the live warehouse between backends.", no_args_is_help=True)
+app.add_typer(warehouse_app, name="warehouse")
 
 
 @config_app.command("show")
@@ -88,7 +90,7 @@ def snapshot_create(ctx: typer.Context) -> None:
 
     Also removes temp files left by an interrupted `snapshot create` whose process is gone."""
     settings = settings_of(ctx)
-    with warehouse.Writer(settings.warehouse_file, command="genrestore snapshot create", create=False) as writer:
+    with warehouse.writer_for(settings, command="genrestore snapshot create", create=False) as writer:
         _report_leftovers(warehouse.remove_leftovers(settings.snapshots_path))
         info = warehouse.create_snapshot(writer, settings.snapshots_path)
     total = sum(info.row_counts.values())
@@ -98,6 +100,22 @@ def snapshot_create(ctx: typer.Context) -> None:
 def _report_leftovers(leftovers: "warehouse.Leftovers") -> None:
     if leftovers.files:
         console.print(leftovers.describe(), highlight=False)
+
+
+@warehouse_app.command("migrate")
+def warehouse_migrate(
+    ctx: typer.Context,
+    to: str = typer.Option(..., "--to", help="PostgreSQL URL of an empty database, e.g. "
+                           "postgresql://genrestore@db:5432/genrestore (a password is better given in ~/.pgpass)."),
+) -> None:
+    """Copy the DuckDB warehouse (warehouse_path) into an empty PostgreSQL database, all or nothing.
+    The DuckDB file is left as it was; then set warehouse.url (env GENRESTORE_WAREHOUSE__URL) to switch."""
+    settings = settings_of(ctx)
+    if not to.startswith(("postgresql://", "postgres://")):
+        raise warehouse.UsageError(f"--to must be a postgresql:// URL (got {warehouse.redact_url(to)!r})")
+    counts = warehouse.copy_duckdb_to_postgres(warehouse.require_warehouse(settings.warehouse_file), to)
+    console.print(f"copied {sum(counts.values()):,} rows in {len(counts)} tables from {settings.warehouse_file} "
+                  f"to {warehouse.redact_url(to)}; set warehouse.url to use it", highlight=False)
 
 
 @snapshot_app.command("list")

@@ -64,8 +64,19 @@ def test_second_writer_via_cli_exits_1_with_one_line(tmp_path, cli):
     assert f"pid {holder.pid}" in res.stderr and "Traceback" not in res.stderr
 
 
-def test_transaction_rolls_back_on_error(tmp_path):
-    with Writer(tmp_path / "wh.duckdb") as w:
+@pytest.fixture(params=["duckdb", "postgresql"])
+def new_writer(request, tmp_path):
+    """An unopened writer of a new, empty warehouse: a DuckDB file, or a PostgreSQL database in a
+    private cluster (these tests hold for both backends)."""
+    if request.param == "postgresql":
+        from warehouse import PgWriter
+
+        return lambda: PgWriter(request.getfixturevalue("pg_url"), path=tmp_path / "wh.duckdb")
+    return lambda: Writer(tmp_path / "wh.duckdb")
+
+
+def test_transaction_rolls_back_on_error(new_writer):
+    with new_writer() as w:
         with pytest.raises(RuntimeError):
             with w.transaction() as con:
                 con.execute("INSERT INTO genres VALUES ('x', 'test', now())")
@@ -76,13 +87,13 @@ def test_transaction_rolls_back_on_error(tmp_path):
         assert w.con.execute("SELECT genre FROM genres").fetchall() == [("y",)]
 
 
-def test_upsert_is_idempotent_and_updates_changed_rows(tmp_path):
+def test_upsert_is_idempotent_and_updates_changed_rows(new_writer):
     rows = [
         {"artist_id": "a", "name": "A", "genres": ["rock"], "popularity": 1, "source": "t"},
         {"artist_id": "b", "name": "B", "genres": None, "popularity": None, "source": "t"},
         {"artist_id": "a", "name": "A2", "genres": [], "popularity": 2, "source": "t"},  # last wins
     ]
-    with Writer(tmp_path / "wh.duckdb") as w:
+    with new_writer() as w:
         with w.transaction() as con:
             first = upsert(con, "artists", rows, ["artist_id"])
         before = content_hash(w.con, tables=["artists"])
@@ -95,11 +106,11 @@ def test_upsert_is_idempotent_and_updates_changed_rows(tmp_path):
     assert again == UpsertResult(unchanged=2, duplicates=1)
 
 
-def test_upsert_counts_inserted_updated_unchanged(tmp_path):
+def test_upsert_counts_inserted_updated_unchanged(new_writer):
     def artists(names: dict[str, str]) -> list[dict]:
         return [{"artist_id": k, "name": v, "source": "t"} for k, v in names.items()]
 
-    with Writer(tmp_path / "wh.duckdb") as w:
+    with new_writer() as w:
         with w.transaction() as con:
             assert upsert(con, "artists", artists({"a": "A", "b": "B", "c": "C"}), ["artist_id"]) == UpsertResult(3)
             result = upsert(con, "artists", artists({"a": "A", "b": "B2", "d": "D", "e": "E"}), ["artist_id"])
@@ -121,11 +132,11 @@ def test_upsert_counts_inserted_updated_unchanged(tmp_path):
     ("coalesce", ("A2", 40, "L")),     # an incoming NULL keeps the stored value
     ("fill", ("A", 40, "L")),          # incoming values only fill stored NULLs
 ])
-def test_upsert_modes_decide_how_incoming_values_and_nulls_meet_stored_ones(tmp_path, mode, expected):
+def test_upsert_modes_decide_how_incoming_values_and_nulls_meet_stored_ones(new_writer, mode, expected):
     stored = {"album_id": "b", "name": "A", "popularity": 40, "label": "L", "release_year": None, "source": "t"}
     incoming = {"album_id": "b", "name": "A2", "popularity": None, "label": None, "release_year": 1999,
                 "source": "t"}
-    with Writer(tmp_path / "wh.duckdb") as w:
+    with new_writer() as w:
         with w.transaction() as con:
             upsert(con, "albums", [stored], ["album_id"])
             result = upsert(con, "albums", [incoming], ["album_id"], mode=mode)

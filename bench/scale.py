@@ -1,0 +1,142 @@
+"""Benchmark the PostgreSQL backend: crawl workers, upserts, snapshot export.
+
+1. Workers: entities (artists + albums + tracks rows) stored per second by a fleet of 1, 2 and 4
+   ``genrestore crawl`` processes sharing one PostgreSQL frontier, against one emulator whose every
+   request takes ``--latency`` seconds (the emulator's latency fault at probability 1: as long as
+   real requests take) and whose rate limit does not bind. Each fleet gets a fresh database and a
+   fresh emulator, the same catalog and seeds, and ``--seconds`` of crawling; the rate is measured
+   from the first worker's start to the last one's end as the database recorded them.
+2. Upserts: rows per second into ``artists`` through ``warehouse.upsert`` (batches of 10,000, half
+   new keys, half changed), DuckDB file vs PostgreSQL.
+3. Snapshot export: seconds per million rows for ``create_snapshot`` of a PostgreSQL warehouse.
+
+Needs PostgreSQL's binaries (a private cluster is started and removed). Usage:
+python bench/scale.py [--seconds 40] [--workers 1,2,4] [--latency 0.1] [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psycopg  # noqa: E402
+
+from ingest.emulator.running import running_emulator, synthetic_catalog  # noqa: E402
+from warehouse import PgWriter, PrivateCluster, Writer, create_snapshot, upsert  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _new_database(cluster: PrivateCluster, name: str) -> str:
+    with psycopg.connect(cluster.url, autocommit=True) as con:
+        con.execute(f"DROP DATABASE IF EXISTS {name}")
+        con.execute(f"CREATE DATABASE {name}")
+    return cluster.url.rsplit("/", 1)[0] + "/" + name
+
+
+def _seeds(catalog: Path, n: int = 3) -> str:
+    import polars as pl
+
+    ag = pl.read_parquet(catalog / "artist_genres.parquet")
+    top = ag.group_by("genre").len().sort(["len", "genre"], descending=[True, False])["genre"].to_list()[:n]
+    return ",".join(f"genre:{g}" for g in top)
+
+
+def bench_workers(cluster, catalog, seeds, counts, seconds, latency, work: Path) -> dict[int, float]:
+    rates = {}
+    for n in counts:
+        url = _new_database(cluster, f"workers_{n}")
+        with running_emulator(catalog, rate=1_000_000, faults=f"latency=1,latency_s={latency}") as emu:
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("GENRESTORE_", "SPOTIFY_"))}
+            env.update(PYTHONPATH=str(REPO), GENRESTORE_API_URL=emu.api_url, SPOTIFY_CLIENT_ID=emu.client_id,
+                       SPOTIFY_CLIENT_SECRET=emu.client_secret, GENRESTORE_WAREHOUSE__URL=url,
+                       GENRESTORE_CRAWL__BUDGET_PER_WINDOW="1000000", GENRESTORE_CRAWL__TIMEOUT="10")
+            var = work / f"var-{n}"
+            base = [sys.executable, "-m", "jobs", "--var", str(var), "crawl", "--no-progress"]
+            # One short run probes the credentials first, so no fleet pays for probing.
+            subprocess.run(base, env=env, check=True, capture_output=True)
+            subprocess.run([*base, "--seeds", seeds, "--workers", str(n), "--max-minutes", str(seconds / 60)],
+                           env=env, check=True, capture_output=True)
+            served = emu.stats()["requests"]
+        with psycopg.connect(url) as con:
+            span = con.execute("SELECT extract(epoch FROM max(ended_at) - min(started_at)) FROM crawl_runs "
+                               "WHERE seeds IS NOT NULL").fetchone()[0]
+            entities = con.execute("SELECT (SELECT count(*) FROM artists) + (SELECT count(*) FROM albums) "
+                                   "+ (SELECT count(*) FROM tracks)").fetchone()[0]
+        rates[n] = entities / float(span)
+        print(f"workers {n}: {entities:,} entities in {float(span):.1f} s = {rates[n]:,.0f}/s "
+              f"({served:,} requests served, {served / float(span):.0f}/s)", flush=True)
+    return rates
+
+
+def _batches(total: int, size: int = 10_000):
+    """Half new keys, half changed values of keys already stored (after the first batch)."""
+    for start in range(0, total, size):
+        yield [{"artist_id": f"a{(start // 2 if start else 0) + i}", "name": f"n{start}-{i}",
+                "genres": ["rock", "pop"], "popularity": i % 100, "followers": i, "source": "bench"}
+               for i in range(size)]
+
+
+def bench_upserts(cluster, rows: int, work: Path) -> dict[str, float]:
+    out = {}
+    url = _new_database(cluster, "upserts")
+    for name, writer in (("duckdb", Writer(work / "upserts.duckdb")),
+                         ("postgresql", PgWriter(url, path=work / "unused.duckdb"))):
+        with writer as w:
+            t0 = time.perf_counter()
+            for batch in _batches(rows):
+                w.run(lambda con, batch=batch: upsert(con, "artists", batch, ["artist_id"]))
+            out[name] = rows / (time.perf_counter() - t0)
+        print(f"upsert {name}: {rows:,} rows at {out[name]:,.0f} rows/s", flush=True)
+    return out
+
+
+def bench_export(cluster, rows: int, work: Path) -> float:
+    url = _new_database(cluster, "export")
+    with PgWriter(url, path=work / "export" / "warehouse.duckdb") as w:
+        w.con.execute("INSERT INTO artists (artist_id, name, genres, popularity, followers, source, first_seen_at, "
+                      "updated_at) SELECT 'a' || i, 'name ' || i, ARRAY['rock', 'pop'], i % 100, i, 'bench', "
+                      "now(), now() FROM generate_series(1, ?) i", [rows])
+        t0 = time.perf_counter()
+        info = create_snapshot(w, work / "export" / "snapshots")
+        seconds = time.perf_counter() - t0
+    per_million = seconds / (rows / 1e6)
+    print(f"snapshot export: {info.row_counts['artists']:,} rows in {seconds:.2f} s = {per_million:.2f} s per "
+          f"million rows", flush=True)
+    return per_million
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=40.0, help="crawl time per fleet")
+    ap.add_argument("--workers", default="1,2,4", help="fleet sizes")
+    ap.add_argument("--latency", type=float, default=0.1, help="seconds every emulator request takes")
+    ap.add_argument("--artists", type=int, default=5000, help="synthetic catalog size")
+    ap.add_argument("--rows", type=int, default=1_000_000, help="rows for the upsert and export benchmarks")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: workers, upserts, export")
+    a = ap.parse_args()
+    skip = set(filter(None, a.skip.split(",")))
+    with tempfile.TemporaryDirectory(prefix="genrestore-scale-") as tmp, PrivateCluster() as cluster:
+        work = Path(tmp)
+        if "workers" not in skip:
+            catalog = synthetic_catalog(Path(tempfile.gettempdir()), artists=a.artists, seed=7)
+            rates = bench_workers(cluster, catalog, _seeds(catalog), [int(n) for n in a.workers.split(",")],
+                                  a.seconds, a.latency, work)
+            first = rates[min(rates)]
+            print("speed-up: " + ", ".join(f"{n} workers {r / first:.2f}x" for n, r in rates.items()))
+        if "upserts" not in skip:
+            up = bench_upserts(cluster, a.rows // 5, work)
+            print(f"upserts: PostgreSQL / DuckDB = {up['postgresql'] / up['duckdb']:.2f}")
+        if "export" not in skip:
+            bench_export(cluster, a.rows, work)
+
+
+if __name__ == "__main__":
+    main()

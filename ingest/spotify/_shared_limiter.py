@@ -1,0 +1,51 @@
+"""A :class:`RateLimiter` that also answers to a budget shared with other processes.
+
+Each request first passes this process's limiter (its window, pacing, AIMD and pauses), then
+takes a token from the shared budget of its client id (``warehouse.SharedBudget``: one token
+bucket for every worker of the fleet). A 429 pauses every worker: the Retry-After is written to
+the shared budget as well as applied here, and the largest one seen wins. The shared calls are
+blocking database statements, so they run in a thread; waits stay interruptible by :meth:`refuse`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from ._limiter import RateLimiter
+
+
+class SharedRateLimiter(RateLimiter):
+    """:param budget: the shared budget (``take() -> seconds to wait``, ``pause(seconds)``)."""
+
+    def __init__(self, budget, per_window: int, window: float, **kwargs):
+        super().__init__(per_window, window, **kwargs)
+        self.shared = budget
+        self.shared_waits = 0.0  # seconds spent waiting for the fleet's budget (for tuning)
+
+    async def acquire(self) -> None:
+        await super().acquire()
+        try:
+            while True:
+                self._check_refusal(self._clock())
+                wait = await asyncio.to_thread(self.shared.take)
+                if wait <= 0:
+                    return
+                self.shared_waits += wait
+                await self._wait(wait)
+        except BaseException:
+            self.release()  # admitted here but never sent
+            raise
+
+    def pause(self, seconds: float) -> None:
+        super().pause(seconds)
+        try:
+            self.shared.pause(seconds)
+        except Exception:
+            pass
+
+    def on_429(self, retry_after: float) -> None:
+        super().on_429(retry_after)
+        try:
+            self.shared.pause(max(retry_after, 0.0))
+        except Exception:  # the database is away: this worker still pauses itself
+            pass

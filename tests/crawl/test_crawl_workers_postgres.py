@@ -1,0 +1,191 @@
+"""Several crawl worker processes sharing one PostgreSQL frontier, against one emulator.
+
+Real processes (``genrestore crawl``), a real emulator over HTTP and a private PostgreSQL cluster;
+the final content is compared, table by table, with a single-process DuckDB crawl of the same
+catalog and seeds, through a snapshot exported from PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import duckdb
+import psycopg
+import pytest
+
+from ingest.crawl import run_crawl
+from ingest.emulator.running import running_emulator, synthetic_catalog
+from warehouse import Writer, list_snapshots
+
+from ._support import cli_env, crawl_cmd, crawl_settings, duplicate_keys, silver_hash, top_genres
+
+pytestmark = pytest.mark.slow
+
+SMALL = 100
+
+
+@pytest.fixture(scope="module")
+def small_catalog(tmp_path_factory):
+    return synthetic_catalog(tmp_path_factory.getbasetemp(), artists=SMALL, seed=7)
+
+
+@pytest.fixture(scope="module")
+def small_seeds(small_catalog):
+    return ",".join(f"genre:{g}" for g in top_genres(small_catalog, 2))
+
+
+@pytest.fixture(scope="module")
+def reference(small_catalog, small_seeds, tmp_path_factory):
+    """One process, DuckDB: the content every fleet must reach."""
+    var = tmp_path_factory.mktemp("reference")
+    with running_emulator(small_catalog) as emu:
+        settings = crawl_settings(var, emu)
+        with Writer(settings.warehouse_file) as w:
+            result = run_crawl(settings, w, seeds=small_seeds, progress=False)
+            assert result.status == "completed", result
+            return {"tables": silver_hash(w.con, per_table=True), "hash": silver_hash(w.con),
+                    "requests": result.requests}
+
+
+def _probe_first(var, env) -> None:
+    """One worker without seeds: it probes the credentials, stores the probe and finds nothing to do,
+    so the fleet's workers share that probe instead of each sending the same probe requests."""
+    res = subprocess.run([sys.executable, "-m", "jobs", "--var", str(var), "crawl", "--no-progress"], env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+
+
+def _snapshot_content(var, env):
+    res = subprocess.run([sys.executable, "-m", "jobs", "--var", str(var), "snapshot", "create"], env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    copy = var / "compare.duckdb"  # a copy: the comparison attaches a scratch database
+    shutil.copyfile(list_snapshots(var / "snapshots")[-1].path, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        return silver_hash(con, per_table=True), silver_hash(con), duplicate_keys(con)
+    finally:
+        con.close()
+
+
+def _fleet_facts(url: str) -> dict:
+    with psycopg.connect(url) as con:
+        def one(sql):
+            return con.execute(sql).fetchone()[0]
+        return {
+            "duplicate_urls": one("SELECT count(*) - count(DISTINCT url) FROM raw_responses WHERE status = 200"),
+            "pending": one("SELECT count(*) FROM crawl_queue WHERE state <> 'done' AND state <> 'failed'"),
+            "leased": one("SELECT count(*) FROM crawl_queue WHERE claimed_by IS NOT NULL"),
+            "runs": con.execute("SELECT status, requests FROM crawl_runs WHERE seeds IS NOT NULL "
+                                "ORDER BY started_at").fetchall(),
+        }
+
+
+def test_three_workers_reach_the_single_process_content_fetching_no_unit_twice(
+        small_catalog, small_seeds, reference, pg_url, tmp_path):
+    var = tmp_path / "var"
+    with running_emulator(small_catalog) as emu:
+        env = cli_env(emu, GENRESTORE_WAREHOUSE__URL=pg_url)
+        _probe_first(var, env)
+        fleet = subprocess.run([*crawl_cmd(var, small_seeds), "--workers", "3"], env=env, capture_output=True,
+                               text=True, timeout=600)
+        assert fleet.returncode == 0, fleet.stderr
+        served = emu.stats()["requests"]
+        tables, content, duplicates = _snapshot_content(var, env)
+        status = subprocess.run([sys.executable, "-m", "jobs", "--var", str(var), "crawl", "status", "--json"],
+                                env=env, capture_output=True, text=True, timeout=120)
+    assert status.returncode == 0, status.stderr
+    shown = json.loads(status.stdout)  # the shared frontier, read from PostgreSQL
+    assert sum(states.get("done", 0) for states in shown["queue"].values()) > 0
+    assert not any(states.get("pending") for states in shown["queue"].values())
+    assert tables == reference["tables"]
+    assert content == reference["hash"]
+    assert duplicates == {}
+    facts = _fleet_facts(pg_url)
+    assert facts["duplicate_urls"] == 0  # no unit was fetched twice
+    assert facts["pending"] == 0 and facts["leased"] == 0
+    assert [status for status, _ in facts["runs"]] == ["completed"] * 3
+    # the work was shared, and the fleet sent no more than one process does (plus the token calls)
+    assert sum(1 for _, requests in facts["runs"] if requests > 0) >= 2, facts["runs"]
+    assert sum(requests for _, requests in facts["runs"]) <= reference["requests"] + 5
+    assert fleet.stderr.count("completed (the frontier is exhausted)") == 3
+    assert served > 0
+
+
+def test_a_worker_killed_mid_crawl_loses_nothing_and_the_others_finish_its_units(
+        small_catalog, small_seeds, reference, pg_url, tmp_path):
+    var = tmp_path / "var"
+    with running_emulator(small_catalog) as emu:
+        env = cli_env(emu, GENRESTORE_WAREHOUSE__URL=pg_url, GENRESTORE_WAREHOUSE__LEASE_SECONDS="3")
+        _probe_first(var, env)
+        before = emu.stats()["requests"]
+        procs = [subprocess.Popen(crawl_cmd(var, small_seeds), env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(3)]
+        victim = procs[0]
+        held: list[tuple[str, str]] = []
+        with psycopg.connect(pg_url, autocommit=True) as con:
+            deadline = time.monotonic() + 120
+            # Kill it while it holds leases, at least a third of the way through the crawl.
+            while time.monotonic() < deadline and victim.poll() is None:
+                if emu.stats()["requests"] - before >= reference["requests"] // 3:
+                    held = con.execute("SELECT kind, key FROM crawl_queue WHERE claimed_by LIKE %s",
+                                       [f"%:{victim.pid}:%"]).fetchall()
+                    if held:
+                        victim.send_signal(signal.SIGKILL)
+                        break
+                time.sleep(0.02)
+        assert held, "the victim never held a lease a third of the way through"
+        victim.wait(timeout=30)
+        assert victim.returncode == -signal.SIGKILL
+        for p in procs[1:]:
+            out, err = p.communicate(timeout=600)
+            assert p.returncode == 0, err
+        tables, content, duplicates = _snapshot_content(var, env)
+    assert tables == reference["tables"]
+    assert content == reference["hash"]
+    assert duplicates == {}
+    facts = _fleet_facts(pg_url)
+    assert facts["duplicate_urls"] == 0 and facts["pending"] == 0 and facts["leased"] == 0
+    with psycopg.connect(pg_url) as con:
+        keys = [f"{k}\t{v}" for k, v in held]
+        finished = con.execute(
+            "SELECT q.state, r.status FROM crawl_queue q JOIN crawl_runs r USING (run_id) "
+            "WHERE q.kind || chr(9) || q.key = ANY(%s)", [keys]).fetchall()
+    # every unit the victim held was finished, by a worker that completed (not by the victim)
+    assert len(finished) == len(held)
+    assert {state for state, _ in finished} <= {"done", "failed"} and {s for _, s in finished} == {"completed"}
+
+
+def test_workers_of_one_client_share_one_budget_and_stay_under_the_limit(small_catalog, small_seeds, pg_url,
+                                                                          tmp_path):
+    """Each of 3 workers may send `limit` requests per window; together they must too (≤ 1% 429s)."""
+    limit, window = 20, 2.0
+    var = tmp_path / "var"
+    with running_emulator(small_catalog, rate=limit, window_seconds=window) as emu:
+        env = cli_env(emu, GENRESTORE_WAREHOUSE__URL=pg_url, GENRESTORE_CRAWL__BUDGET_PER_WINDOW=str(limit),
+                      GENRESTORE_CRAWL__WINDOW_SECONDS=str(window))
+        _probe_first(var, env)
+        emu.reset()
+        t0 = time.monotonic()
+        fleet = subprocess.run([*crawl_cmd(var, small_seeds), "--workers", "3", "--max-minutes", "0.35"],
+                               env=env, capture_output=True, text=True, timeout=300)
+        seconds = time.monotonic() - t0
+        assert fleet.returncode == 0, fleet.stderr
+        stats = emu.stats()
+    requests, limited = stats["requests"], stats["rate_limited"]
+    print(f"fleet of 3: {requests} requests in {seconds:.1f} s, {limited} answered 429 "
+          f"({limited / requests:.2%}); the limit allows {limit / window:.0f}/s")
+    assert requests >= 5 * limit  # several windows' worth were really sent
+    assert limited <= 0.01 * requests
+    facts = _fleet_facts(pg_url)
+    assert sum(1 for _, n in facts["runs"] if n > 0) >= 2, facts["runs"]  # the budget was shared, not hoarded
+
+
+def test_workers_need_a_shared_warehouse(cli):
+    res = cli("crawl", "--seeds", "genre:rock", "--workers", "2")
+    assert res.returncode == 2 and "warehouse.url" in res.stderr and "Traceback" not in res.stderr

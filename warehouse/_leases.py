@@ -1,0 +1,64 @@
+"""Leases on frontier units, so several crawl workers can share one frontier.
+
+The frontier asks here, whatever the backend: :func:`claim_units` before fetching units,
+:func:`claimed_elsewhere` before concluding that the frontier is exhausted. With one DuckDB writer
+the process's own in-memory claims are all there is (every unit is "claimed" at once; nobody else
+works). On PostgreSQL a claim is a lease in ``crawl_queue`` (``claimed_by``, ``lease_until``)
+taken with ``FOR UPDATE SKIP LOCKED``, so two workers never take the same unit; the writer's
+heartbeat renews the leases of a live worker, and a dead worker's leases run out and its units
+are pending for everyone again. Finishing, advancing or failing a unit clears its lease.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ._pg_upsert import is_pg
+
+_UTC_NOW = "(now() AT TIME ZONE 'UTC')"
+
+
+def several_writers(con) -> bool:
+    """Whether other processes may be writing this warehouse right now (PostgreSQL), or ``con``'s
+    process is the only writer there is (DuckDB's writer lock)."""
+    return is_pg(con)
+
+
+def claim_units(con, idents: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Lease the pending units ``idents`` (kind, key) to this worker; returns those it now holds."""
+    idents = list(dict.fromkeys(idents))
+    if not is_pg(con) or not idents:
+        return set(idents)
+    con.register("_claim", {"kind": [k for k, _ in idents], "key": [k for _, k in idents]})
+    try:
+        rows = con.execute(f"""
+            UPDATE crawl_queue q SET claimed_by = ?, claimed_at = {_UTC_NOW},
+                   lease_until = {_UTC_NOW} + make_interval(secs => ?)
+            FROM (SELECT c.kind, c.key FROM crawl_queue c JOIN _claim w ON c.kind = w.kind AND c.key = w.key
+                  WHERE c.state = 'pending' AND (c.lease_until IS NULL OR c.lease_until < {_UTC_NOW})
+                  FOR UPDATE OF c SKIP LOCKED) free
+            WHERE q.kind = free.kind AND q.key = free.key
+            RETURNING q.kind, q.key""", [con.worker_id, con.lease_seconds]).fetchall()
+    finally:
+        con.unregister("_claim")
+    return {(kind, key) for kind, key in rows}
+
+
+def claimed_elsewhere(con) -> int:
+    """Pending units other live workers hold leases on (they may still add work); 0 for DuckDB."""
+    if not is_pg(con):
+        return 0
+    return con.execute(f"SELECT count(*) FROM crawl_queue WHERE state = 'pending' AND claimed_by <> ? "
+                       f"AND lease_until >= {_UTC_NOW}", [con.worker_id]).fetchall()[0][0]
+
+
+def renew_leases(con, worker_id: str, lease_seconds: float) -> int:
+    """Extend every lease ``worker_id`` holds (its heartbeat); returns the units it holds."""
+    return con.execute(f"UPDATE crawl_queue SET lease_until = {_UTC_NOW} + make_interval(secs => ?) "
+                       f"WHERE claimed_by = ? AND state = 'pending'", [lease_seconds, worker_id]).fetchall()[0][0]
+
+
+def release_leases(con, worker_id: str) -> int:
+    """Give back every lease ``worker_id`` holds (a worker that stops cleanly)."""
+    return con.execute("UPDATE crawl_queue SET claimed_by = NULL, lease_until = NULL WHERE claimed_by = ?",
+                       [worker_id]).fetchall()[0][0]
