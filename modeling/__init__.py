@@ -25,8 +25,9 @@ from ._metrics import (
     per_label_table,
     regression_metrics,
 )
-from ._predict import RetrainResult, explain_artist, predict, retrain
+from ._predict import RETRAIN_ESTIMATOR, RetrainResult, explain_artist, predict, retrain
 from ._preprocess import make_preprocessor
+from ._protocol_figures import PROTOCOL_ORDER, calibration_figures, protocol_figures
 from ._promotion import Comparison, PromotionRefused, compare, promote
 from ._registry import ModelNotFound, ModelRecord, champion_of, list_models, show_model
 from ._reproduce import reproduce
@@ -37,10 +38,11 @@ from ._train import train
 __all__ = [
     "Comparison", "DATASETS", "ESTIMATORS", "FEATURE_SETS", "HEADLINE", "Interval", "LeakageError",
     "LightGBMClassifier", "LightGBMFamilies", "LightGBMRegressor", "ModelNotFound", "ModelRecord",
-    "PROTOCOLS", "PairedComparison", "PromotionRefused", "RetrainResult", "TASKS", "TaskData",
-    "assert_fit_on_train", "bootstrap_ci", "champion_of", "compare", "dataset_task_data", "decode",
+    "PROTOCOLS", "PROTOCOL_ORDER", "PairedComparison", "PromotionRefused", "RETRAIN_ESTIMATOR", "RetrainResult",
+    "TASKS", "TaskData", "assert_fit_on_train", "bootstrap_ci", "calibration_figures", "champion_of", "compare",
+    "dataset_task_data", "decode",
     "explain_artist", "fit_and_score", "list_models", "load_task_data", "make_estimator", "make_preprocessor",
     "multiclass_metrics", "multilabel_metrics", "paired_bootstrap", "per_label_table", "predict",
-    "promote", "regression_metrics", "reproduce", "retrain", "show_model", "split_rows", "train",
+    "promote", "protocol_figures", "regression_metrics", "reproduce", "retrain", "show_model", "split_rows", "train",
     "tune_thresholds",
 ]
