@@ -8,6 +8,10 @@ package provides ``build_all``, then trains every task and prints wall-clock sec
 (fit + evaluation + registry; wall and CPU, since a shared machine stretches wall time) and
 the total. Import and feature build are timed separately and
 are not part of the training total.
+
+The artist families are also trained with the retrain job's estimator
+(``modeling.RETRAIN_ESTIMATOR``: calibrated, augmented) beside a plain LightGBM peer in the same
+run, and the ratio of their times is printed (whole ``train`` call, and the fit alone).
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ def main() -> int:
             print(f"features build: {time.perf_counter() - t:.1f} s")
         total = total_cpu = 0.0
         rows = []
+        peers: dict[str, tuple[float, float]] = {}  # artist families: estimator -> (train call s, fit s)
         for estimator in args.estimators.split(","):
             for task, dataset in RUNS:
                 if task == "artist-families" and not (built and hasattr(features, "training_data")):
@@ -88,12 +93,29 @@ def main() -> int:
                 rows.append((task, dataset or "musicoset", estimator, seconds, cpu,
                              f"{rec.headline_metric}={rec.headline_value:.4f} (n_train {rec.n_train}, n_test {rec.n_test})"))
                 print(f"  {task:16} {dataset or 'musicoset':14} {estimator:14} {seconds:7.1f} s wall {cpu:7.1f} s cpu", flush=True)
+                if task == "artist-families":
+                    peers[estimator] = (seconds, rec.train_seconds)
+        if built and hasattr(features, "training_data"):
+            for estimator in ("lightgbm", modeling.RETRAIN_ESTIMATOR):
+                if estimator in peers:
+                    continue
+                t = time.perf_counter()
+                rec = modeling.train(writer, settings, "artist-families", snap.snapshot_id, estimator=estimator,
+                                     n_jobs=jobs)
+                peers[estimator] = (time.perf_counter() - t, rec.train_seconds)
+                print(f"  artist-families  musicoset      {estimator:14} {peers[estimator][0]:7.1f} s wall "
+                      f"(peer comparison, not in the total)", flush=True)
     print()
     print(f"{'task':16} {'data':14} {'estimator':14} {'wall s':>8} {'cpu s':>8}  result")
     for task, dataset, estimator, seconds, cpu, note in rows:
         s = "-" if seconds is None else f"{seconds:8.1f}"
         f = "-" if cpu is None else f"{cpu:8.1f}"
         print(f"{task:16} {dataset:14} {estimator:14} {s:>8} {f:>8}  {note}")
+    if "lightgbm" in peers and modeling.RETRAIN_ESTIMATOR in peers:
+        (a, fa), (b, fb) = peers[modeling.RETRAIN_ESTIMATOR], peers["lightgbm"]
+        print(f"\nartist families, same run: {modeling.RETRAIN_ESTIMATOR} {a:.1f} s vs plain lightgbm {b:.1f} s "
+              f"(train call, incl. the development-mode refit): ratio {a / b:.2f}; fit alone {fa:.1f} s vs "
+              f"{fb:.1f} s: ratio {fa / fb:.2f}")
     verdict = "under" if total < 300 else "OVER"
     print(f"\ntotal training time {total:.1f} s wall, {total_cpu:.1f} s cpu ({verdict} the 5-minute target); "
           f"load average now {os.getloadavg()[0]:.1f}")

@@ -24,6 +24,7 @@ import modeling
 import warehouse
 from warehouse import Settings, SnapshotInfo, Writer
 
+from . import _report_calibration as calibration
 from . import _report_data as data
 from . import _report_experiments
 from . import _report_figures as figures
@@ -34,7 +35,7 @@ from ._runs import utcnow
 
 SECTIONS = (
     "attention", "predictions", "since_last_report", "snapshot_diff", "crawl_health", "job_runs", "taxonomy",
-    "label_drift", "models", "parameters", "per_family", "feature_drift", "trend",
+    "label_drift", "models", "protocols", "calibration", "parameters", "per_family", "feature_drift", "trend",
 )
 
 
@@ -224,6 +225,11 @@ def write_report(settings: Settings, writer: Writer, *, job_run_id: str | None =
                 [None if f["previous"] is None else 100 * f["previous"] for f in fams] if labels["compared_with"] else None,
                 "Share of labelled artists per genre family", "% of artists")})
         model_section = guarded("models", lambda: models.champion_vs_challenger(live, cur.snapshot_id))
+        guarded("protocols", lambda: calibration.protocols(live, model_section))
+        calib = guarded("calibration", lambda: calibration.calibration(live, model_section))
+        if calib:
+            images["calibration"].append({"title": "Reliability per family",
+                                          "src": calibration.reliability_diagrams(calib)})
         guarded("parameters", lambda: morning.parameters(live, model_section))
         preds = guarded("predictions", lambda: morning.predictions(live, cur.snapshot_id))
         if preds:

@@ -42,8 +42,9 @@ from ._prediction_summary import (
     predicted_artists,
     prediction_summary,
 )
-from ._predict import RetrainResult, explain_artist, predict, retrain
+from ._predict import RETRAIN_ESTIMATOR, RetrainResult, explain_artist, predict, retrain
 from ._preprocess import make_preprocessor
+from ._protocol_figures import PROTOCOL_ORDER, calibration_figures, protocol_figures
 from ._promotion import Comparison, PromotionRefused, compare, promote
 from ._registry import ModelNotFound, ModelRecord, champion_of, list_models, show_model
 from ._reproduce import reproduce
@@ -64,12 +65,13 @@ from ._train import train
 __all__ = [
     "Comparison", "DATASETS", "ESTIMATORS", "FEATURE_SETS", "HEADLINE", "HeldOutRows", "Interval",
     "LeakageError", "LightGBMClassifier", "LightGBMFamilies", "LightGBMRegressor", "MetricRow",
-    "ModelArtifact", "ModelNotFound", "ModelRecord", "PROTOCOLS", "PairedComparison", "PredictedArtist",
-    "PredictionSummary", "PromotionRefused", "RegisteredModel", "RetrainResult", "TASKS", "TaskData",
-    "TopFamily", "artist_families_data", "assert_fit_on_train", "bootstrap_ci", "champion_before", "champion_of", "compare",
-    "dataset_task_data", "decode", "explain_artist", "find_model", "fit_and_score", "list_models",
-    "load_artifact", "load_task_data", "make_estimator", "make_preprocessor", "model_metrics",
-    "multiclass_metrics", "multilabel_metrics", "newest_model", "paired_bootstrap", "per_label_table",
-    "predict", "predicted_artists", "prediction_summary", "promote", "regression_metrics", "reproduce",
-    "retrain", "show_model", "split_rows", "train", "tune_thresholds",
+    "ModelArtifact", "ModelNotFound", "ModelRecord", "PROTOCOLS", "PROTOCOL_ORDER", "PairedComparison",
+    "PredictedArtist", "PredictionSummary", "PromotionRefused", "RETRAIN_ESTIMATOR", "RegisteredModel",
+    "RetrainResult", "TASKS", "TaskData", "TopFamily", "artist_families_data", "assert_fit_on_train",
+    "bootstrap_ci", "calibration_figures", "champion_before", "champion_of", "compare", "dataset_task_data",
+    "decode", "explain_artist", "find_model", "fit_and_score", "list_models", "load_artifact",
+    "load_task_data", "make_estimator", "make_preprocessor", "model_metrics", "multiclass_metrics",
+    "multilabel_metrics", "newest_model", "paired_bootstrap", "per_label_table", "predict",
+    "predicted_artists", "prediction_summary", "promote", "protocol_figures", "regression_metrics",
+    "reproduce", "retrain", "show_model", "split_rows", "train", "tune_thresholds",
 ]

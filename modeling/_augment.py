@@ -60,12 +60,13 @@ class MissingnessAugmented(BaseEstimator):
         self.n_copies = n_copies
         self.random_state = random_state
 
-    def fit(self, X, Y, cv_fold=None, fold_X=None):
+    def fit(self, X, Y, cv_fold=None, fold_X=None, sample_weight=None):
         X = np.asarray(X, dtype=float)
         Y = np.asarray(Y, dtype=np.int8)
         n = len(X)
+        kw = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight, dtype=float)}
         if self.patterns is None or len(self.patterns) == 0 or self.n_copies == 0:
-            self.base.fit(X, Y, cv_fold, fold_X)
+            self.base.fit(X, Y, cv_fold, fold_X, **kw)
             self._expose(n, Y)
             return self
         rng = np.random.default_rng(self.random_state)
@@ -80,7 +81,8 @@ class MissingnessAugmented(BaseEstimator):
         reps = 1 + self.n_copies
         self.base.fit(np.vstack(Xs), np.tile(Y, (reps, 1)),
                       None if cv_fold is None else np.tile(np.asarray(cv_fold), reps),
-                      {f: np.vstack(v) for f, v in folds.items()} if fold_X else None)
+                      {f: np.vstack(v) for f, v in folds.items()} if fold_X else None,
+                      **({} if sample_weight is None else {"sample_weight": np.tile(kw["sample_weight"], reps)}))
         self._expose(n, Y)
         return self
 

@@ -81,24 +81,25 @@ class LightGBMFamilies(LightGBMParams, MultiLabelBase):
         # One thread per booster; the boosters themselves run side by side (see _fit_one).
         return self._lgbm(lgb.LGBMClassifier, n_estimators, n_jobs=1, seed_offset=bag, extra_trees=bag % 2 == 1)
 
-    def _fit_bag(self, X, y, j: int, b: int, X_val, y_val):
+    def _fit_bag(self, X, y, j: int, b: int, X_val, y_val, sw=None):
         """One booster for family j, bag b: (pipeline, best round or None)."""
         pre = make_preprocessor(X.shape[1], self.categorical, scale=False, impute=False)
         Xt = pre.fit_transform(X)
         best = None
         if X_val is not None:
             booster = self._booster(self.n_estimators, b)
-            booster.fit(Xt, y, eval_X=(pre.transform(X_val),), eval_y=(y_val,), eval_metric="average_precision",
+            booster.fit(Xt, y, sample_weight=sw, eval_X=(pre.transform(X_val),), eval_y=(y_val,),
+                        eval_metric="average_precision",
                         callbacks=[lgb.early_stopping(self.early_stopping_rounds, first_metric_only=False,
                                                       verbose=False)])
             best = booster.best_iteration_ or self.n_estimators
         else:
             rounds = self._best_iters.get((j, b))
             booster = self._booster(int(np.median(rounds)) if rounds else self.n_estimators // 2, b)
-            booster.fit(Xt, y)
+            booster.fit(Xt, y, sample_weight=sw)
         return Pipeline([("pre", pre), ("lgbm", booster)]), best
 
-    def _fit_one(self, X, Y, X_val=None, Y_val=None):
+    def _fit_one(self, X, Y, X_val=None, Y_val=None, sw=None):
         """Per family: a constant (one class only) or a list of ``n_bags`` fitted pipelines.
 
         Artist-level data sets are small (thousands of rows), where LightGBM's own threads cost
@@ -109,7 +110,7 @@ class LightGBMFamilies(LightGBMParams, MultiLabelBase):
         constant = {j: float(Y[0, j]) for j in range(Y.shape[1]) if Y[:, j].min() == Y[:, j].max()}
         jobs = [(j, b) for j in range(Y.shape[1]) if j not in constant for b in range(max(1, self.n_bags))]
         fitted = Parallel(n_jobs=min(n_threads(self.n_jobs), max(1, len(jobs))), prefer="threads")(
-            delayed(self._fit_bag)(X, Y[:, j], j, b, X_val, None if Y_val is None else Y_val[:, j])
+            delayed(self._fit_bag)(X, Y[:, j], j, b, X_val, None if Y_val is None else Y_val[:, j], sw)
             for j, b in jobs)
         bags: dict[int, list] = {}
         for (j, b), (pipeline, best) in zip(jobs, fitted):
@@ -124,16 +125,16 @@ class LightGBMFamilies(LightGBMParams, MultiLabelBase):
                 else np.mean([p.predict_proba(X)[:, 1] for p in m], axis=0) for m in models]
         return np.column_stack(cols)
 
-    def fit(self, X, Y, cv_fold=None, fold_X=None):
+    def fit(self, X, Y, cv_fold=None, fold_X=None, sample_weight=None):
         self._best_iters: dict[tuple[int, int], list[int]] = {}
-        super().fit(X, Y, cv_fold, fold_X)
+        super().fit(X, Y, cv_fold, fold_X, sample_weight)
         # {(family index, bag): median best round over the CV folds}
         self.best_iterations_ = {k: int(np.median(v)) for k, v in self._best_iters.items()}
         del self._best_iters
         return self
 
-    def _fit_final(self, X, Y):
-        self.final_ = self._fit_one(X, Y)
+    def _fit_final(self, X, Y, sw=None):
+        self.final_ = self._fit_one(X, Y, sw=sw)
         # The final boosters, each fit on every training row (what the leakage guard checks).
         self.estimators_ = [p for m in self.final_ if not isinstance(m, float) for p in m]
 

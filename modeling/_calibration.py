@@ -39,9 +39,10 @@ class FamilyCalibrator(BaseEstimator):
     def __init__(self, isotonic_min_positives: int = ISOTONIC_MIN_POSITIVES):
         self.isotonic_min_positives = isotonic_min_positives
 
-    def fit(self, Y: np.ndarray, S: np.ndarray):
+    def fit(self, Y: np.ndarray, S: np.ndarray, sample_weight: np.ndarray | None = None):
         Y = np.asarray(Y, dtype=int)
         S = np.asarray(S, dtype=float)
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.calibrators_ = []
         for j in range(Y.shape[1]):
             y, s = Y[:, j], S[:, j]
@@ -49,9 +50,10 @@ class FamilyCalibrator(BaseEstimator):
             if pos == 0 or pos == len(y):
                 self.calibrators_.append(("constant", float(pos > 0)))
             elif pos >= self.isotonic_min_positives:
-                self.calibrators_.append(("isotonic", IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1).fit(s, y)))
+                self.calibrators_.append(("isotonic", IsotonicRegression(out_of_bounds="clip", y_min=0, y_max=1)
+                                          .fit(s, y, sample_weight=sw)))
             else:
-                self.calibrators_.append(("platt", LogisticRegression(C=1e4).fit(_logit(s)[:, None], y)))
+                self.calibrators_.append(("platt", LogisticRegression(C=1e4).fit(_logit(s)[:, None], y, sample_weight=sw)))
         return self
 
     def transform(self, S: np.ndarray) -> np.ndarray:
@@ -150,19 +152,30 @@ class CalibratedFamilies(BaseEstimator):
     """
 
     def __init__(self, base=None, target_precision: float = TARGET_PRECISION,
-                 isotonic_min_positives: int = ISOTONIC_MIN_POSITIVES):
+                 isotonic_min_positives: int = ISOTONIC_MIN_POSITIVES, train_weight_power: float = 0.0,
+                 calibration_weight_power: float = 0.0):
         self.base = base
         self.target_precision = target_precision
         self.isotonic_min_positives = isotonic_min_positives
+        self.train_weight_power = train_weight_power
+        self.calibration_weight_power = calibration_weight_power
 
-    def fit(self, X, Y, cv_fold=None, fold_X=None):
-        self.base.fit(X, Y, cv_fold, fold_X)
+    def fit(self, X, Y, cv_fold=None, fold_X=None, sample_weight=None):
+        """``sample_weight``: per training row, the untagged-like importance weight; raised to
+        ``train_weight_power`` for the boosters and ``calibration_weight_power`` for the
+        calibrators (0: unweighted, the default; 1: fully importance-weighted)."""
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        if sw is not None and self.train_weight_power:
+            self.base.fit(X, Y, cv_fold, fold_X, sample_weight=sw ** self.train_weight_power)
+        else:
+            self.base.fit(X, Y, cv_fold, fold_X)
         oof = getattr(self.base, "oof_", None)
         if oof is None:
             raise ValueError("calibration needs out-of-fold scores: give the CV folds")
         Y = np.asarray(Y, dtype=int)
         seen = ~np.isnan(oof).any(axis=1)
-        self.calibrator_ = FamilyCalibrator(self.isotonic_min_positives).fit(Y[seen], oof[seen])
+        cw = None if sw is None or not self.calibration_weight_power else sw[seen] ** self.calibration_weight_power
+        self.calibrator_ = FamilyCalibrator(self.isotonic_min_positives).fit(Y[seen], oof[seen], cw)
         self.oof_ = np.full(oof.shape, np.nan)
         self.oof_[seen] = self.calibrator_.transform(oof[seen])
         self.thresholds_ = precision_thresholds(Y[seen], self.oof_[seen], self.target_precision)

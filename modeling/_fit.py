@@ -31,10 +31,13 @@ def fit_and_score(data: TaskData, estimator: str = "lightgbm", params: dict | No
         est = make_estimator(data.kind, estimator, categorical=data.categorical, n_jobs=n_jobs, **(params or {}))
     tr, te = data.train, data.test
     started = time.perf_counter()
+    # the calibrated families model may weight its training rows to look untagged (issue 16)
+    kw = ({"sample_weight": data.eval_weights[tr]}
+          if estimator in ROBUST_ESTIMATORS and data.kind == "multilabel" and data.eval_weights is not None else {})
     if data.fold_X is not None:
-        est.fit(data.X[tr], data.y[tr], data.cv_fold[tr], {f: Xf[tr] for f, Xf in data.fold_X.items()})
+        est.fit(data.X[tr], data.y[tr], data.cv_fold[tr], {f: Xf[tr] for f, Xf in data.fold_X.items()}, **kw)
     else:
-        est.fit(data.X[tr], data.y[tr], data.cv_fold[tr])
+        est.fit(data.X[tr], data.y[tr], data.cv_fold[tr], **kw)
     seconds = time.perf_counter() - started
     checked = assert_fit_on_train(est, data.X[tr])  # raises LeakageError if any statistic saw test rows
     if checked == 0 and not isinstance(est, _FEATURELESS):

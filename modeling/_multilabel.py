@@ -41,11 +41,14 @@ class MultiLabelBase(BaseEstimator):
     def _proba(model, X) -> np.ndarray:
         return multioutput_proba(model, X)
 
-    def fit(self, X: np.ndarray, Y: np.ndarray, cv_fold: np.ndarray | None = None, fold_X: dict | None = None):
+    def fit(self, X: np.ndarray, Y: np.ndarray, cv_fold: np.ndarray | None = None, fold_X: dict | None = None,
+            sample_weight: np.ndarray | None = None):
         """``fold_X[f]``: the rows of X with fold f's label-derived features recomputed with its
-        labels hidden; used for fold f's fit and out-of-fold predictions."""
+        labels hidden; used for fold f's fit and out-of-fold predictions. ``sample_weight`` (per
+        training row) reaches estimators whose ``_fit_one`` takes ``sw`` (LightGBM families)."""
         X = np.asarray(X, dtype=float)
         Y = np.asarray(Y, dtype=np.int8)
+        sw = None if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.n_features_in_ = X.shape[1]
         self.n_labels_ = Y.shape[1]
         self.oof_ = None
@@ -54,12 +57,13 @@ class MultiLabelBase(BaseEstimator):
             for f in np.unique(cv_fold[cv_fold >= 0]):
                 tr, va = cv_fold != f, cv_fold == f
                 Xf = np.asarray(fold_X[int(f)], dtype=float) if fold_X is not None else X
-                m = self._fit_one(Xf[tr], Y[tr], Xf[va], Y[va])
+                kw = {} if sw is None else {"sw": sw[tr]}
+                m = self._fit_one(Xf[tr], Y[tr], Xf[va], Y[va], **kw)
                 oof[va] = self._proba(m, Xf[va])
             self.oof_ = oof
             seen = ~np.isnan(oof).any(axis=1)
             self.thresholds_ = tune_thresholds(Y[seen], oof[seen])
-        self._fit_final(X, Y)
+        self._fit_final(X, Y, **({} if sw is None else {"sw": sw}))
         if self.oof_ is None:  # no folds: tune on the training rows (optimistic, said in docs)
             self.thresholds_ = tune_thresholds(Y, self.predict_proba(X))
         return self

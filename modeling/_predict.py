@@ -189,9 +189,11 @@ def retrain(writer, settings, snapshot_id: str | None = None, *, n_jobs: int | N
             params: dict | None = None) -> RetrainResult:
     """The scheduled job: train a ``lightgbm-calibrated`` challenger, compare with the champion, promote or not, predict.
 
-    ``params`` overrides LightGBM settings (e.g. ``{"n_estimators": 100}`` for a quick run).
+    ``params`` overrides LightGBM settings (e.g. ``{"n_estimators": 100}`` for a quick run);
+    ``predicted`` is decided at the ``modeling.target_precision`` setting unless ``params`` says.
     """
     snap = resolve_snapshot_id(settings, snapshot_id)
+    params = {"target_precision": settings.modeling.target_precision, **(params or {})}
     record = train(writer, settings, TASK, snap, estimator=RETRAIN_ESTIMATOR, n_jobs=n_jobs, params=params)
     if record.status == "champion":
         comparison, promoted, decision = None, True, record.decision or "first model"

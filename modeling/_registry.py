@@ -42,6 +42,8 @@ class ModelRecord:
     train_seconds: float
     decision: str | None = None
     per_label: list[dict] = field(default_factory=list)
+    # 95 % bootstrap intervals of metrics besides the headline (per protocol; issue 16)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -74,10 +76,10 @@ def record_model(writer, record: ModelRecord, data: TaskData, params: dict) -> N
         )
         rows = []
         for name, value in record.metrics.items():
-            is_head = name == record.headline_metric
+            ci = (record.ci_low, record.ci_high) if name == record.headline_metric else record.intervals.get(name)
             rows.append(dict(model_id=record.model_id, metric=name, value=_finite(value),
-                             ci_low=_finite(record.ci_low) if is_head else None,
-                             ci_high=_finite(record.ci_high) if is_head else None, family_id=None, label=None,
+                             ci_low=None if ci is None else _finite(ci[0]),
+                             ci_high=None if ci is None else _finite(ci[1]), family_id=None, label=None,
                              support=record.n_test))
         for lid, row in zip(data.label_ids, record.per_label):
             for name, value in row.items():

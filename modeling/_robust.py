@@ -21,12 +21,14 @@ from ._protocols import effective_sample_size, packed, weighted_macro_auprc, wei
 
 ROBUST_ESTIMATORS = ("lightgbm-calibrated",)
 UNTAGGED_HEADLINE = "untagged_like_macro_auprc"
+# CalibratedFamilies' own settings (the rest of ``params`` goes to LightGBM)
+_OWN_PARAMS = ("target_precision", "train_weight_power", "calibration_weight_power")
 
 
 def make_robust(data, params: dict | None = None, n_jobs: int | None = None, *, augment: bool = True):
     """An unfitted ``lightgbm-calibrated`` estimator for ``data``."""
     params = dict(params or {})
-    target = params.pop("target_precision", None)
+    own = {k: params.pop(k) for k in _OWN_PARAMS if k in params}
     base = LightGBMFamilies(categorical=tuple(data.categorical), n_jobs=n_jobs)
     if params:
         base.set_params(**{k: v for k, v in params.items() if k in base.get_params()})
@@ -34,8 +36,8 @@ def make_robust(data, params: dict | None = None, n_jobs: int | None = None, *, 
         base = MissingnessAugmented(base, missing_patterns(data.untagged_X, data.feature_names),
                                     list(data.feature_names))
     est = CalibratedFamilies(base)
-    if target is not None:
-        est.set_params(target_precision=float(target))
+    if own:
+        est.set_params(**{k: float(v) for k, v in own.items()})
     return est
 
 

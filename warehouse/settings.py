@@ -130,6 +130,10 @@ class ModelingSettings(BaseModel):
         2, ge=1, description="Threads per model fit (LightGBM, random forests; artist families: boosters fit "
         "side by side). 1 on a busy machine."
     )
+    target_precision: float = Field(
+        0.7, gt=0, lt=1, description="The stated precision the retrain job's model assigns `predicted` at: per "
+        "family, the lowest calibrated probability whose out-of-fold precision reaches it (see docs/modeling.md)."
+    )
 
 
 class WarehouseSettings(BaseModel):

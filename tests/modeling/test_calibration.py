@@ -55,3 +55,21 @@ def test_calibration_keeps_the_models_ranking():
     p = cal.transform(s)
     assert len(np.unique(p)) == len(np.unique(s))  # isotonic steps do not tie distinct scores
     assert roc_auc_score(y[:, 0], p[:, 0]) == pytest.approx(roc_auc_score(y[:, 0], s[:, 0]))
+
+
+def test_weighted_calibration_counts_a_row_of_weight_k_as_k_rows():
+    # Hand-made: score 0.2 → 1 positive in 4 rows, score 0.8 → 3 positives in 4. Weighting the
+    # positive at 0.2 by 3 makes that bin's observed rate 3/6 = 0.5 (isotonic step = weighted mean).
+    s = np.array([0.2] * 4 + [0.8] * 4)
+    y = np.array([1, 0, 0, 0, 1, 1, 1, 0])
+    w = np.array([3.0, 1, 1, 1, 1, 1, 1, 1])
+    iso = C.FamilyCalibrator(isotonic_min_positives=1).fit(y[:, None], s[:, None], w)
+    p = iso.transform(np.array([[0.2], [0.8]]))[:, 0]
+    assert p == pytest.approx([0.5, 0.75], abs=1e-5)
+    # The same as repeating the row three times; Platt scaling likewise.
+    rep = np.r_[np.repeat(0, 3), np.arange(1, 8)]
+    for k in (1, 10**6):
+        a = C.FamilyCalibrator(isotonic_min_positives=k).fit(y[:, None], s[:, None], w)
+        b = C.FamilyCalibrator(isotonic_min_positives=k).fit(y[rep, None], s[rep, None])
+        grid = np.linspace(0.05, 0.95, 7)[:, None]
+        assert a.transform(grid) == pytest.approx(b.transform(grid), abs=1e-4)

@@ -105,3 +105,33 @@ def test_protocol_gain_rows_are_differences_of_printed_figures():
     assert gains["macro_auprc_gain_over_champion"]["target_met"] is False
     assert gains["macro_auroc_gain_over_audio_means"]["ours"] == pytest.approx(0.12)
     assert gains["macro_auroc_gain_over_audio_means"]["target_met"] is True
+
+
+def test_importance_weights_reach_the_boosters_only_when_asked():
+    from modeling._augment import MissingnessAugmented
+    from modeling._boosted import LightGBMFamilies
+    from modeling._calibration import CalibratedFamilies
+
+    rng = np.random.default_rng(3)
+    n = 600
+    X = rng.normal(size=(n, 3))
+    # Family 0 follows x0 where x2 > 0 and -x0 elsewhere; weights favour the x2 <= 0 rows.
+    Y = np.column_stack([np.where(X[:, 2] > 0, X[:, 0], -X[:, 0]) + 0.3 * rng.normal(size=n) > 0,
+                         X[:, 1] + 0.5 * rng.normal(size=n) > 0]).astype(int)
+    w = np.where(X[:, 2] > 0, 0.05, 1.95)
+    cv = np.arange(n) % 5
+
+    def fitted(power, weights):
+        base = MissingnessAugmented(LightGBMFamilies(n_estimators=30, n_bags=1, n_jobs=1), np.zeros((0, 3), bool),
+                                    ["a", "b", "c"], n_copies=0)
+        return CalibratedFamilies(base, train_weight_power=power, calibration_weight_power=power).fit(
+            X, Y, cv, sample_weight=weights)
+
+    plain = fitted(0.0, None)
+    np.testing.assert_array_equal(fitted(0.0, w).oof_, plain.oof_)  # power 0: the weights are ignored
+    weighted = fitted(1.0, w)
+    assert not np.allclose(weighted.oof_, plain.oof_)
+    # Weighted training and calibration fit the population the weights describe better.
+    heavy = w > 1
+    assert PR.weighted_macro_auroc(Y[heavy], weighted.oof_[heavy], w[heavy]) >= \
+        PR.weighted_macro_auroc(Y[heavy], plain.oof_[heavy], w[heavy]) - 0.01
