@@ -8,7 +8,6 @@ from datetime import datetime
 
 import duckdb
 
-from ingest.spotify import utcnow
 from ._store import paused_until
 
 
