@@ -30,6 +30,7 @@ from ._preprocess import make_preprocessor
 from ._promotion import Comparison, PromotionRefused, compare, promote
 from ._registry import ModelNotFound, ModelRecord, champion_of, list_models, show_model
 from ._reproduce import reproduce
+from ._settings import ModelingSettings
 from ._tasks import DATASETS, FEATURE_SETS, PROTOCOLS, TASKS, TaskData, dataset_task_data, load_task_data, split_rows
 from ._thresholds import decode, tune_thresholds
 from ._train import train
@@ -37,6 +38,7 @@ from ._train import train
 __all__ = [
     "Comparison", "DATASETS", "ESTIMATORS", "FEATURE_SETS", "HEADLINE", "Interval", "LeakageError",
     "LightGBMClassifier", "LightGBMFamilies", "LightGBMRegressor", "ModelNotFound", "ModelRecord",
+    "ModelingSettings",
     "PROTOCOLS", "PairedComparison", "PromotionRefused", "RetrainResult", "TASKS", "TaskData",
     "assert_fit_on_train", "bootstrap_ci", "champion_of", "compare", "dataset_task_data", "decode",
     "explain_artist", "fit_and_score", "list_models", "load_task_data", "make_estimator", "make_preprocessor",

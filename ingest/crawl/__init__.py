@@ -7,11 +7,12 @@ from ._plan import ModeEstimate, plan_crawl
 from ._progress import format_eta, progress_path, read_progress
 from ._run import CrawlResult, crawl_async, run_crawl
 from ._seeds import Seed, parse_seeds
+from ._settings import CrawlerSettings, CrawlSettings
 from ._status import CrawlStatus, crawl_status
 from ._store import Pause, paused_until
 
 __all__ = [
-    "CrawlResult", "CrawlStatus", "KINDS", "ModeEstimate", "NewUnit", "Pause", "Seed", "UNIT_KINDS",
+    "CrawlResult", "CrawlSettings", "CrawlStatus", "CrawlerSettings", "KINDS", "ModeEstimate", "NewUnit", "Pause", "Seed", "UNIT_KINDS",
     "Unit", "UnitKind", "crawl_async", "crawl_status", "format_eta", "parse_seeds", "paused_until",
     "plan_crawl", "progress_path", "read_progress", "run_crawl",
 ]

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from warehouse import Settings, Writer
+from warehouse import Writer
 from ingest.spotify import (
     ClientStopped,
     CrawlPaused,
@@ -35,6 +35,7 @@ from ._kinds import DETAIL_KINDS, batch_sizes, seed_units
 from ._loop import CrawlLoop
 from ._progress import progress_path, publish_progress, snapshot, write_progress
 from ._seeds import parse_seeds
+from ._settings import CrawlerSettings
 from ._units import Context
 
 log = logging.getLogger("genrestore.crawl")
@@ -59,7 +60,7 @@ class CrawlResult:
     seconds: float = 0.0
 
 
-async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_requests: int | None = None,
+async def crawl_async(settings: CrawlerSettings, writer: Writer, *, seeds=None, max_requests: int | None = None,
                       max_minutes: float | None = None, refresh_older_than: timedelta | None = None,
                       progress: bool = True, stop_event: threading.Event | None = None,
                       transport: httpx.AsyncBaseTransport | None = None, reprobe: bool = False) -> CrawlResult:
@@ -183,7 +184,7 @@ def _conclude(crawl: CrawlLoop, result: CrawlResult) -> CrawlResult:
     return result
 
 
-def run_crawl(settings: Settings, writer: Writer, *, seeds=None, max_requests: int | None = None,
+def run_crawl(settings: CrawlerSettings, writer: Writer, *, seeds=None, max_requests: int | None = None,
               max_minutes: float | None = None, refresh_older_than: timedelta | None = None,
               progress: bool = True, stop_event: threading.Event | None = None,
               transport: httpx.AsyncBaseTransport | None = None, reprobe: bool = False) -> CrawlResult:

@@ -13,12 +13,15 @@ from ._fma import import_fma_genres
 from ._music_genre import import_music_genre
 from ._musicoset import import_musicoset
 from ._report import ImportReport, Reject, TableCounts
+from ._settings import MAX_FIELD_BYTES, ImportSettings
 from ._spotify_songs import import_spotify_songs
 
 __all__ = [
     "IMPORTERS",
     "ImportReport",
+    "ImportSettings",
     "LAYOUT",
+    "MAX_FIELD_BYTES",
     "Reject",
     "TableCounts",
     "available_datasets",
