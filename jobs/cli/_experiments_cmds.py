@@ -111,7 +111,8 @@ def experiments_run(
                 err_console.print(f"... {msg}", highlight=False)
 
         try:
-            bench = ex.Context(con, seed=seed, snapshot_id=snapshot_id, progress=report)
+            bench = ex.Context(con, seed=seed, n_jobs=settings.modeling.jobs, snapshot_id=snapshot_id,
+                               progress=report)
         finally:
             con.close()
         with bench:
