@@ -13,6 +13,7 @@ from ._build import (
     read_artist_genres,
     read_hierarchy,
 )
+from ._errors import FeaturesError
 from ._fma import GenreHierarchy, read_hierarchy_file
 from ._graph_labels import PREFIX as GRAPH_PREFIX
 from ._graph_labels import LabelGraph, graph_block, label_graph
@@ -41,6 +42,7 @@ __all__ = [
     "BuildReport",
     "Family",
     "FeatureView",
+    "FeaturesError",
     "GRAPH_PREFIX",
     "GenreHierarchy",
     "GenreTaxonomy",

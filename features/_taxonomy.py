@@ -31,16 +31,16 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from warehouse import GenrestoreError
 
 from ._cooccurrence import distance_matrix, fast_ari, incidence, tag_similarity, weighted_average_linkage
+from ._errors import FeaturesError
 from ._idmatch import match_groups
 from ._levels import KScan, TwoLevelCut, choose, scan
 from ._placement import LongTailPlacer
 from ._token_rule import HeadWordIndex
 
 
-class TaxonomyError(GenrestoreError):
+class TaxonomyError(FeaturesError):
     """The genre tags cannot support a taxonomy (too few tagged artists or tags)."""
 
 

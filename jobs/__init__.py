@@ -11,6 +11,7 @@ from ._installation import InstallationClash, check_installation
 
 check_installation()  # before anything below imports a package that may be someone else's
 
+from ._errors import JobsError
 from ._job_catalog import CYCLE_STEPS, JOBS
 from ._job_spec import JobContext, JobOption, JobOutcome, JobSpec
 from ._runner import get_job, list_jobs, record_missed, run_job
@@ -67,6 +68,7 @@ __all__ = [
     "JobRunRecord",
     "JobSchedule",
     "JobSpec",
+    "JobsError",
     "STATUSES",
     "SchedulerLockedError",
     "Settings",

@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Mapping
 
 from warehouse import (
     ConfigError,
-    GenrestoreError,
     ProcessLock,
     UsageError,
     describe_holder,
 )
 
+from ._errors import JobsError
 from ._job_catalog import JOBS
 from ._runner import record_missed, run_job
 from ._schedule_settings import JobSchedule, default_schedules
@@ -49,7 +49,7 @@ log = logging.getLogger("genrestore.scheduler")
 JOB_FUNC = "jobs._scheduler:scheduled_run"
 
 
-class SchedulerLockedError(GenrestoreError):
+class SchedulerLockedError(JobsError):
     """Another scheduler already runs on this var/ directory."""
 
 

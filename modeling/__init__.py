@@ -11,6 +11,7 @@ LightGBM loads; the ``genrestore`` command does (see ``jobs.cli.main``).
 """
 
 from ._boosted import LightGBMClassifier, LightGBMFamilies, LightGBMRegressor
+from ._errors import ModelingError
 from ._estimators import ESTIMATORS, make_estimator
 from ._fit import fit_and_score
 from ._leakage import LeakageError, assert_fit_on_train
@@ -38,7 +39,7 @@ from ._train import train
 __all__ = [
     "Comparison", "DATASETS", "ESTIMATORS", "FEATURE_SETS", "HEADLINE", "Interval", "LeakageError",
     "LightGBMClassifier", "LightGBMFamilies", "LightGBMRegressor", "ModelNotFound", "ModelRecord",
-    "ModelingSettings",
+    "ModelingError", "ModelingSettings",
     "PROTOCOLS", "PairedComparison", "PromotionRefused", "RetrainResult", "TASKS", "TaskData",
     "assert_fit_on_train", "bootstrap_ci", "champion_of", "compare", "dataset_task_data", "decode",
     "explain_artist", "fit_and_score", "list_models", "load_task_data", "make_estimator", "make_preprocessor",

@@ -17,6 +17,7 @@ import numpy as np
 
 from warehouse import UsageError
 
+from .._errors import ModelingError
 from .._threads import n_threads
 
 # Data-set tables an experiment may read, by data-set name.
@@ -119,7 +120,7 @@ class Context:
         self.close()
 
 
-class DatasetMissing(UsageError):
+class DatasetMissing(ModelingError, UsageError):
     """The experiment's data set is not imported: the run is recorded as skipped."""
 
 
