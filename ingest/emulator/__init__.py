@@ -9,15 +9,32 @@
   (the demo, benchmarks and tests).
 """
 
-from ._app import MODES, create_app
-from ._catalog import Catalog, load_catalog
-from ._faults import FaultSpec, parse_faults
-from ._files import TABLES, CatalogError, read_manifest
-from ._limits import ServerRateLimit
-from ._musicoset import build_musicoset_catalog
-from ._options import REQUIRED, SERVE_OPTIONS, ServeOption, add_serve_arguments, check_serve_options
-from ._server import serve
-from ._synthetic import build_synthetic_catalog
+from importlib import import_module
+
+from ._options import MODES, REQUIRED, SERVE_OPTIONS, ServeOption, add_serve_arguments, check_serve_options
+
+# The server's modules load on first use of one of their names. `genrestore` builds every command
+# when it starts, `emulator serve` from SERVE_OPTIONS; importing the server with them (Starlette,
+# Polars) added 0.7-1.1 s to every command on the loaded 2-core machine.
+_LAZY = {
+    "Catalog": "_catalog", "load_catalog": "_catalog",
+    "FaultSpec": "_faults", "parse_faults": "_faults",
+    "TABLES": "_files", "CatalogError": "_files", "read_manifest": "_files",
+    "ServerRateLimit": "_limits",
+    "build_musicoset_catalog": "_musicoset",
+    "build_synthetic_catalog": "_synthetic",
+    "create_app": "_app",
+    "serve": "_server",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Catalog", "CatalogError", "FaultSpec", "MODES", "REQUIRED", "SERVE_OPTIONS", "ServeOption", "ServerRateLimit",

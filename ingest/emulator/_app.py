@@ -27,9 +27,9 @@ from ._fastpath import FastPath
 from ._faults import FaultInjector, parse_faults
 from ._limits import ServerRateLimit
 from ._objects import ObjectBuilder
+from ._options import MODES
 from ._search import SearchIndex
 
-MODES = ("extended", "development")
 JSON = "application/json; charset=utf-8"
 TOKEN_MESSAGE = "Missing/invalid/expired access token"  # one message for all 401s since July 2026
 PREMIUM_MESSAGE = ("Active premium subscription required for the owner of the app. When the subscription "
