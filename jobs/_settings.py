@@ -7,9 +7,9 @@ resolver: defaults < genrestore.toml < ``GENRESTORE_*`` environment < overrides,
 keys                  declared in                                read by
 ====================  =========================================  ===============================
 paths, ``sql``, ...   ``warehouse.WarehouseSettings``            every package
-``api_url``, ...,     ``ingest.crawl.CrawlerSettings``,          the Spotify client, the crawl
-``crawl``             ``ingest.crawl.CrawlSettings``
-``imports``           ``ingest.datasets.ImportSettings``         the data-set importers
+``api_url``, ...,     ``ingest.CrawlerSettings``,                the Spotify client, the crawl
+``crawl``             ``ingest.CrawlSettings``
+``imports``           ``ingest.ImportSettings``                  the data-set importers
 ``modeling``          ``modeling.ModelingSettings``              model fits
 ``schedules``         ``jobs.JobSchedule``                       the scheduler
 ====================  =========================================  ===============================
@@ -30,8 +30,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from ingest.crawl import CrawlerSettings
-from ingest.datasets import ImportSettings
+from ingest import CrawlerSettings, ImportSettings
 from modeling import ModelingSettings
 
 from ._schedule_settings import JobSchedule, default_schedules

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 import warehouse
-from ingest.crawl import CrawlerSettings, CrawlSettings
-from ingest.datasets import ImportSettings
+import ingest.crawl
+import ingest.datasets
+from ingest import CrawlerSettings, CrawlSettings, ImportSettings
 from jobs import JobSchedule, Settings, load_settings
 from modeling import ModelingSettings
 
@@ -37,11 +38,14 @@ def test_the_composed_settings_have_the_same_keys_and_defaults(settings):
 def test_each_section_is_the_class_its_package_declares(settings):
     assert type(settings) is Settings
     assert isinstance(settings, CrawlerSettings) and isinstance(settings, warehouse.WarehouseSettings)
-    assert type(settings.crawl) is CrawlSettings and CrawlSettings.__module__.startswith("ingest.crawl.")
-    assert type(settings.imports) is ImportSettings and ImportSettings.__module__.startswith("ingest.datasets.")
+    assert type(settings.crawl) is CrawlSettings and CrawlSettings.__module__.startswith("ingest.")
+    assert type(settings.imports) is ImportSettings and ImportSettings.__module__.startswith("ingest.")
     assert type(settings.modeling) is ModelingSettings and ModelingSettings.__module__.startswith("modeling.")
     assert type(settings.sql) is warehouse.SqlSettings
     assert all(type(s) is JobSchedule for s in settings.schedules.values())
+    # also on the surfaces of the sub-packages that read them
+    assert (ingest.crawl.CrawlSettings, ingest.crawl.CrawlerSettings) == (CrawlSettings, CrawlerSettings)
+    assert ingest.datasets.ImportSettings is ImportSettings
     assert JobSchedule.__module__.startswith("jobs.")
 
 

@@ -1,10 +1,10 @@
 """The settings resolver: the one place that turns defaults, files and the environment into settings.
 
 Each package owns the settings it reads and declares them beside its code (``warehouse`` the paths,
-``sql`` and logging below; ``ingest.crawl`` the API and the ``crawl`` section; ``ingest.datasets``
-the ``imports`` section; ``modeling`` the ``modeling`` section; ``jobs`` the ``schedules``). The
-classes compose upwards, the way the packages import: :class:`WarehouseSettings` here is the base,
-``ingest.crawl.CrawlerSettings`` extends it with what the crawler needs, and the top package,
+``sql`` and logging below; ``ingest`` the API, the ``crawl`` and the ``imports`` sections;
+``modeling`` the ``modeling`` section; ``jobs`` the ``schedules``). The classes compose upwards,
+the way the packages import: :class:`WarehouseSettings` here is the base,
+``ingest.CrawlerSettings`` extends it with what the crawler needs, and the top package,
 ``jobs``, composes the full ``jobs.Settings`` and offers ``jobs.load_settings``. Code that reads only
 a lower layer types its parameter with that layer's class, so nothing imports upwards.
 

@@ -1,13 +1,13 @@
 """Crawls of the Spotify Web API into the warehouse: frontier, strategies, the crawl loop, plans.
 See docs/crawler.md."""
 
+from .._settings import CrawlerSettings, CrawlSettings
 from ._frontier import NewUnit, Unit
 from ._kinds import KINDS, UNIT_KINDS, UnitKind
 from ._plan import ModeEstimate, plan_crawl
 from ._progress import format_eta, progress_path, read_progress
 from ._run import CrawlResult, crawl_async, run_crawl
 from ._seeds import Seed, parse_seeds
-from ._settings import CrawlerSettings, CrawlSettings
 from ._status import CrawlStatus, crawl_status
 from ._store import Pause, paused_until
 

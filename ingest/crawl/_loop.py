@@ -24,10 +24,10 @@ from ingest.spotify import (
     utcnow,
 )
 
+from .._settings import CrawlerSettings
 from . import _frontier as frontier
 from . import _store as store
 from ._kinds import DETAIL_KINDS, UNIT_KINDS, batch_sizes, sent_back
-from ._settings import CrawlerSettings
 from ._store import add_counts, counts_json, merge, nonzero, observe_artists, observe_tracks
 from ._units import FILL, Context, Outcome
 

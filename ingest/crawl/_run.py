@@ -29,13 +29,13 @@ from ingest.spotify import (
 )
 from ingest.spotify import utcnow
 
+from .._settings import CrawlerSettings
 from . import _frontier as frontier
 from . import _store as store
 from ._kinds import DETAIL_KINDS, batch_sizes, seed_units
 from ._loop import CrawlLoop
 from ._progress import progress_path, publish_progress, snapshot, write_progress
 from ._seeds import parse_seeds
-from ._settings import CrawlerSettings
 from ._units import Context
 
 log = logging.getLogger("genrestore.crawl")

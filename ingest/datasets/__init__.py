@@ -8,13 +8,13 @@ used raises :class:`ImportFailed` and leaves the warehouse as it was. The
 :class:`ImportReport` counts rows inserted, updated and unchanged per table, rejected and merged.
 """
 
+from .._settings import MAX_FIELD_BYTES, ImportSettings
 from ._errors import ImportFailed
 from ._layout import IMPORTERS, LAYOUT, available_datasets, default_path, import_all
 from ._fma import import_fma_genres
 from ._music_genre import import_music_genre
 from ._musicoset import import_musicoset
 from ._report import ImportReport, Reject, TableCounts
-from ._settings import MAX_FIELD_BYTES, ImportSettings
 from ._spotify_songs import import_spotify_songs
 
 __all__ = [

@@ -12,8 +12,8 @@ import polars as pl
 
 from warehouse import Writer
 
+from .._settings import MAX_FIELD_BYTES
 from ._duplicates import Unique
-from ._settings import MAX_FIELD_BYTES
 from ._validated_input import Loaded, load
 from ._progress import steps
 from ._report import ImportReport

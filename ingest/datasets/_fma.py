@@ -9,8 +9,8 @@ import polars as pl
 
 from warehouse import Writer
 
+from .._settings import MAX_FIELD_BYTES
 from ._duplicates import Unique
-from ._settings import MAX_FIELD_BYTES
 from ._validated_input import Loaded
 from ._report import ImportReport
 from ._file_importer import TableRows, import_file

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from warehouse import Writer
 
+from .._settings import MAX_FIELD_BYTES
 from ._fma import import_fma_genres
 from ._music_genre import import_music_genre
 from ._musicoset import import_musicoset
 from ._report import ImportReport
-from ._settings import MAX_FIELD_BYTES
 from ._spotify_songs import import_spotify_songs
 
 # data set → path under the data directory (a file is found as .csv or .csv.gz)

@@ -17,9 +17,9 @@ import polars as pl
 
 from warehouse import Writer
 
+from .._settings import MAX_FIELD_BYTES
 from ._duplicates import Unique
 from ._errors import ImportFailed
-from ._settings import MAX_FIELD_BYTES
 from ._validated_input import Loaded, load
 from ._progress import steps
 from ._pyrepr import list_series, parse_str_dict, parse_str_list

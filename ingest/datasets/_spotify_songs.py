@@ -16,8 +16,8 @@ import polars as pl
 
 from warehouse import Writer
 
+from .._settings import MAX_FIELD_BYTES
 from ._duplicates import Unique
-from ._settings import MAX_FIELD_BYTES
 from ._validated_input import Loaded
 from ._reading import ROW
 from ._report import ImportReport

@@ -8,9 +8,9 @@ from typing import Callable, Sequence
 
 import polars as pl
 
+from .._settings import MAX_FIELD_BYTES
 from ._duplicates import Unique, resolve_duplicates
 from ._reading import RawTable, read_delimited
-from ._settings import MAX_FIELD_BYTES
 from ._validate import Col, check_share, coerce, split
 
 

@@ -22,14 +22,12 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-if TYPE_CHECKING:  # a type only: ingest.crawl imports this package, not the other way round
-    from ingest.crawl import CrawlerSettings
-
+from .._settings import CrawlerSettings
 from ._auth import TokenProvider
 from ._errors import (
     AuthError,
@@ -128,7 +126,7 @@ class SpotifyClient:
     :param token_url: client-credentials token endpoint (settings.resolved_token_url).
     :param client_id, client_secret: the credentials; the secret only reaches spotipy's auth manager.
     :param budget_per_window, window_seconds, max_retry_after, concurrency, timeout, max_attempts,
-        market: as in :class:`ingest.crawl.CrawlSettings`.
+        market: as in :class:`ingest.CrawlSettings`.
     :param transport: an httpx transport (tests may pass ``httpx.MockTransport``); default: real HTTP.
     :param limiter: share a :class:`RateLimiter` between clients of the same account.
     """
