@@ -35,7 +35,8 @@ import polars as pl  # noqa: E402
 from ingest.crawl import crawl_async  # noqa: E402
 from ingest.emulator import build_musicoset_catalog, build_synthetic_catalog  # noqa: E402
 from ingest.emulator.running import running_emulator, spotipy_client  # noqa: E402
-from warehouse import Writer, load_settings  # noqa: E402
+from jobs import load_settings  # noqa: E402
+from warehouse import Writer  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

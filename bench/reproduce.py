@@ -18,11 +18,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# Passive OpenMP waiting, as `genrestore` sets it (see jobs.cli.main), before LightGBM loads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import modeling  # noqa: E402
 import warehouse  # noqa: E402
+
+# Passive OpenMP waiting, as `genrestore` sets it (see jobs.cli.main), before LightGBM loads.
+warehouse.prepare_process()
+
+import jobs  # noqa: E402
+import modeling  # noqa: E402
 
 
 def main() -> int:
@@ -36,7 +38,7 @@ def main() -> int:
         print(f"real data sets not found at {data_dir}; set GENRESTORE_DATA")
         return 2
     tmp = None if args.var else tempfile.TemporaryDirectory(prefix="genrestore-repro-")
-    settings = warehouse.load_settings(var_dir=args.var or Path(tmp.name), data_dir=data_dir)
+    settings = jobs.load_settings(var_dir=args.var or Path(tmp.name), data_dir=data_dir)
     started = time.perf_counter()
     chosen = tuple(args.dataset or ("music_genre", "spotify_songs", "musicoset"))
     tables = {"music_genre": "ds_music_genre", "spotify_songs": "ds_spotify_songs", "musicoset": "artists"}

@@ -24,11 +24,13 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-# Passive OpenMP waiting, as `genrestore` sets it (see jobs.cli.main), before LightGBM loads.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-import modeling  # noqa: E402
 import warehouse  # noqa: E402
+
+# Passive OpenMP waiting, as `genrestore` sets it (see jobs.cli.main), before LightGBM loads.
+warehouse.prepare_process()
+
+import jobs  # noqa: E402
+import modeling  # noqa: E402
 
 RUNS = [
     ("artist-families", None),
@@ -53,9 +55,9 @@ def main() -> int:
         return 2
     tmp = None if args.var else tempfile.TemporaryDirectory(prefix="genrestore-bench-")
     var = args.var or Path(tmp.name)
-    settings = warehouse.load_settings(var_dir=var, data_dir=data_dir)
-    jobs = args.jobs or settings.modeling.jobs
-    print(f"cpu cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, model threads {jobs}")
+    settings = jobs.load_settings(var_dir=var, data_dir=data_dir)
+    n_jobs = args.jobs or settings.modeling.jobs
+    print(f"cpu cores {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}, model threads {n_jobs}")
     with warehouse.Writer(settings.warehouse_file, command="bench/train.py") as writer:
         with writer.transaction() as con:
             have = con.execute("SELECT count(*) FROM ds_music_genre").fetchall()[0][0]
@@ -85,7 +87,7 @@ def main() -> int:
                 t = time.perf_counter()
                 c = time.process_time()
                 rec = modeling.train(writer, settings, task, snap.snapshot_id, dataset=dataset, estimator=estimator,
-                                     n_jobs=jobs)
+                                     n_jobs=n_jobs)
                 seconds = time.perf_counter() - t
                 cpu = time.process_time() - c
                 total += seconds

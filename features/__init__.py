@@ -15,6 +15,7 @@ from ._build import (
     read_artist_genres,
     read_hierarchy,
 )
+from ._errors import FeaturesError
 from ._feature_values import feature_tables, feature_values
 from ._fma import GenreHierarchy, read_hierarchy_file
 from ._graph_labels import PREFIX as GRAPH_PREFIX
@@ -52,6 +53,7 @@ __all__ = [
     "BuildReport",
     "Family",
     "FeatureView",
+    "FeaturesError",
     "GRAPH_PREFIX",
     "GenreHierarchy",
     "GenreTaxonomy",

@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from warehouse import GenrestoreError
 
 from ._cooccurrence import distance_matrix, fast_ari, incidence, tag_similarity, weighted_average_linkage
+from ._errors import FeaturesError
 from ._family import Family, GroupDescriber
 from ._idmatch import match_groups
 from ._levels import KScan, TwoLevelCut, choose, scan
@@ -40,7 +40,7 @@ from ._token_rule import HeadWordIndex
 from ._top_down_cut import previous_labels
 
 
-class TaxonomyError(GenrestoreError):
+class TaxonomyError(FeaturesError):
     """The genre tags cannot support a taxonomy (too few tagged artists or tags)."""
 
 

@@ -11,10 +11,12 @@ from ._installation import InstallationClash, check_installation
 
 check_installation()  # before anything below imports a package that may be someone else's
 
+from ._errors import JobsError
 from ._job_catalog import CYCLE_STEPS, JOBS
 from ._job_spec import JobContext, JobOption, JobOutcome, JobSpec
 from ._runner import get_job, list_jobs, record_missed, run_job
 from ._runs import STATUSES, JobRunRecord, job_history
+from ._schedule_settings import JobSchedule, default_schedules
 from ._scheduler import (
     SchedulerLockedError,
     effective_schedules,
@@ -22,6 +24,24 @@ from ._scheduler import (
     run_scheduler,
     scheduler_lock,
 )
+
+
+def load_settings(config=None, **overrides):
+    """Every setting, resolved (see :func:`jobs._settings.load_settings`); imported on first use:
+    the composed settings import modeling, and with it LightGBM, which should load only after
+    ``warehouse.prepare_process`` (``jobs.cli.main`` calls it first)."""
+    from ._settings import load_settings as _load
+
+    return _load(config, **overrides)
+
+
+def __getattr__(name: str):
+    # ``jobs.Settings``, imported on first use like load_settings above.
+    if name == "Settings":
+        from ._settings import Settings
+
+        return Settings
+    raise AttributeError(f"module 'jobs' has no attribute {name!r}")
 
 
 def write_report(*args, **kwargs):
@@ -46,15 +66,20 @@ __all__ = [
     "JobOption",
     "JobOutcome",
     "JobRunRecord",
+    "JobSchedule",
     "JobSpec",
+    "JobsError",
     "STATUSES",
     "SchedulerLockedError",
+    "Settings",
     "check_installation",
+    "default_schedules",
     "effective_schedules",
     "get_job",
     "grace_seconds",
     "job_history",
     "list_jobs",
+    "load_settings",
     "record_missed",
     "run_demo",
     "run_job",

@@ -14,14 +14,17 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from warehouse import GenrestoreError, Settings, WarehouseError, read_holder
+from warehouse import GenrestoreError, WarehouseError, read_holder
 
 from ._runner import run_job
 from ._runs import JobRunRecord
+
+if TYPE_CHECKING:  # the composed settings load modeling: see jobs._settings
+    from ._settings import Settings
 
 DEMO_SEED_GENRES = 8
 # Warehouse artists sampled to check a catalog against what the warehouse already holds.

@@ -8,11 +8,15 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from warehouse import Settings, read_lock_holder
+from warehouse import read_lock_holder
 
 from ._job_catalog import JOBS
 from ._scheduler import effective_schedules, grace_seconds, make_trigger
+
+if TYPE_CHECKING:  # the composed settings load modeling: see jobs._settings
+    from ._settings import Settings
 
 
 @dataclass

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 import modeling
 import warehouse
-from warehouse import Settings, SnapshotInfo, Writer
+from warehouse import SnapshotInfo, Writer
 
 from . import _report_calibration as calibration
 from . import _report_data as data
@@ -32,6 +32,9 @@ from . import _report_morning as morning
 from . import _report_models as models
 from . import _report_plots as plots
 from ._runs import utcnow
+
+if TYPE_CHECKING:  # the composed settings load modeling: see jobs._settings
+    from ._settings import Settings
 
 SECTIONS = (
     "attention", "predictions", "since_last_report", "snapshot_diff", "crawl_health", "job_runs", "taxonomy",

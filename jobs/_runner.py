@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from warehouse import GenrestoreError, Settings, UsageError, Writer, WriterLockedError
+from warehouse import GenrestoreError, UsageError, Writer, WriterLockedError
 
 from ._job_catalog import JOBS
 from ._job_spec import JobContext, JobOutcome, JobSpec
@@ -27,6 +27,9 @@ from ._runs import (
     new_run_id,
     utcnow,
 )
+
+if TYPE_CHECKING:  # the composed settings load modeling: see jobs._settings
+    from ._settings import Settings
 
 log = logging.getLogger("genrestore.jobs")
 

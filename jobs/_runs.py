@@ -15,12 +15,14 @@ import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 import warehouse
-from warehouse import Settings
+
+if TYPE_CHECKING:  # the composed settings load modeling: see jobs._settings
+    from ._settings import Settings
 
 STATUSES = ("running", "succeeded", "failed", "skipped", "paused", "stopped", "missed", "abandoned")
 _COLUMNS = (

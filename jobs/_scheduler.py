@@ -27,29 +27,29 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from warehouse import (
     ConfigError,
-    GenrestoreError,
-    JobSchedule,
     ProcessLock,
-    Settings,
     UsageError,
-    default_schedules,
     describe_holder,
-    register_schedule_check,
 )
 
+from ._errors import JobsError
 from ._job_catalog import JOBS
 from ._runner import record_missed, run_job
+from ._schedule_settings import JobSchedule, default_schedules
+
+if TYPE_CHECKING:  # the composed settings load modeling: see jobs._settings
+    from ._settings import Settings
 
 log = logging.getLogger("genrestore.scheduler")
 
 JOB_FUNC = "jobs._scheduler:scheduled_run"
 
 
-class SchedulerLockedError(GenrestoreError):
+class SchedulerLockedError(JobsError):
     """Another scheduler already runs on this var/ directory."""
 
 
@@ -64,7 +64,7 @@ def scheduler_lock(path: Path) -> ProcessLock:
 def check_schedules(schedules: Mapping[str, JobSchedule]) -> None:
     """Each schedule names a job and only options of that job; ConfigError naming the key if not.
 
-    Registered with the settings, so every command that loads them refuses a bad schedule.
+    Called by ``Settings`` when they load, so every command refuses a bad schedule.
     """
     for name, sched in schedules.items():
         if name not in JOBS:
@@ -74,8 +74,6 @@ def check_schedules(schedules: Mapping[str, JobSchedule]) -> None:
         except UsageError as exc:
             raise ConfigError(f"invalid setting schedules.{name}.options: {exc}") from None
 
-
-register_schedule_check(check_schedules)
 
 
 def effective_schedules(settings: Settings) -> dict[str, JobSchedule]:

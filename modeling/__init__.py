@@ -10,68 +10,66 @@ that fits LightGBM models on a shared machine should set ``OMP_WAIT_POLICY=PASSI
 LightGBM loads; the ``genrestore`` command does (see ``jobs.cli.main``).
 """
 
-from ._artifacts import HeldOutRows, ModelArtifact
-from ._boosted import LightGBMClassifier, LightGBMFamilies, LightGBMRegressor
-from ._estimators import ESTIMATORS, make_estimator
-from ._fit import fit_and_score
-from ._leakage import LeakageError, assert_fit_on_train
-from ._model_reads import (
-    MetricRow,
-    RegisteredModel,
-    champion_before,
-    find_model,
-    load_artifact,
-    model_metrics,
-    newest_model,
-)
-from ._metrics import (
-    HEADLINE,
-    Interval,
-    PairedComparison,
-    bootstrap_ci,
-    multiclass_metrics,
-    multilabel_metrics,
-    paired_bootstrap,
-    per_label_table,
-    regression_metrics,
-)
-from ._prediction_summary import (
-    PredictedArtist,
-    PredictionSummary,
-    TopFamily,
-    predicted_artists,
-    prediction_summary,
-)
-from ._predict import RETRAIN_ESTIMATOR, RetrainResult, explain_artist, predict, retrain
-from ._preprocess import make_preprocessor
-from ._protocol_figures import PROTOCOL_ORDER, calibration_figures, protocol_figures
-from ._promotion import Comparison, PromotionRefused, compare, promote
-from ._registry import ModelNotFound, ModelRecord, champion_of, list_models, show_model
-from ._reproduce import reproduce
-from ._tasks import (
-    DATASETS,
-    FEATURE_SETS,
-    PROTOCOLS,
-    TASKS,
-    TaskData,
-    artist_families_data,
-    dataset_task_data,
-    load_task_data,
-    split_rows,
-)
-from ._thresholds import decode, tune_thresholds
-from ._train import train
+from importlib import import_module
+
+from ._errors import ModelingError
+from ._settings import ModelingSettings
+
+# Everything else loads on first use. Every `genrestore` command loads the settings, and so this
+# package for ModelingSettings; importing the models with it (LightGBM, scikit-learn, SciPy) took
+# 8 s of each command's start on the loaded 2-core machine, and OpenMP must load only after
+# `warehouse.prepare_process()`.
+_LAZY = {
+    "HeldOutRows": "_artifacts", "ModelArtifact": "_artifacts",
+    "LightGBMClassifier": "_boosted", "LightGBMFamilies": "_boosted", "LightGBMRegressor": "_boosted",
+    "ESTIMATORS": "_estimators", "make_estimator": "_estimators",
+    "fit_and_score": "_fit",
+    "LeakageError": "_leakage", "assert_fit_on_train": "_leakage",
+    "HEADLINE": "_metrics", "Interval": "_metrics", "PairedComparison": "_metrics",
+    "bootstrap_ci": "_metrics", "multiclass_metrics": "_metrics", "multilabel_metrics": "_metrics",
+    "paired_bootstrap": "_metrics", "per_label_table": "_metrics", "regression_metrics": "_metrics",
+    "MetricRow": "_model_reads", "RegisteredModel": "_model_reads", "champion_before": "_model_reads",
+    "find_model": "_model_reads", "load_artifact": "_model_reads", "model_metrics": "_model_reads",
+    "newest_model": "_model_reads",
+    "RETRAIN_ESTIMATOR": "_predict", "RetrainResult": "_predict", "explain_artist": "_predict",
+    "predict": "_predict", "retrain": "_predict",
+    "PredictedArtist": "_prediction_summary", "PredictionSummary": "_prediction_summary",
+    "TopFamily": "_prediction_summary", "predicted_artists": "_prediction_summary",
+    "prediction_summary": "_prediction_summary",
+    "make_preprocessor": "_preprocess",
+    "Comparison": "_promotion", "PromotionRefused": "_promotion", "compare": "_promotion",
+    "promote": "_promotion",
+    "PROTOCOL_ORDER": "_protocol_figures", "calibration_figures": "_protocol_figures",
+    "protocol_figures": "_protocol_figures",
+    "ModelNotFound": "_registry", "ModelRecord": "_registry", "champion_of": "_registry",
+    "list_models": "_registry", "show_model": "_registry",
+    "reproduce": "_reproduce",
+    "DATASETS": "_tasks", "FEATURE_SETS": "_tasks", "PROTOCOLS": "_tasks", "TASKS": "_tasks",
+    "TaskData": "_tasks", "artist_families_data": "_tasks", "dataset_task_data": "_tasks",
+    "load_task_data": "_tasks", "split_rows": "_tasks",
+    "decode": "_thresholds", "tune_thresholds": "_thresholds",
+    "train": "_train",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Comparison", "DATASETS", "ESTIMATORS", "FEATURE_SETS", "HEADLINE", "HeldOutRows", "Interval",
     "LeakageError", "LightGBMClassifier", "LightGBMFamilies", "LightGBMRegressor", "MetricRow",
-    "ModelArtifact", "ModelNotFound", "ModelRecord", "PROTOCOLS", "PROTOCOL_ORDER", "PairedComparison",
-    "PredictedArtist", "PredictionSummary", "PromotionRefused", "RETRAIN_ESTIMATOR", "RegisteredModel",
-    "RetrainResult", "TASKS", "TaskData", "TopFamily", "artist_families_data", "assert_fit_on_train",
-    "bootstrap_ci", "calibration_figures", "champion_before", "champion_of", "compare", "dataset_task_data",
-    "decode", "explain_artist", "find_model", "fit_and_score", "list_models", "load_artifact",
-    "load_task_data", "make_estimator", "make_preprocessor", "model_metrics", "multiclass_metrics",
-    "multilabel_metrics", "newest_model", "paired_bootstrap", "per_label_table", "predict",
-    "predicted_artists", "prediction_summary", "promote", "protocol_figures", "regression_metrics",
+    "ModelArtifact", "ModelNotFound", "ModelRecord", "ModelingError", "ModelingSettings", "PROTOCOLS",
+    "PROTOCOL_ORDER", "PairedComparison", "PredictedArtist", "PredictionSummary", "PromotionRefused",
+    "RETRAIN_ESTIMATOR", "RegisteredModel", "RetrainResult", "TASKS", "TaskData", "TopFamily",
+    "artist_families_data", "assert_fit_on_train", "bootstrap_ci", "calibration_figures", "champion_before",
+    "champion_of", "compare", "dataset_task_data", "decode", "explain_artist", "find_model", "fit_and_score",
+    "list_models", "load_artifact", "load_task_data", "make_estimator", "make_preprocessor", "model_metrics",
+    "multiclass_metrics", "multilabel_metrics", "newest_model", "paired_bootstrap", "per_label_table",
+    "predict", "predicted_artists", "prediction_summary", "promote", "protocol_figures", "regression_metrics",
     "reproduce", "retrain", "show_model", "split_rows", "train", "tune_thresholds",
 ]

@@ -26,15 +26,14 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, QuantileTransformer, StandardScaler
 
-from warehouse import GenrestoreError
-
 from ._boosted import BoostedSingle
+from ._errors import ModelingError
 
 # Our estimators keep their fitted sub-models under these names.
 _CONTAINERS = ("pipeline_", "preprocessor_", "estimators_", "final_", "mlps_")
 
 
-class LeakageError(GenrestoreError):
+class LeakageError(ModelingError):
     """A fitted statistic was not learned from the training rows alone."""
 
 

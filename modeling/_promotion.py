@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from warehouse import GenrestoreError
-
 from . import _metrics as M
 from ._artifacts import ModelArtifact
+from ._errors import ModelingError
 from ._fit import proba_all_classes
 from ._registry import champion_of, model_row, set_champion, set_decision
 
@@ -37,7 +36,7 @@ class Comparison:
                 + (f"; {self.note}" if self.note else ""))
 
 
-class PromotionRefused(GenrestoreError):
+class PromotionRefused(ModelingError):
     """The challenger did not beat the champion beyond the bootstrap margin."""
 
     def __init__(self, message: str, comparison: Comparison | None = None):

@@ -14,12 +14,13 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from warehouse import GenrestoreError, insert_rows, record_path
+from warehouse import insert_rows, record_path
 
+from ._errors import ModelingError
 from ._tasks import TaskData
 
 
-class ModelNotFound(GenrestoreError):
+class ModelNotFound(ModelingError):
     exit_code = 2
 
 

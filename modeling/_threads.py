@@ -7,7 +7,7 @@ The environment is read by the settings alone, never here.
 
 from __future__ import annotations
 
-from warehouse import ModelingSettings
+from ._settings import ModelingSettings
 
 DEFAULT_JOBS = ModelingSettings().jobs
 

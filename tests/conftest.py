@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from warehouse import Settings, load_settings
+import warehouse
 
-# Models fit in this process too: passive OpenMP waiting, as `genrestore` sets it (jobs.cli.main).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Models fit in this process too: passive OpenMP waiting, as `genrestore` sets it (jobs.cli.main),
+# before jobs' settings import modeling and LightGBM.
+warehouse.prepare_process()
+
+from jobs import Settings, load_settings  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -212,7 +212,8 @@ RUNNABLE = _runnable()
 def example_dir(tmp_path_factory):
     """A directory whose var/ holds a 300-artist synthetic catalog and a snapshot of it."""
     from features import write_synthetic_catalog
-    from warehouse import Writer, load_settings
+    from jobs import load_settings
+    from warehouse import Writer
 
     root = tmp_path_factory.mktemp("docs-examples")
     settings = load_settings(var_dir=root / "var")

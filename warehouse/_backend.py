@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from ._pg_writer import PgWriter
 from ._writer import Writer
-from .settings import Settings
+from .settings import WarehouseSettings
 
 
-def writer_for(settings: Settings, *, command: str | None = None, create: bool = True) -> Writer | PgWriter:
+def writer_for(settings: WarehouseSettings, *, command: str | None = None, create: bool = True) -> Writer | PgWriter:
     """The (unopened) writer of the live warehouse ``settings`` name: ``warehouse.url`` when set,
     else the DuckDB file ``warehouse_path``."""
     if settings.warehouse.url:

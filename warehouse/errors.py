@@ -1,20 +1,28 @@
-"""The exception hierarchy every genrestore package raises from.
+"""The root of genrestore's exceptions, their exit codes, and the warehouse's own errors.
 
-    GenrestoreError              anything the CLI reports as one line, no traceback
+    GenrestoreError              anything the CLI reports as one line, no traceback (exit code 1)
     ├── ConfigError              an invalid setting (exit code 2)
     ├── UsageError               a user mistake on the command line (exit code 2)
-    └── WarehouseError           the warehouse refused something (exit code 1)
-        ├── WarehouseNotFound    no warehouse file where the settings point
-        ├── WriterLockedError    another process holds the single writer lock
-        ├── ReadOnlyError        a write statement sent to a read-only connection
-        ├── SnapshotNotFound     no such snapshot, or none published yet
-        ├── QueryError           DuckDB rejected a query
-        ├── ImportFailed         an input file is unreadable/truncated/wrong-shaped
-        ├── MigrationMismatch    an applied migration was edited afterwards
-        └── DiskFull             a write failed for want of space (or a file-size limit)
+    ├── WarehouseError           the warehouse refused something (exit code 1)
+    │   ├── WarehouseNotFound    no warehouse file where the settings point
+    │   ├── WriterLockedError    another process holds the single writer lock
+    │   ├── ReadOnlyError        a write statement sent to a read-only connection
+    │   ├── SnapshotNotFound     no such snapshot, or none published yet
+    │   ├── QueryError           DuckDB rejected a query
+    │   ├── MigrationMismatch    an applied migration was edited afterwards
+    │   └── DiskFull             a write failed for want of space (or a file-size limit)
+    ├── ingest.IngestError       (ingest) SpotifyError and its tree, CatalogError (2),
+    │                            ImportFailed (also a WarehouseError)
+    ├── features.FeaturesError   (features) TaxonomyError
+    ├── modeling.ModelingError   (modeling) ModelNotFound (2), LeakageError, PromotionRefused,
+    │                            DatasetMissing (also a UsageError, 2)
+    └── jobs.JobsError           (jobs) SchedulerLockedError
 
-Other packages derive their own errors from these, so callers can catch at the
-level they care about (like httpx's HTTPError → RequestError → TimeoutException).
+Each package owns its base error and its subclasses, exported from its public surface; only the
+root and the exit codes live here, at the bottom, where every package can reach them. The exit code
+is the class attribute ``exit_code``: 1 unless a class says otherwise, 2 for a mistake the user can
+fix by changing the command or the settings (``genrestore`` exits 130 when interrupted). Catch at
+the level you care about (like httpx's HTTPError → RequestError → TimeoutException).
 """
 
 from __future__ import annotations
@@ -57,10 +65,6 @@ class SnapshotNotFound(WarehouseError):
 
 
 class QueryError(WarehouseError):
-    pass
-
-
-class ImportFailed(WarehouseError):
     pass
 
 

@@ -1,27 +1,42 @@
-"""One typed settings object for the whole system.
+"""The settings resolver: the one place that turns defaults, files and the environment into settings.
 
-Resolved in one place, lowest precedence first:
+Each package owns the settings it reads and declares them beside its code (``warehouse`` the paths,
+``sql`` and logging below; ``ingest`` the API, the ``crawl`` and the ``imports`` sections;
+``modeling`` the ``modeling`` section; ``jobs`` the ``schedules``). The classes compose upwards,
+the way the packages import: :class:`WarehouseSettings` here is the base,
+``ingest.CrawlerSettings`` extends it with what the crawler needs, and the top package,
+``jobs``, composes the full ``jobs.Settings`` and offers ``jobs.load_settings``. Code that reads only
+a lower layer types its parameter with that layer's class, so nothing imports upwards.
 
-1. defaults declared below (each field carries its help text),
-2. ``genrestore.toml`` in the working directory, or the file given to :func:`load_settings` as
-   ``config`` (``genrestore --config``), else named by ``GENRESTORE_CONFIG``; a relative path in
-   it is relative to the file, not to the working directory,
+Resolution happens here alone, for whichever composed class is asked for, lowest precedence first:
+
+1. the defaults each section declares (each field carries its help text),
+2. ``genrestore.toml`` in the working directory, or the file given as ``config``
+   (``genrestore --config``), else named by ``GENRESTORE_CONFIG``; a relative path in it is relative
+   to the file, not to the working directory,
 3. environment variables ``GENRESTORE_*`` (nested keys with ``__``, e.g.
-   ``GENRESTORE_CRAWL__BUDGET_PER_WINDOW=120``), plus ``SPOTIFY_CLIENT_ID`` /
-   ``SPOTIFY_CLIENT_SECRET`` for the credentials,
+   ``GENRESTORE_CRAWL__BUDGET_PER_WINDOW=120``), plus the aliases a field declares
+   (``SPOTIFY_CLIENT_ID`` / ``SPOTIFY_CLIENT_SECRET``, ``GENRESTORE_DATA``),
 4. keyword overrides, which is how command-line options arrive.
 
 Every path setting is made absolute once, here: cron and systemd start commands in other working
 directories, and a path recorded relative to where a command happened to run is wrong elsewhere.
-An invalid value raises :class:`~warehouse.errors.ConfigError` naming the key.
+An invalid value raises :class:`~warehouse.errors.ConfigError` naming the key; secret values are
+never shown (:meth:`WarehouseSettings.masked`).
+
+This module is also the only one in the packages that reads or writes the process environment
+(``tests/test_environment.py`` holds the others to that): :func:`environment_value` serves entry
+points that take one documented variable without loading the settings (the emulator subprocess), and
+:func:`prepare_process` sets what native libraries read once, when they load.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -34,13 +49,17 @@ from pydantic_settings import (
 
 from .errors import ConfigError
 
-SPOTIFY_API_URL = "https://api.spotify.com/v1"
-SPOTIFY_TOKEN_URL = "https://accounts.spotify.com/api/token"
-
-# The settings file load_settings was given; read by Settings' sources while it builds the object.
+# The settings file resolve() was given; read by the sources while they build the object.
 _config_file: ContextVar[Path | None] = ContextVar("genrestore_config_file", default=None)
 
 _PATH_KEYS = ("var_dir", "warehouse_path", "snapshots_dir", "models_dir", "reports_dir", "data_dir")
+
+# What native libraries read once, when they load: set before anything imports them.
+# LightGBM's OpenMP threads spin while idle; on a shared, busy 2-core machine a 2-thread fit took
+# 68.8 s against 5.9 s with 1 thread, 11.2 s with passive waiting.
+_PROCESS_DEFAULTS = {"OMP_WAIT_POLICY": "PASSIVE"}
+
+S = TypeVar("S", bound="WarehouseSettings")
 
 
 def project_root() -> Path:
@@ -76,6 +95,21 @@ def _absolute(path: Path, base: Path | None = None) -> Path:
     return Path(os.path.normpath(path if path.is_absolute() else (base or Path.cwd()) / path))
 
 
+def environment_value(name: str) -> str | None:
+    """The environment variable ``name``, or None: for an entry point that takes one documented
+    variable without loading the settings (``python -m ingest.emulator serve`` and
+    ``GENRESTORE_EMULATOR_SECRET``, which its parent passes there rather than on the command line)."""
+    return os.environ.get(name)
+
+
+def prepare_process() -> None:
+    """Set what native libraries read once, when they load (``OMP_WAIT_POLICY=PASSIVE``), unless the
+    environment already says otherwise. Call it first thing in an entry point, before anything
+    imports scikit-learn or LightGBM (``genrestore`` does, in ``jobs.cli.main``)."""
+    for key, value in _PROCESS_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
 class _TomlSource(TomlConfigSettingsSource):
     """genrestore.toml, with its relative paths taken relative to the file itself."""
 
@@ -86,32 +120,6 @@ class _TomlSource(TomlConfigSettingsSource):
             if isinstance(data.get(key), str):
                 data[key] = str(_absolute(Path(data[key]), base))
         return data
-
-
-class CrawlSettings(BaseModel):
-    budget_per_window: int = Field(
-        90, ge=1, description="Requests the limiter allows per rolling window (Spotify publishes none)."
-    )
-    window_seconds: float = Field(30.0, gt=0, description="Length of the rolling rate-limit window.")
-    max_retry_after: float = Field(
-        900.0, ge=0, description="A Retry-After longer than this ends the run and records 'paused until'."
-    )
-    concurrency: int = Field(8, ge=1, le=64, description="In-flight requests at most.")
-    timeout: float = Field(10.0, gt=0, description="Seconds before an HTTP call times out.")
-    max_attempts: int = Field(6, ge=1, description="Attempts per request for timeouts, 5xx, bad bodies.")
-    market: str | None = Field("US", description="Market passed on catalog calls (None: omit).")
-
-
-# Default of ``imports.max_field_bytes``; the importer functions take it as their default too.
-MAX_FIELD_BYTES = 1 << 20
-
-
-class ImportSettings(BaseModel):
-    max_field_bytes: int = Field(
-        MAX_FIELD_BYTES, ge=1,
-        description="A data-set field longer than this many bytes (UTF-8) rejects its row "
-        "(recorded in rejects with file, line and reason); default 1 MiB.",
-    )
 
 
 class SqlSettings(BaseModel):
@@ -125,18 +133,9 @@ class SqlSettings(BaseModel):
     )
 
 
-class ModelingSettings(BaseModel):
-    jobs: int = Field(
-        2, ge=1, description="Threads per model fit (LightGBM, random forests; artist families: boosters fit "
-        "side by side). 1 on a busy machine."
-    )
-    target_precision: float = Field(
-        0.7, gt=0, lt=1, description="The stated precision the retrain job's model assigns `predicted` at: per "
-        "family, the lowest calibrated probability whose out-of-fold precision reaches it (see docs/modeling.md)."
-    )
+class BackendSettings(BaseModel):
+    """Which engine holds the live warehouse: the embedded DuckDB file, or a shared PostgreSQL."""
 
-
-class WarehouseSettings(BaseModel):
     url: str | None = Field(
         None, description="PostgreSQL URL of a shared live warehouse (postgresql://user@host:port/db; env "
         "GENRESTORE_WAREHOUSE__URL) for several crawl workers; unset: the embedded DuckDB file "
@@ -155,72 +154,9 @@ class WarehouseSettings(BaseModel):
         return url
 
 
-class JobSchedule(BaseModel):
-    """When a job runs: every ``interval_seconds`` or on a ``cron`` expression."""
-
-    interval_seconds: float | None = Field(None, gt=0)
-    cron: str | None = None
-    enabled: bool = True
-    misfire_grace_seconds: float | None = Field(
-        None, gt=0, description="How late a missed run may still start (default chosen per job by jobs)."
-    )
-    options: dict[str, Any] = Field(
-        default_factory=dict, description="Keyword options for the job, e.g. max_minutes for crawl."
-    )
-
-    @field_validator("cron")
-    @classmethod
-    def _cron_parses(cls, cron: str | None) -> str | None:
-        # APScheduler's own parser, so what loads here is exactly what the scheduler accepts.
-        from datetime import timezone
-
-        from apscheduler.triggers.cron import CronTrigger
-
-        if cron is not None:
-            try:
-                CronTrigger.from_crontab(cron, timezone=timezone.utc)
-            except ValueError as exc:
-                raise PydanticCustomError("cron", "{reason}", {"reason": str(exc)}) from None
-        return cron
-
-    @model_validator(mode="after")
-    def _one_timing(self) -> "JobSchedule":
-        if self.enabled and (self.interval_seconds is None) == (self.cron is None):
-            got = (f"interval_seconds={self.interval_seconds:g} and cron={self.cron!r}" if self.cron
-                   else "neither; a configured schedule replaces the default one")
-            raise PydanticCustomError(
-                "schedule_timing", "give exactly one of interval_seconds or cron (got {got})", {"got": got}
-            )
-        return self
-
-
-def default_schedules() -> dict[str, JobSchedule]:
-    """The schedule of each job when the settings name none (a configured one replaces its entry)."""
-    return {
-        "crawl": JobSchedule(interval_seconds=3600),
-        "refresh": JobSchedule(cron="0 3 * * *"),
-        "snapshot": JobSchedule(cron="30 4 * * *"),
-        "build": JobSchedule(cron="0 5 * * *"),
-        "retrain": JobSchedule(cron="30 5 * * *"),
-        "report": JobSchedule(cron="0 6 * * *"),
-        "publish": JobSchedule(cron="30 6 * * *"),
-        "prune": JobSchedule(cron="0 7 * * *"),
-    }
-
-
-# Job names and options belong to the jobs package, which depends on this one: it registers a check
-# here so that a schedule naming an unknown job or option fails when the settings load.
-_schedule_checks: list[Callable[[dict[str, JobSchedule]], None]] = []
-
-
-def register_schedule_check(check: Callable[[dict[str, JobSchedule]], None]) -> None:
-    """Run ``check(schedules)`` whenever settings load; it raises ConfigError naming the bad key."""
-    if check not in _schedule_checks:
-        _schedule_checks.append(check)
-
-
-class Settings(BaseSettings):
-    """Every setting of genrestore, with its default and what it is for."""
+class WarehouseSettings(BaseSettings):
+    """The settings of the bottom layer (where everything is written and read, logging, `sql`), and
+    the resolution every composed settings class inherits (:meth:`resolve`)."""
 
     model_config = SettingsConfigDict(
         env_prefix="GENRESTORE_",
@@ -240,35 +176,10 @@ class Settings(BaseSettings):
         "../shared/data beside the genrestore checkout (not the working directory).",
         validation_alias=AliasChoices("data_dir", "GENRESTORE_DATA", "GENRESTORE_DATA_DIR"),
     )
-    api_url: str = Field(SPOTIFY_API_URL, description="Spotify-compatible API base URL (or the emulator's).")
-    token_url: str | None = Field(
-        None, description="Token endpoint; follows from api_url when unset."
-    )
-    client_id: str | None = Field(
-        None,
-        description="Spotify client id (SPOTIFY_CLIENT_ID).",
-        validation_alias=AliasChoices("client_id", "SPOTIFY_CLIENT_ID", "GENRESTORE_CLIENT_ID"),
-    )
-    client_secret: SecretStr | None = Field(
-        None,
-        description="Spotify client secret (SPOTIFY_CLIENT_SECRET); never printed.",
-        validation_alias=AliasChoices("client_secret", "SPOTIFY_CLIENT_SECRET", "GENRESTORE_CLIENT_SECRET"),
-    )
     snapshot_keep: int = Field(7, ge=1, description="Snapshots kept by `snapshot prune` and the prune job.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log verbosity.")
-    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
-    imports: ImportSettings = Field(default_factory=ImportSettings)
     sql: SqlSettings = Field(default_factory=SqlSettings)
-    modeling: ModelingSettings = Field(default_factory=ModelingSettings)
-    warehouse: WarehouseSettings = Field(default_factory=WarehouseSettings)
-    schedules: dict[str, JobSchedule] = Field(default_factory=default_schedules)
-
-    @field_validator("schedules")
-    @classmethod
-    def _known_jobs(cls, schedules: dict[str, JobSchedule]) -> dict[str, JobSchedule]:
-        for check in _schedule_checks:
-            check(schedules)  # ConfigError, not ValueError: its message already names the key
-        return schedules
+    warehouse: BackendSettings = Field(default_factory=BackendSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -279,14 +190,13 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # This module is the only one that reads the environment.
         toml_path = _config_file.get() or Path(os.environ.get("GENRESTORE_CONFIG", "genrestore.toml"))
         toml = _TomlSource(settings_cls, toml_file=toml_path)
         # First wins: overrides > environment > toml file > defaults.
         return (init_settings, env_settings, toml)
 
     @model_validator(mode="after")
-    def _absolute_paths(self) -> "Settings":
+    def _absolute_paths(self) -> "WarehouseSettings":
         # Given paths are relative to the working directory (genrestore.toml's are already absolute);
         # the default data directory is relative to the checkout.
         for key in _PATH_KEYS:
@@ -298,6 +208,26 @@ class Settings(BaseSettings):
             if value is not None:
                 object.__setattr__(self, key, _absolute(Path(value)))
         return self
+
+    @classmethod
+    def resolve(cls: type[S], config: Path | str | None = None, **overrides: Any) -> S:
+        """Resolve this class from defaults, the settings file, environment and ``overrides`` (None =
+        not given). ``config`` names the settings file (default: ``GENRESTORE_CONFIG``, else
+        genrestore.toml)."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        token = _config_file.set(Path(config) if config is not None else None)
+        try:
+            return cls(**given)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            key = ".".join(str(p) for p in err["loc"]) or "settings"
+            value = err.get("input")
+            shown = "" if isinstance(value, dict) or key.endswith("secret") or key == "warehouse.url" else f" (got {value!r})"
+            raise ConfigError(f"invalid setting {key}: {err['msg']}{shown}") from None
+        except (OSError, ValueError) as exc:  # unreadable or malformed genrestore.toml
+            raise ConfigError(f"cannot read configuration: {exc}") from None
+        finally:
+            _config_file.reset(token)
 
     # Derived paths: one place decides the layout under var/.
     @property
@@ -316,48 +246,17 @@ class Settings(BaseSettings):
     def reports_path(self) -> Path:
         return self.reports_dir or self.var_dir / "reports"
 
-    @property
-    def resolved_token_url(self) -> str:
-        if self.token_url:
-            return self.token_url
-        if self.api_url.rstrip("/") == SPOTIFY_API_URL:
-            return SPOTIFY_TOKEN_URL
-        # An emulator or proxy serves the token endpoint beside /v1, as Spotify's accounts host does.
-        base = self.api_url.rstrip("/")
-        if base.endswith("/v1"):
-            base = base[: -len("/v1")]
-        return base + "/api/token"
-
     def masked(self) -> dict[str, Any]:
-        """Every setting as plain data, secrets masked, derived paths filled in."""
+        """Every setting as plain data, secrets masked, derived values filled in."""
         data = self.model_dump(mode="json")
-        data["client_secret"] = "********" if self.client_secret else None
+        for key in type(self).model_fields:
+            if isinstance(getattr(self, key), SecretStr):
+                data[key] = "********"
         if self.warehouse.url:
-            import re
-
+            # the password of user:password@ never leaves the process
             data["warehouse"]["url"] = re.sub(r"(://[^:/@]+):[^@]*@", r"\1:****@", self.warehouse.url)
         data["warehouse_path"] = str(self.warehouse_file)
         data["snapshots_dir"] = str(self.snapshots_path)
         data["models_dir"] = str(self.models_path)
         data["reports_dir"] = str(self.reports_path)
-        data["token_url"] = self.resolved_token_url
         return data
-
-
-def load_settings(config: Path | str | None = None, **overrides: Any) -> Settings:
-    """Resolve settings from defaults, the settings file, environment and ``overrides`` (None = not
-    given). ``config`` names the settings file (default: ``GENRESTORE_CONFIG``, else genrestore.toml)."""
-    given = {k: v for k, v in overrides.items() if v is not None}
-    token = _config_file.set(Path(config) if config is not None else None)
-    try:
-        return Settings(**given)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "settings"
-        value = err.get("input")
-        shown = "" if isinstance(value, dict) or (key.endswith("secret") or key == "warehouse.url") else f" (got {value!r})"
-        raise ConfigError(f"invalid setting {key}: {err['msg']}{shown}") from None
-    except (OSError, ValueError) as exc:  # unreadable or malformed genrestore.toml
-        raise ConfigError(f"cannot read configuration: {exc}") from None
-    finally:
-        _config_file.reset(token)

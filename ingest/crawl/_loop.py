@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Sequence
 
-from warehouse import Settings, Writer, claimed_elsewhere
+from warehouse import Writer, claimed_elsewhere
 from ingest.spotify import (
     AuthError,
     ClientStopped,
@@ -24,6 +24,7 @@ from ingest.spotify import (
     utcnow,
 )
 
+from .._settings import CrawlerSettings
 from . import _frontier as frontier
 from . import _store as store
 from ._kinds import DETAIL_KINDS, UNIT_KINDS, batch_sizes, sent_back
@@ -44,7 +45,7 @@ MERGE_ORDER = ("genres", "artists", "artist_genre_hits", "albums", "album_artist
 class CrawlLoop:
     """State of one run: the client, the claims, the counters, the stop flags."""
 
-    def __init__(self, settings: Settings, writer: Writer, client: SpotifyClient, run_id: str, *,
+    def __init__(self, settings: CrawlerSettings, writer: Writer, client: SpotifyClient, run_id: str, *,
                  max_requests: int | None, deadline: float | None, stop_event: threading.Event):
         self.settings = settings
         self.writer = writer

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from warehouse import Settings, Writer, shared_budget
+from warehouse import Writer, shared_budget
 from ingest.spotify import (
     ClientStopped,
     CrawlPaused,
@@ -31,6 +31,7 @@ from ingest.spotify import (
 )
 from ingest.spotify import utcnow
 
+from .._settings import CrawlerSettings
 from . import _frontier as frontier
 from . import _store as store
 from ._kinds import DETAIL_KINDS, batch_sizes, seed_units
@@ -61,7 +62,7 @@ class CrawlResult:
     seconds: float = 0.0
 
 
-async def crawl_async(settings: Settings, writer: Writer, *, seeds=None, max_requests: int | None = None,
+async def crawl_async(settings: CrawlerSettings, writer: Writer, *, seeds=None, max_requests: int | None = None,
                       max_minutes: float | None = None, refresh_older_than: timedelta | None = None,
                       progress: bool = True, stop_event: threading.Event | None = None,
                       transport: httpx.AsyncBaseTransport | None = None, reprobe: bool = False) -> CrawlResult:
@@ -190,7 +191,7 @@ def _conclude(crawl: CrawlLoop, result: CrawlResult) -> CrawlResult:
     return result
 
 
-def run_crawl(settings: Settings, writer: Writer, *, seeds=None, max_requests: int | None = None,
+def run_crawl(settings: CrawlerSettings, writer: Writer, *, seeds=None, max_requests: int | None = None,
               max_minutes: float | None = None, refresh_older_than: timedelta | None = None,
               progress: bool = True, stop_event: threading.Event | None = None,
               transport: httpx.AsyncBaseTransport | None = None, reprobe: bool = False) -> CrawlResult:

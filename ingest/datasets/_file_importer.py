@@ -11,8 +11,8 @@ from typing import Callable, Sequence
 import polars as pl
 
 from warehouse import Writer
-from warehouse.settings import MAX_FIELD_BYTES
 
+from .._settings import MAX_FIELD_BYTES
 from ._duplicates import Unique
 from ._validated_input import Loaded, load
 from ._progress import steps

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from warehouse import Writer
-from warehouse.settings import MAX_FIELD_BYTES
 
+from .._settings import MAX_FIELD_BYTES
 from ._fma import import_fma_genres
 from ._music_genre import import_music_genre
 from ._musicoset import import_musicoset

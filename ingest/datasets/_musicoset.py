@@ -16,10 +16,10 @@ from pathlib import Path
 import polars as pl
 
 from warehouse import Writer
-from warehouse.errors import ImportFailed
-from warehouse.settings import MAX_FIELD_BYTES
 
+from .._settings import MAX_FIELD_BYTES
 from ._duplicates import Unique
+from ._errors import ImportFailed
 from ._validated_input import Loaded, load
 from ._progress import steps
 from ._pyrepr import list_series, parse_str_dict, parse_str_list
@@ -126,7 +126,7 @@ def import_musicoset(writer: Writer, directory: str | Path, *, progress: bool = 
     Idempotent: importing the same files again changes nothing. Rows that fail validation, hold a
     field over ``max_field_bytes`` or repeat a file key with other values go to ``rejects``
     (identical repeats are merged and counted); a file that cannot be used (missing, truncated, wrong columns, or more than
-    ``max_reject_share`` bad rows) raises :class:`~warehouse.errors.ImportFailed` and nothing is
+    ``max_reject_share`` bad rows) raises :class:`~ingest.datasets.ImportFailed` and nothing is
     written.
     """
     started = time.perf_counter()

@@ -1,6 +1,6 @@
 """Reading a delimited data-set file into a frame of strings, with the file line of every row.
 
-Everything that makes a whole file unusable raises :class:`~warehouse.errors.ImportFailed` with one
+Everything that makes a whole file unusable raises :class:`~ingest.datasets.ImportFailed` with one
 line naming the file: missing, unreadable, truncated or corrupt gzip, not UTF-8, empty, or missing
 columns. Rows with the wrong number of fields are not fatal: they come back as rejects.
 """
@@ -18,7 +18,7 @@ from typing import Sequence
 
 import polars as pl
 
-from warehouse.errors import ImportFailed
+from ._errors import ImportFailed
 
 LINE = "_line"
 ROW = "_row"

@@ -15,8 +15,8 @@ from pathlib import Path
 import polars as pl
 
 from warehouse import Writer
-from warehouse.settings import MAX_FIELD_BYTES
 
+from .._settings import MAX_FIELD_BYTES
 from ._duplicates import Unique
 from ._validated_input import Loaded
 from ._reading import ROW

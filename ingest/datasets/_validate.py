@@ -14,8 +14,8 @@ from typing import Literal, Sequence
 
 import polars as pl
 
-from warehouse.errors import ImportFailed
 
+from ._errors import ImportFailed
 from ._reading import LINE, RECORD, ROW, RawTable
 
 REASON = "_reason"

@@ -8,8 +8,7 @@ from typing import Callable, Sequence
 
 import polars as pl
 
-from warehouse.settings import MAX_FIELD_BYTES
-
+from .._settings import MAX_FIELD_BYTES
 from ._duplicates import Unique, resolve_duplicates
 from ._reading import RawTable, read_delimited
 from ._validate import Col, check_share, coerce, split

@@ -3,21 +3,41 @@
 - Catalogs: `build_synthetic_catalog(out_dir, artists, seed)`, `build_musicoset_catalog(data_dir, out_dir)`
   write a directory of Parquet tables plus manifest.json; `load_catalog(dir)` reads one into memory.
 - Server: `create_app(catalog, mode=..., rate=..., faults=...)` is the ASGI app; `serve(dir, port=...)`
-  runs it on uvicorn bound to 127.0.0.1.
+  runs it on uvicorn bound to 127.0.0.1; `SERVE_OPTIONS` declares its options once, for both
+  `python -m ingest.emulator serve` and `genrestore emulator serve`.
 - Running: `ingest.emulator.running.running_emulator(...)` runs it in a subprocess on a free port
   (the demo, benchmarks and tests).
 """
 
-from ._app import MODES, create_app
-from ._catalog import Catalog, load_catalog
-from ._faults import FaultSpec, parse_faults
-from ._files import TABLES, CatalogError, read_manifest
-from ._limits import ServerRateLimit
-from ._musicoset import build_musicoset_catalog
-from ._server import serve
-from ._synthetic import build_synthetic_catalog
+from importlib import import_module
+
+from ._options import MODES, REQUIRED, SERVE_OPTIONS, ServeOption, add_serve_arguments, check_serve_options
+
+# The server's modules load on first use of one of their names. `genrestore` builds every command
+# when it starts, `emulator serve` from SERVE_OPTIONS; importing the server with them (Starlette,
+# Polars) added 0.7-1.1 s to every command on the loaded 2-core machine.
+_LAZY = {
+    "Catalog": "_catalog", "load_catalog": "_catalog",
+    "FaultSpec": "_faults", "parse_faults": "_faults",
+    "TABLES": "_files", "CatalogError": "_files", "read_manifest": "_files",
+    "ServerRateLimit": "_limits",
+    "build_musicoset_catalog": "_musicoset",
+    "build_synthetic_catalog": "_synthetic",
+    "create_app": "_app",
+    "serve": "_server",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
-    "Catalog", "CatalogError", "FaultSpec", "MODES", "ServerRateLimit", "TABLES", "build_musicoset_catalog",
-    "build_synthetic_catalog", "create_app", "load_catalog", "parse_faults", "read_manifest", "serve",
+    "Catalog", "CatalogError", "FaultSpec", "MODES", "REQUIRED", "SERVE_OPTIONS", "ServeOption", "ServerRateLimit",
+    "TABLES", "add_serve_arguments", "build_musicoset_catalog", "build_synthetic_catalog", "check_serve_options",
+    "create_app", "load_catalog", "parse_faults", "read_manifest", "serve",
 ]

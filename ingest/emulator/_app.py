@@ -27,9 +27,9 @@ from ._fastpath import FastPath
 from ._faults import FaultInjector, parse_faults
 from ._limits import ServerRateLimit
 from ._objects import ObjectBuilder
+from ._options import MODES
 from ._search import SearchIndex
 
-MODES = ("extended", "development")
 JSON = "application/json; charset=utf-8"
 TOKEN_MESSAGE = "Missing/invalid/expired access token"  # one message for all 401s since July 2026
 PREMIUM_MESSAGE = ("Active premium subscription required for the owner of the app. When the subscription "
@@ -61,11 +61,11 @@ def _error(status: int, message: str, headers: dict | None = None, reason: str |
 class Emulator(CatalogEndpoints):
     """All server state: catalog, object builders, search, limiter, faults, tokens, statistics."""
 
-    def __init__(self, catalog: Catalog, *, mode: str = "extended", dev_genres: bool = False,
-                 rate: int | None = None, daily_quota: int | None = None, faults=None, seed: int = 0,
-                 client_id: str = "genrestore-emulator", client_secret: str = "emulator-secret",
-                 token_ttl: int = 3600, offset_cap: int = 1000, window_seconds: float = 30.0,
-                 penalty_step: float = 1.0, premium_lapsed: bool = False) -> None:
+    # No defaults here: they are create_app's (held to ingest.emulator.SERVE_OPTIONS by the tests).
+    def __init__(self, catalog: Catalog, *, mode: str, dev_genres: bool, rate: int | None,
+                 daily_quota: int | None, faults, seed: int, client_id: str, client_secret: str,
+                 token_ttl: int, offset_cap: int, window_seconds: float, penalty_step: float,
+                 premium_lapsed: bool) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
         self.catalog = catalog

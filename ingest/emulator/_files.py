@@ -14,7 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
-from warehouse.errors import GenrestoreError, UsageError
+from warehouse.errors import UsageError
+
+from .._errors import IngestError
 
 FORMAT_VERSION = 1
 
@@ -50,7 +52,7 @@ EXTRA_TABLES: dict[str, dict[str, pl.DataType]] = {
 }
 
 
-class CatalogError(GenrestoreError):
+class CatalogError(IngestError):
     """A catalog directory is missing, incomplete or of an unknown format."""
 
     exit_code = 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import sys
 from pathlib import Path
@@ -52,38 +51,29 @@ def serve(catalog_dir: str | Path, *, host: str = "127.0.0.1", port: int = 0, an
 
 
 def main(argv: list[str] | None = None) -> None:
-    """`python -m ingest.emulator serve --catalog DIR [...]`: a light entry point for subprocesses."""
+    """`python -m ingest.emulator serve --catalog DIR [...]`: a light entry point for subprocesses,
+    with the options of ``genrestore emulator serve`` (both come from ``SERVE_OPTIONS``)."""
     import argparse
+
+    from warehouse import UsageError
+
+    from ._options import add_serve_arguments, check_serve_options
 
     p = argparse.ArgumentParser(prog="python -m ingest.emulator")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("serve", help="serve a catalog")
-    s.add_argument("--catalog", required=True)
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=0)
-    s.add_argument("--mode", default="extended", choices=["extended", "development"])
-    s.add_argument("--dev-genres", action="store_true")
-    s.add_argument("--rate", type=int, default=None)
-    s.add_argument("--daily-quota", type=int, default=None)
-    s.add_argument("--faults", default=None)
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--client-id", default="genrestore-emulator")
-    s.add_argument("--client-secret", default=os.environ.get("GENRESTORE_EMULATOR_SECRET", "emulator-secret"),
-                   help="default: $GENRESTORE_EMULATOR_SECRET or emulator-secret")
-    s.add_argument("--token-ttl", type=int, default=3600)
-    s.add_argument("--offset-cap", type=int, default=1000)
-    s.add_argument("--window-seconds", type=float, default=30.0)
-    s.add_argument("--penalty-step", type=float, default=1.0)
-    s.add_argument("--premium-lapsed", action="store_true")
-    a = p.parse_args(argv)
+    add_serve_arguments(s)
+    options = vars(p.parse_args(argv))
+    del options["cmd"]
+    try:
+        check_serve_options(options)
+    except UsageError as exc:
+        s.error(str(exc))
 
     def announce(url: str) -> None:
         print(f"READY {url}", flush=True)
 
-    serve(a.catalog, host=a.host, port=a.port, announce=announce, mode=a.mode, dev_genres=a.dev_genres,
-          rate=a.rate, daily_quota=a.daily_quota, faults=a.faults, seed=a.seed, client_id=a.client_id,
-          client_secret=a.client_secret, token_ttl=a.token_ttl, offset_cap=a.offset_cap,
-          window_seconds=a.window_seconds, penalty_step=a.penalty_step, premium_lapsed=a.premium_lapsed)
+    serve(options.pop("catalog"), announce=announce, **options)
 
 
 if __name__ == "__main__":

@@ -27,8 +27,7 @@ from typing import Any, Sequence
 import httpx
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from warehouse import Settings
-
+from .._settings import CrawlerSettings
 from ._auth import TokenProvider
 from ._errors import (
     AuthError,
@@ -127,7 +126,7 @@ class SpotifyClient:
     :param token_url: client-credentials token endpoint (settings.resolved_token_url).
     :param client_id, client_secret: the credentials; the secret only reaches spotipy's auth manager.
     :param budget_per_window, window_seconds, max_retry_after, concurrency, timeout, max_attempts,
-        market: as in :class:`warehouse.CrawlSettings`.
+        market: as in :class:`ingest.CrawlSettings`.
     :param transport: an httpx transport (tests may pass ``httpx.MockTransport``); default: real HTTP.
     :param limiter: share a :class:`RateLimiter` between clients of the same account.
     """
@@ -161,7 +160,7 @@ class SpotifyClient:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, *, transport: httpx.AsyncBaseTransport | None = None,
+    def from_settings(cls, settings: CrawlerSettings, *, transport: httpx.AsyncBaseTransport | None = None,
                       **overrides: Any) -> "SpotifyClient":
         c = settings.crawl
         kwargs = dict(

@@ -1,16 +1,17 @@
 """Errors of the Spotify client, rooted in the project's one-line-message hierarchy.
 
     GenrestoreError                    (warehouse.errors) one line, no traceback in the CLI
-    └── SpotifyError                   anything the Spotify client raises
-        ├── AuthError                  the token endpoint refused the credentials (exit code 2)
-        ├── CrawlPaused                a Retry-After beyond crawl.max_retry_after: stop until `.until`
-        ├── ClientStopped              the request was not sent: the client was told to stop
-        ├── RequestFailed              a request that failed after all its attempts
-        │   ├── TransportError         timeouts and connection errors
-        │   ├── ServerError            5xx answers
-        │   └── MalformedResponse      a body that is not the JSON the endpoint promises
-        └── ClientError                a 4xx answer (not retried); `.status` and `.url`
-            └── EndpointUnavailable    403/404 from an endpoint these credentials cannot use
+    └── IngestError                    (ingest) anything ingest raises
+        └── SpotifyError               anything the Spotify client raises
+            ├── AuthError              the token endpoint refused the credentials (exit code 2)
+            ├── CrawlPaused            a Retry-After beyond crawl.max_retry_after: stop until `.until`
+            ├── ClientStopped          the request was not sent: the client was told to stop
+            ├── RequestFailed          a request that failed after all its attempts
+            │   ├── TransportError     timeouts and connection errors
+            │   ├── ServerError        5xx answers
+            │   └── MalformedResponse  a body that is not the JSON the endpoint promises
+            └── ClientError            a 4xx answer (not retried); `.status` and `.url`
+                └── EndpointUnavailable  403/404 from an endpoint these credentials cannot use
 
 Catch at the level you care about, as with httpx's HTTPError → RequestError → TimeoutException.
 Messages never contain tokens or the client secret.
@@ -20,10 +21,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from warehouse.errors import GenrestoreError
+from .._errors import IngestError
 
 
-class SpotifyError(GenrestoreError):
+class SpotifyError(IngestError):
     """Base class of every error the Spotify client raises."""
 
 

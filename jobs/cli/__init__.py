@@ -5,14 +5,13 @@ Each command group lives in its own module and registers itself on :data:`app`.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from warehouse import GenrestoreError, load_settings
+from warehouse import GenrestoreError, prepare_process
 
 from ._common import err_console
 
@@ -42,6 +41,9 @@ def _root(
             raise GenrestoreError(f"settings file {config} does not exist")
     overrides = {"config": config, "var_dir": var_dir, "data_dir": data_dir}
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    # Imported now, after main() prepared the process: the settings load modeling (LightGBM).
+    from .._settings import load_settings
+
     settings = load_settings(**overrides)
     here = Path.cwd() / "var"
     if settings.var_dir != here and not here.exists() and "var_dir" not in settings.model_fields_set:
@@ -82,10 +84,8 @@ def _click_flavours():
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user mistakes print one line and exit non-zero, never a traceback."""
-    # LightGBM's OpenMP threads spin while idle; on a shared, busy 2-core machine a 2-thread fit
-    # took 68.8 s against 5.9 s with 1 thread, 11.2 s with passive waiting. OpenMP reads this
-    # once, when it loads, so it is set here, before any command imports scikit-learn or LightGBM.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # OpenMP reads OMP_WAIT_POLICY once, when it loads: set before any command imports LightGBM.
+    prepare_process()
     usage_errors, aborts = _click_flavours()
     try:
         code = app(args=argv, standalone_mode=False)

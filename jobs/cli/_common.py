@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from warehouse import Settings
+if TYPE_CHECKING:  # the composed settings load modeling: see jobs._settings
+    from .._settings import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -22,7 +24,7 @@ def settings_of(ctx: typer.Context) -> Settings:
 
 def resolve(ctx: typer.Context, **overrides) -> Settings:
     """Settings with per-command overrides applied on top (command-line options win)."""
-    from warehouse import load_settings
+    from .._settings import load_settings
 
     base = ctx.find_root().obj["overrides"]
     return load_settings(**{**base, **{k: v for k, v in overrides.items() if v is not None}})

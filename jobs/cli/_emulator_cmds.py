@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from pathlib import Path
 from typing import Optional
@@ -23,7 +24,6 @@ app.add_typer(emulator_app, name="emulator")
 # Choices are checked here rather than with Enum/min= types: typer's own parameter errors would
 # escape jobs.cli.main() as tracebacks (it catches click's exceptions, typer 0.29 vendors click).
 SOURCES = ("musicoset", "synthetic")
-MODES = ("extended", "development")
 
 
 def _check(name: str, value, ok: bool, expected: str) -> None:
@@ -63,35 +63,14 @@ def catalog_build(
                   highlight=False, soft_wrap=True)
 
 
-@emulator_app.command("serve")
-def emulator_serve(
-    catalog: Path = typer.Option(..., "--catalog", help="Catalog directory (see `genrestore catalog build`)."),
-    mode: str = typer.Option("extended", "--mode", help="extended: every endpoint and field "
-                                 "(extended quota mode); development: the 2026 development-mode restrictions."),
-    dev_genres: bool = typer.Option(False, "--dev-genres", help="In development mode, still return artist genres."),
-    rate: Optional[int] = typer.Option(None, "--rate", help="Requests allowed per rolling 30-s window "
-                                       "per client; beyond it 429 with Retry-After (default: unlimited)."),
-    daily_quota: Optional[int] = typer.Option(None, "--daily-quota", help="Requests per client per UTC "
-                                              "day; beyond it 429 with reason QUOTA_EXCEEDED."),
-    faults: Optional[str] = typer.Option(None, "--faults", help="Fault spec, e.g. "
-                                         "'5xx=0.05,hang=0.02,malformed=0.01,truncated=0.01,latency=0.005,token_ttl=120'."),
-    seed: int = typer.Option(0, "--seed", help="Seed of the fault sequence."),
-    port: int = typer.Option(8765, "--port", help="Port on 127.0.0.1 (0 = any free port)."),
-    client_id: str = typer.Option("genrestore-emulator", "--client-id", help="Client id the token endpoint accepts."),
-    client_secret: str = typer.Option("emulator-secret", "--client-secret", envvar="GENRESTORE_EMULATOR_SECRET",
-                                      help="Client secret the token endpoint accepts (env GENRESTORE_EMULATOR_SECRET)."),
-    token_ttl: int = typer.Option(3600, "--token-ttl", help="expires_in of issued tokens, seconds."),
-) -> None:
+def emulator_serve(**options) -> None:
     """Serve a catalog as the Spotify Web API on 127.0.0.1 until interrupted; prints the URLs and credentials."""
-    from ingest.emulator import parse_faults, read_manifest, serve
+    from ingest.emulator import check_serve_options, parse_faults, read_manifest, serve
 
-    _check("--mode", mode, mode in MODES, " or ".join(MODES))
-    _check("--rate", rate, rate is None or rate >= 1, "at least 1")
-    _check("--daily-quota", daily_quota, daily_quota is None or daily_quota >= 1, "at least 1")
-    _check("--port", port, 0 <= port <= 65535, "0..65535")
-    _check("--token-ttl", token_ttl, token_ttl >= 1, "at least 1 second")
-    read_manifest(catalog)  # fail fast with a one-line error on a wrong directory
-    parse_faults(faults)
+    check_serve_options(options)
+    read_manifest(options["catalog"])  # fail fast with a one-line error on a wrong directory
+    parse_faults(options["faults"])
+    mode, client_id, client_secret = options["mode"], options["client_id"], options["client_secret"]
 
     # The default secret is public (documented); a secret the user chose is never echoed.
     shown_secret = client_secret if client_secret == "emulator-secret" else "(as given; not shown)"
@@ -105,8 +84,25 @@ def emulator_serve(
                       f"SPOTIFY_CLIENT_SECRET=...", highlight=False, soft_wrap=True)
 
     try:
-        serve(catalog, port=port, announce=announce, mode=mode, dev_genres=dev_genres, rate=rate,
-              daily_quota=daily_quota, faults=faults, seed=seed, client_id=client_id,
-              client_secret=client_secret, token_ttl=token_ttl)
+        serve(options.pop("catalog"), announce=announce, **options)
     except OSError as exc:
-        raise UsageError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot listen on {options['host']}:{options['port']}: {exc.strerror or exc}") from None
+
+
+def _typer_parameters() -> inspect.Signature:
+    """The options of ``ingest.emulator.SERVE_OPTIONS`` as typer options (declared there, once)."""
+    from ingest.emulator import REQUIRED, SERVE_OPTIONS
+
+    params = []
+    for option in SERVE_OPTIONS:
+        default = ... if option.default is REQUIRED else option.default
+        params.append(inspect.Parameter(
+            option.name, inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(default, option.flag, help=option.help, envvar=option.env),
+            annotation=Optional[option.type] if option.optional else option.type,
+        ))
+    return inspect.Signature(params, return_annotation=None)
+
+
+emulator_serve.__signature__ = _typer_parameters()  # type: ignore[attr-defined]
+emulator_app.command("serve")(emulator_serve)

@@ -113,7 +113,8 @@ def experiments_run(
         try:
             families = ex.families_from(settings.warehouse_file if snapshot_id is None else
                                         warehouse.resolve_readable(settings, snapshot_id))
-            bench = ex.Context(con, seed=seed, snapshot_id=snapshot_id, progress=report, families=families)
+            bench = ex.Context(con, seed=seed, n_jobs=settings.modeling.jobs, snapshot_id=snapshot_id,
+                               progress=report, families=families)
         finally:
             con.close()
         with bench:

@@ -8,7 +8,6 @@ splits ``reproduce`` and ``train`` use.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -17,6 +16,9 @@ import duckdb
 import numpy as np
 
 from warehouse import UsageError
+
+from .._errors import ModelingError
+from .._threads import n_threads
 
 # Data-set tables an experiment may read, by data-set name.
 TABLES = {"music_genre": "ds_music_genre", "spotify_songs": "ds_spotify_songs"}
@@ -62,7 +64,8 @@ class Context:
     :param con: a DuckDB connection holding the ``ds_*`` tables (a reader on the warehouse, or a
         test's own file); the tables are copied into memory and ``con`` is not used afterwards.
     :param seed: seed of every split and model.
-    :param n_jobs: threads per model (default ``GENRESTORE_MODEL_JOBS`` or 2).
+    :param n_jobs: threads per model (callers holding the settings pass ``settings.modeling.jobs``;
+        default: that setting's declared default).
     """
 
     def __init__(self, con, *, seed: int = 0, n_jobs: int | None = None, snapshot_id: str | None = None,
@@ -70,7 +73,7 @@ class Context:
                  families: Callable[[], Any] | None = None):
         self.seed = int(seed)
         self._families_loader, self._families = families, None
-        self.n_jobs = n_jobs or _default_jobs()
+        self.n_jobs = n_threads(n_jobs)
         self.snapshot_id = snapshot_id
         self._say = progress or (lambda _m: None)
         self.con = duckdb.connect(":memory:")
@@ -128,7 +131,7 @@ class Context:
         self.close()
 
 
-class DatasetMissing(UsageError):
+class DatasetMissing(ModelingError, UsageError):
     """The experiment's data set is not imported: the run is recorded as skipped."""
 
 
@@ -157,13 +160,6 @@ def _has_rows(con, table: str) -> bool:
     exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ? "
                          "AND database_name = current_database()", [table]).fetchall()[0][0]
     return bool(exists) and con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0] > 0
-
-
-def _default_jobs() -> int:
-    try:
-        return max(1, int(os.environ.get("GENRESTORE_MODEL_JOBS", "2")))
-    except ValueError:
-        return 2
 
 
 class Timer:

@@ -11,7 +11,8 @@ import duckdb
 import httpx
 import polars as pl
 
-from warehouse import content_hash, load_settings, table_fingerprints
+from jobs import load_settings
+from warehouse import content_hash, table_fingerprints
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,7 +17,8 @@ from ingest.emulator.running import running_emulator, synthetic_catalog
 from ingest.spotify import Capabilities, save_capabilities
 from ingest.spotify._capabilities import client_hash
 from ingest.spotify._client import utcnow
-from warehouse import Writer, load_settings
+from jobs import load_settings
+from warehouse import Writer
 
 from ._support import cli_env, crawl_cmd
 

@@ -17,7 +17,8 @@ from ingest.datasets import (
     import_musicoset,
     import_spotify_songs,
 )
-from warehouse import ImportFailed, Writer
+from ingest.datasets import ImportFailed
+from warehouse import Writer
 
 from . import synthetic
 

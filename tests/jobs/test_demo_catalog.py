@@ -6,7 +6,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from warehouse import WarehouseError, Writer, load_settings, upsert
+from jobs import load_settings
+from warehouse import WarehouseError, Writer, upsert
 
 # Spotify-style ids as a MusicOSet import or crawl stores them; no synthetic catalog has them.
 MUSICOSET_LIKE = {"3TVXtAsR1Inumwj472S9r4": "Drake", "1Xyo4u8uXC1ZmMpatF05PJ": "The Weeknd",

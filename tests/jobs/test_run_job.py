@@ -89,7 +89,7 @@ def test_crawl_respects_a_recorded_pause_without_calling_the_api(settings):
             [utcnow(), utcnow(), until],
         )
     # An API URL where nothing listens: if the job called it, it would fail, not pause.
-    s = warehouse.load_settings(var_dir=settings.var_dir, api_url="http://127.0.0.1:9/v1")
+    s = jobs.load_settings(var_dir=settings.var_dir, api_url="http://127.0.0.1:9/v1")
     rec = jobs.run_job("crawl", s, max_requests=5)
     assert rec.status == "paused"
     assert f"{until:%Y-%m-%d %H:%M}" in rec.message
@@ -133,7 +133,7 @@ def test_cli_jobs_run_and_history(cli, tmp_path):
 def test_schedules_merge_defaults_and_validate(settings, monkeypatch):
     monkeypatch.setenv("GENRESTORE_SCHEDULES__CRAWL__INTERVAL_SECONDS", "5")
     monkeypatch.setenv("GENRESTORE_SCHEDULES__CRAWL__OPTIONS__MAX_REQUESTS", "20")
-    s = warehouse.load_settings(var_dir=settings.var_dir)
+    s = jobs.load_settings(var_dir=settings.var_dir)
     eff = jobs.effective_schedules(s)
     assert eff["crawl"].interval_seconds == 5 and eff["crawl"].options == {"max_requests": "20"}
     assert eff["report"].cron  # untouched jobs keep their default schedule
@@ -141,11 +141,11 @@ def test_schedules_merge_defaults_and_validate(settings, monkeypatch):
     # Invalid schedules fail when the settings load, naming the key.
     monkeypatch.setenv("GENRESTORE_SCHEDULES__CRAWL__CRON", "0 * * * *")
     with pytest.raises(warehouse.ConfigError, match="schedules.crawl: give exactly one of interval_seconds or cron"):
-        warehouse.load_settings(var_dir=settings.var_dir)
+        jobs.load_settings(var_dir=settings.var_dir)
     monkeypatch.delenv("GENRESTORE_SCHEDULES__CRAWL__CRON")
     monkeypatch.setenv("GENRESTORE_SCHEDULES__CRAWL__OPTIONS__BOGUS", "1")
     with pytest.raises(warehouse.ConfigError, match="schedules.crawl.options: job crawl has no option 'bogus'"):
-        warehouse.load_settings(var_dir=settings.var_dir)
+        jobs.load_settings(var_dir=settings.var_dir)
 
 
 def test_history_reads_a_snapshot_while_the_writer_is_busy(settings):

@@ -11,7 +11,8 @@ import json
 import pytest
 
 import modeling
-from warehouse import Writer, load_settings
+from jobs import load_settings
+from warehouse import Writer
 
 from .synth import fill_datasets
 

@@ -7,7 +7,8 @@ import pytest
 import modeling
 import modeling._estimators
 from modeling._estimators import _FACTORIES
-from warehouse import ConfigError, UsageError, load_settings
+from jobs import load_settings
+from warehouse import ConfigError, UsageError
 
 
 def test_an_unknown_parameter_is_a_usage_error_naming_the_valid_ones():

@@ -173,7 +173,7 @@ def test_cli_run_json_stores_runs_and_the_report_links_the_page(cli, tmp_path):
     with Writer(tmp_path / "var" / "warehouse.duckdb") as writer:
         fill_datasets(writer, n_music_genre=900, n_spotify_songs=700)
         _subgenres(writer.con)
-    env = {"GENRESTORE_MODEL_JOBS": "1"}
+    env = {"GENRESTORE_MODELING__JOBS": "1"}
     params = [f"--param={k}={json.dumps(v)}" for k, v in SMALL["transfer-new-genre"].items()]
     out = cli("experiments", "run", "transfer-new-genre", "--json", "--seed", "3", *params, env=env)
     assert out.returncode == 0, out.stderr
@@ -230,7 +230,7 @@ def test_cli_run_all_json(cli, tmp_path):
     with Writer(tmp_path / "var" / "warehouse.duckdb") as writer:
         fill_datasets(writer, n_music_genre=900, n_spotify_songs=700)
         _subgenres(writer.con)
-    out = cli("experiments", "run", "--all", "--json", env={"GENRESTORE_MODEL_JOBS": "1"}, timeout=600)
+    out = cli("experiments", "run", "--all", "--json", env={"GENRESTORE_MODELING__JOBS": "1"}, timeout=600)
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
     assert [r["name"] for r in got] == list(ex.EXPERIMENTS)

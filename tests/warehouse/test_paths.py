@@ -17,7 +17,8 @@ import duckdb
 import pytest
 
 from tests.conftest import REPO
-from warehouse import Writer, database_dir, load_settings, record_path, resolve_recorded, upsert
+from jobs import load_settings
+from warehouse import Writer, database_dir, record_path, resolve_recorded, upsert
 
 
 def _artists(var, names: dict[str, str]) -> None:

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 
 import warehouse
+from jobs import load_settings
 from warehouse import (
     ConfigError,
     MigrationMismatch,
@@ -23,7 +24,6 @@ from warehouse import (
     connect_readonly,
     create_snapshot,
     list_snapshots,
-    load_settings,
     upsert,
     writer_for,
 )

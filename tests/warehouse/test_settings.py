@@ -2,7 +2,8 @@ import json
 
 import pytest
 
-from warehouse import ConfigError, load_settings
+from jobs import load_settings
+from warehouse import ConfigError
 
 
 def test_defaults_lay_out_var(settings, tmp_path):

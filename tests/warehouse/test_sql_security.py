@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from warehouse import UsageError, Writer, create_snapshot, load_settings, open_readable, sqlalchemy_engine, upsert
+from jobs import load_settings
+from warehouse import UsageError, Writer, create_snapshot, open_readable, sqlalchemy_engine, upsert
 
 TOML_CANARY = "toml-canary-8f1c2e"  # a secret in genrestore.toml that no query may read
 ENV_CANARY = "env-canary-51d7a9"  # a variable of the CLI process (/proc/self/environ)

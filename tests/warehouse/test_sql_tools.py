@@ -11,6 +11,7 @@ import textwrap
 
 import pytest
 
+import jobs
 import warehouse
 from tests.conftest import REPO
 from warehouse import Writer, create_snapshot, upsert
@@ -63,8 +64,9 @@ def test_documented_recipe_works_from_another_directory(var, tmp_path, client):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     script = textwrap.dedent(f"""
+        import jobs
         import warehouse
-        settings = warehouse.load_settings(var_dir={str(var)!r})
+        settings = jobs.load_settings(var_dir={str(var)!r})
         engine = warehouse.sqlalchemy_engine(settings)
     """) + RECIPES[client] + "\nprint(n)\n"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GENRESTORE_")}
@@ -79,7 +81,7 @@ def test_engine_and_open_readable_in_one_process(var, monkeypatch, tmp_path):
     import pandas as pd
 
     monkeypatch.chdir(tmp_path)
-    settings = warehouse.load_settings(var_dir=var)
+    settings = jobs.load_settings(var_dir=var)
     for live in (False, True):
         con = warehouse.open_readable(settings, live=live)
         engine = warehouse.sqlalchemy_engine(settings, live=live)
