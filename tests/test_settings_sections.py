@@ -13,17 +13,19 @@ from ingest import CrawlerSettings, CrawlSettings, ImportSettings
 from jobs import JobSchedule, Settings, load_settings
 from modeling import ModelingSettings
 
-# Keys and defaults of every section, read from `genrestore config show --json` before the move.
+# Keys and defaults of every section, read from `genrestore config show --json` before the move
+# (plus the sections added since: [warehouse], modeling.target_precision).
 SECTION_DEFAULTS = {
     "crawl": {"budget_per_window": 90, "window_seconds": 30.0, "max_retry_after": 900.0, "concurrency": 8,
               "timeout": 10.0, "max_attempts": 6, "market": "US"},
     "imports": {"max_field_bytes": 1048576},
     "sql": {"timeout_seconds": 300.0, "max_rows": 1000000},
-    "modeling": {"jobs": 2},
+    "modeling": {"jobs": 2, "target_precision": 0.7},
+    "warehouse": {"url": None, "lease_seconds": 60.0},
 }
 TOP_KEYS = {"var_dir", "warehouse_path", "snapshots_dir", "models_dir", "reports_dir", "data_dir", "api_url",
             "token_url", "client_id", "client_secret", "snapshot_keep", "log_level", "crawl", "imports", "sql",
-            "modeling", "schedules"}
+            "modeling", "warehouse", "schedules"}
 
 
 def test_the_composed_settings_have_the_same_keys_and_defaults(settings):
