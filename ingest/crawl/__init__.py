@@ -1,6 +1,7 @@
 """Crawls of the Spotify Web API into the warehouse: frontier, strategies, the crawl loop, plans.
 See docs/crawler.md."""
 
+from ._budget import LearnedBudget, learned_budgets
 from ._frontier import NewUnit, Unit
 from ._kinds import KINDS, UNIT_KINDS, UnitKind
 from ._plan import ModeEstimate, plan_crawl
@@ -11,7 +12,7 @@ from ._status import CrawlStatus, crawl_status
 from ._store import Pause, paused_until
 
 __all__ = [
-    "CrawlResult", "CrawlStatus", "KINDS", "ModeEstimate", "NewUnit", "Pause", "Seed", "UNIT_KINDS",
-    "Unit", "UnitKind", "crawl_async", "crawl_status", "format_eta", "parse_seeds", "paused_until",
-    "plan_crawl", "progress_path", "read_progress", "run_crawl",
+    "CrawlResult", "CrawlStatus", "KINDS", "LearnedBudget", "ModeEstimate", "NewUnit", "Pause", "Seed",
+    "UNIT_KINDS", "Unit", "UnitKind", "crawl_async", "crawl_status", "format_eta", "learned_budgets",
+    "parse_seeds", "paused_until", "plan_crawl", "progress_path", "read_progress", "run_crawl",
 ]

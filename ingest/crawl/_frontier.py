@@ -227,5 +227,24 @@ def requeue_stale_artists(con: duckdb.DuckDBPyConnection, cutoff: datetime, now:
     return requeue(con, "refresh", keys, now)
 
 
+def settle_stored_artists(con: duckdb.DuckDBPyConnection, artist_ids: Sequence[str], now: datetime,
+                          run_id: str) -> None:
+    """Pending ``artist`` units whose full object was just stored (a search page returned it) are
+    done: GET /artists/{id} would answer the same object again. Measured on MusicOSet in
+    development mode: 304 such single GETs in one 180 s run before this (issue 17)."""
+    if not artist_ids:
+        return
+    import pyarrow as pa
+
+    name = "_stored_artists"
+    con.register(name, pa.table({"key": list(dict.fromkeys(artist_ids))}))
+    try:
+        con.execute(f"UPDATE crawl_queue SET state = 'done', done_at = ?, run_id = ?, last_error = NULL "
+                    f"FROM {name} s WHERE crawl_queue.kind = 'artist' AND crawl_queue.key = s.key "
+                    f"AND crawl_queue.state = 'pending'", [now, run_id])
+    finally:
+        con.unregister(name)
+
+
 def pending_units(con: duckdb.DuckDBPyConnection) -> int:
     return con.execute("SELECT count(*) FROM crawl_queue WHERE state = 'pending'").fetchall()[0][0]

@@ -120,8 +120,11 @@ def _artist(out: Outcome, ctx: Context, rec: ArtistRecord, *, expand: bool = Tru
 
 
 def _credited(out: Outcome, ctx: Context, artist_ids) -> None:
+    # The discography needs only the id: it is listed without waiting for the artist object,
+    # which may come for free from a search page (then the artist unit is settled, not fetched).
     for aid in artist_ids:
         out.enqueue.append(NewUnit("artist", aid))
+        out.enqueue.append(NewUnit("artist_albums", aid))
 
 
 def _simple_album(out: Outcome, ctx: Context, rec: SimpleAlbum, *, fetch: bool = True) -> None:
@@ -194,13 +197,17 @@ def _next_offset(page: dict, offset: int, limit: int, cap: int | None = SEARCH_O
 
 # ── handlers ──
 async def search_artists(units: list[Unit], ctx: Context) -> Outcome:
+    """One search page. The first page of a query fans the rest out as units of their own
+    (``QUERY@OFFSET``), so pages go out in parallel instead of one per commit: measured on MusicOSet
+    in development mode, paging one after the other fetched 15 search pages in 30 s (issue 17)."""
     unit = units[0]
     out = Outcome(units)
+    base = unit.params.get("base", unit.key)
     offset = int(unit.params.get("offset", 0))
     limit = ctx.caps.search_limit
     # The filter is used unless it was found absent; while unknown, a search it answers proves it.
     filtered = unit.kind == "search_genre" and ctx.caps.genre_filter is not False
-    q = f'genre:"{unit.key}"' if filtered else unit.key
+    q = f'genre:"{base}"' if filtered else base
     out.response = resp = await ctx.client.search(q, "artist", limit=limit, offset=offset)
     if not resp.ok:
         return _http_failure(out, resp, ctx)
@@ -209,10 +216,10 @@ async def search_artists(units: list[Unit], ctx: Context) -> Outcome:
     if filtered and items:
         out.evidence["genre_filter"] = True
         if offset == 0:
-            out.add("genres", {"genre": unit.key, "source": ctx.source})
+            out.add("genres", {"genre": base, "source": ctx.source})
     elif filtered and offset == 0 and ctx.caps.genre_filter is None:
         # Nothing found, and nobody knows whether the filter works: the words themselves are the fallback.
-        out.enqueue.append(NewUnit("search_artists", unit.key))
+        out.enqueue.append(NewUnit("search_artists", base))
     for i, item in enumerate(page.get("items") or []):
         if item is None:
             continue
@@ -221,9 +228,15 @@ async def search_artists(units: list[Unit], ctx: Context) -> Outcome:
             continue
         _artist(out, ctx, rec)
         if filtered:
-            out.add("artist_genre_hits", {"genre": unit.key, "artist_id": rec.id, "rank": offset + i,
+            out.add("artist_genre_hits", {"genre": base, "artist_id": rec.id, "rank": offset + i,
                                           "source": ctx.source})
     out.next_params = _next_offset(page, offset, limit)
+    if out.next_params is not None and offset == 0 and isinstance(page.get("total"), int):
+        for nxt in range(limit, page["total"], limit):
+            if nxt + limit > SEARCH_OFFSET_CAP:
+                break
+            out.enqueue.append(NewUnit(unit.kind, f"{base}@{nxt}", {"offset": nxt, "base": base}))
+        out.next_params = None
     return out
 
 
