@@ -126,7 +126,7 @@ def run_genrestore(catalog: Path, mode: str, genres: list[str], seconds: float, 
             elapsed = time.monotonic() - t0
             stored = w.run(stored_in_warehouse)
         stats = emu.stats()
-    return {"name": "genrestore", "requests": stats["requests"], "r429": stats["rate_limited"],
+    return {"name": "genrestore", "requests": stats["requests"], "r429": stats["rate_limited"], "stats": stats,
             "stored": stored, "seconds": elapsed, "t0": t0, "result": result}
 
 
@@ -139,6 +139,7 @@ def run_peer(peer_cls, catalog: Path, mode: str, genres: list[str], seconds: flo
         elapsed = time.monotonic() - t0
         stats = emu.stats()
     return {"name": peer.name, "requests": stats["requests"], "r429": stats["rate_limited"], "stored": stored,
+            "stats": stats,
             "seconds": elapsed}
 
 
@@ -159,7 +160,8 @@ def compare(args, catalog: Path, genres: list[str]) -> None:
             print(f"{mode:11s} {r['name']:24s} {r['requests']:8,} {r['r429']:5,} {r['stored'].entities:8,} "
                   f"{r['epr']:7.2f} {bound.requests:11,} {r['requests'] / max(1, bound.requests):9.3f}")
             if args.verbose:
-                print(f"{'':12s} bound steps: {bound.steps}; {r['seconds']:.0f} s")
+                sent = {e: sum(n.values()) for e, n in r["stats"]["by_endpoint"].items()}
+                print(f"{'':12s} bound steps: {bound.steps}; {r['seconds']:.0f} s\n{'':12s} requests: {sent}")
         ours, careful, naive = rows
         print(f"{mode:11s} entities/request: genrestore {ours['epr'] / max(careful['epr'], 1e-9):.2f}x the "
               f"careful peer, {ours['epr'] / max(naive['epr'], 1e-9):.2f}x the naive peer")

@@ -23,6 +23,7 @@ class Unit:
     kind: str
     key: str
     params: dict = field(default_factory=dict, hash=False, compare=False)
+    priority: int = field(default=0, hash=False, compare=False)
 
     @property
     def ident(self) -> tuple[str, str]:
@@ -137,17 +138,17 @@ def _pick(con, batch_sizes, claimed, *, allow_partial, max_batches):
     kinds = list(batch_sizes)
     per_kind = max(batch_sizes.values()) * max_batches + len(claimed)
     rows = con.execute(f"""
-        SELECT kind, key, params, n FROM (
-            SELECT kind, key, params, count(*) OVER (PARTITION BY kind) AS n,
+        SELECT kind, key, params, n, priority FROM (
+            SELECT kind, key, params, priority, count(*) OVER (PARTITION BY kind) AS n,
                    row_number() OVER (PARTITION BY kind ORDER BY priority DESC, enqueued_at, key) AS rn
             FROM crawl_queue WHERE state = 'pending' AND kind IN ({", ".join("?" * len(kinds))}))
         WHERE rn <= ? ORDER BY kind, rn""", [*kinds, per_kind]).fetchall()
     counts: dict[str, int] = {}
     free: dict[str, list[Unit]] = {}
-    for kind, key, params, n in rows:
+    for kind, key, params, n, priority in rows:
         counts[kind] = n
         if (kind, key) not in claimed:
-            free.setdefault(kind, []).append(Unit(kind, key, json.loads(params) if params else {}))
+            free.setdefault(kind, []).append(Unit(kind, key, json.loads(params) if params else {}, priority or 0))
     in_claim: dict[str, int] = {}
     for kind, _ in claimed:
         in_claim[kind] = in_claim.get(kind, 0) + 1

@@ -38,7 +38,7 @@ COMMIT_MAX_OUTCOMES = 400   # commit at once when this many outcomes wait
 STOP_POLL = 0.1             # seconds between looks at the stop conditions while units run
 STOP_GRACE = 5.0            # seconds requests already sent get to come back when a signal or the deadline ends a run
 REORDER_EVERY = 10          # outcomes between looks at the kinds' measured gains
-GAIN_SMOOTHING = 0.1        # weight of the latest answer in a kind's moving average of new entities
+GAIN_SMOOTHING = 0.3        # weight of the latest answer in a kind's moving average of new entities
 ENTITY_KEYS = (("artists", "artist_id"), ("albums", "album_id"), ("albums" + FILL, "album_id"),
                ("tracks", "track_id"), ("tracks" + FILL, "track_id"), ("audio_features", "track_id"))
 # Silver tables written by the crawler, in an order that keeps observations before their merge.

@@ -101,7 +101,22 @@ def _http_failure(out: Outcome, resp: ApiResponse, ctx: Context) -> Outcome:
 
 
 # ── rows from records ──
-def _artist(out: Outcome, ctx: Context, rec: ArtistRecord, *, expand: bool = True) -> None:
+SNOWBALL_PRIORITY = 10  # genre searches for tags met on artists (seeds: _kinds.SEED_PRIORITY)
+CREDITED_PRIORITY = 50  # discographies of credited artists: they are on at least one album
+
+
+def _discography_priority(rec: ArtistRecord, rank: int | None) -> int:
+    """Which discographies first: popular artists have more releases, and an artist without any
+    (9 % of MusicOSet's) costs a page that stores nothing. Popularity where the mode shows it, else
+    the search rank (results come most popular first)."""
+    if rec.popularity is not None:
+        return int(rec.popularity)
+    if rank is not None:
+        return max(1, 100 - rank // 10)
+    return CREDITED_PRIORITY
+
+
+def _artist(out: Outcome, ctx: Context, rec: ArtistRecord, *, expand: bool = True, rank: int | None = None) -> None:
     row = rec.row(ctx.source)
     if rec.genres and ctx.caps.genres is not True:
         # Genres were thought absent (or unknown): these credentials do see them. A genre filter
@@ -114,9 +129,10 @@ def _artist(out: Outcome, ctx: Context, rec: ArtistRecord, *, expand: bool = Tru
     out.add("artists", row)
     for g in row["genres"] or []:
         out.add("genres", {"genre": g, "source": ctx.source})
-        out.enqueue.append(NewUnit("search_genre", g))
+        # Tags met on artists come after the seeds' own pages (most are small genres).
+        out.enqueue.append(NewUnit("search_genre", g, priority=SNOWBALL_PRIORITY))
     if expand:
-        out.enqueue.append(NewUnit("artist_albums", rec.id))
+        out.enqueue.append(NewUnit("artist_albums", rec.id, priority=_discography_priority(rec, rank)))
 
 
 def _credited(out: Outcome, ctx: Context, artist_ids) -> None:
@@ -124,7 +140,7 @@ def _credited(out: Outcome, ctx: Context, artist_ids) -> None:
     # which may come for free from a search page (then the artist unit is settled, not fetched).
     for aid in artist_ids:
         out.enqueue.append(NewUnit("artist", aid))
-        out.enqueue.append(NewUnit("artist_albums", aid))
+        out.enqueue.append(NewUnit("artist_albums", aid, priority=CREDITED_PRIORITY))
 
 
 def _simple_album(out: Outcome, ctx: Context, rec: SimpleAlbum, *, fetch: bool = True) -> None:
@@ -226,7 +242,7 @@ async def search_artists(units: list[Unit], ctx: Context) -> Outcome:
         rec = _parse(ArtistRecord, item, out, resp.url)
         if rec is None:
             continue
-        _artist(out, ctx, rec)
+        _artist(out, ctx, rec, rank=offset + i)
         if filtered:
             out.add("artist_genre_hits", {"genre": base, "artist_id": rec.id, "rank": offset + i,
                                           "source": ctx.source})
@@ -235,7 +251,8 @@ async def search_artists(units: list[Unit], ctx: Context) -> Outcome:
         for nxt in range(limit, page["total"], limit):
             if nxt + limit > SEARCH_OFFSET_CAP:
                 break
-            out.enqueue.append(NewUnit(unit.kind, f"{base}@{nxt}", {"offset": nxt, "base": base}))
+            out.enqueue.append(NewUnit(unit.kind, f"{base}@{nxt}", {"offset": nxt, "base": base},
+                                       priority=unit.priority))
         out.next_params = None
     return out
 
