@@ -66,7 +66,7 @@ KINDS = tuple(UNIT_KINDS)
 DETAIL_KINDS = {k.name: k.detail_ids for k in UNIT_KINDS.values() if k.detail_ids}  # kind -> ids per unit
 
 
-DETAIL_CREDIT = 0.2  # a stored entity's details filled in, counted against a new entity
+DETAIL_CREDIT = 0.05  # a stored entity's details filled in, counted against a new entity
 
 
 def expected_gain(name: str, caps: Capabilities, size: int, learned: Mapping[str, float] | None = None) -> float:
@@ -79,6 +79,8 @@ def expected_gain(name: str, caps: Capabilities, size: int, learned: Mapping[str
     tracks only fill details of stored tracks (``DETAIL_CREDIT`` each) but must not starve.
     """
     learned = learned or {}
+    if name == "artist_albums" and "album" in learned and name in learned:
+        return _discography_chain(learned[name] * size, learned["album"], caps)
     if name in learned:
         return learned[name] * size
     if name in ("search_genre", "search_artists", "playlist_search"):
@@ -96,6 +98,18 @@ def expected_gain(name: str, caps: Capabilities, size: int, learned: Mapping[str
     if name == "features_batch":
         return 100.0
     return float(size)  # artist, refresh, playlist: one entity per unit
+
+
+def _discography_chain(albums: float, per_album: float, caps: Capabilities) -> float:
+    """A discography page's worth: its ``albums`` new albums, plus what fetching them stores
+    (``per_album`` new entities each, mostly tracks; their audio features too where the mode has
+    them), per request of the whole chain. Without it the page looked worth its albums only (3 per
+    request on MusicOSet) and lost to snowball searches, starving the album batches behind it."""
+    batch = UNIT_KINDS["album"].batch_size(caps) or 1
+    features = per_album if caps.audio_features else 0.0
+    entities = albums * (1 + per_album + features)
+    requests = 1 + albums / batch + albums * features / (DETAIL_KINDS["features_batch"] or 100)
+    return max(albums, entities / requests)
 
 
 def batch_sizes(caps: Capabilities, learned: Mapping[str, float] | None = None) -> dict[str, int]:

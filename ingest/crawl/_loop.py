@@ -27,7 +27,7 @@ from ingest.spotify import (
 from . import _frontier as frontier
 from . import _store as store
 from ._budget import LearnedBudget, save_budget
-from ._kinds import DETAIL_CREDIT, DETAIL_KINDS, UNIT_KINDS, batch_sizes, sent_back
+from ._kinds import DETAIL_CREDIT, DETAIL_KINDS, UNIT_KINDS, batch_sizes, expected_gain, sent_back
 from ._store import add_counts, counts_json, merge, nonzero, observe_artists, observe_tracks
 from ._units import FILL, Context, Outcome
 
@@ -328,7 +328,8 @@ class CrawlLoop:
             self.outcomes_since_order = 0
             sizes = batch_sizes(self.ctx.caps, self.gains)
             if list(sizes) != list(self.sizes):
-                log.info("kinds by expected new entities per request: %s", ", ".join(sizes))
+                log.info("kinds by expected new entities per request: %s", ", ".join(
+                    f"{k} {expected_gain(k, self.ctx.caps, n, self.gains):.1f}" for k, n in sizes.items()))
                 self.sizes = sizes
                 self.ready = []
 

@@ -102,7 +102,7 @@ def _http_failure(out: Outcome, resp: ApiResponse, ctx: Context) -> Outcome:
 
 # ── rows from records ──
 SNOWBALL_PRIORITY = 10  # genre searches for tags met on artists (seeds: _kinds.SEED_PRIORITY)
-CREDITED_PRIORITY = 50  # discographies of credited artists: they are on at least one album
+CREDITED_PRIORITY = 0   # discographies of credited artists (often featured on one track) after the hits'
 
 
 def _discography_priority(rec: ArtistRecord, rank: int | None) -> int:
@@ -247,7 +247,9 @@ async def search_artists(units: list[Unit], ctx: Context) -> Outcome:
             out.add("artist_genre_hits", {"genre": base, "artist_id": rec.id, "rank": offset + i,
                                           "source": ctx.source})
     out.next_params = _next_offset(page, offset, limit)
-    if out.next_params is not None and offset == 0 and isinstance(page.get("total"), int):
+    if "base" in unit.params:
+        out.next_params = None  # a fanned-out page: its followers are units of their own
+    elif out.next_params is not None and offset == 0 and isinstance(page.get("total"), int):
         for nxt in range(limit, page["total"], limit):
             if nxt + limit > SEARCH_OFFSET_CAP:
                 break
