@@ -14,8 +14,9 @@ Entities = artists + albums + tracks + audio-feature rows stored. The lower boun
 ``ingest.emulator.request_lower_bound`` for exactly the entity set each crawler stored, in its mode.
 
 ``--ramp`` measures budget discovery instead: genrestore with the default crawl settings against a
-limit it is not told (300 per 30 s, or scaled by ``--ramp-scale``: limit, window and the settings'
-window all divided by it, so windows are shorter while budget ÷ limit ratios stay the same), for
+limit it is not told (300 per 30 s, or scaled by ``--ramp-scale``: the limit, the window and the
+settings' budget, ceiling and window all divided by it, so windows are shorter while every budget ÷
+limit ratio stays the same), for
 ``--ramp-windows`` windows, then a second run on the same warehouse to show it starts from the
 learned budget.
 
@@ -183,10 +184,13 @@ def ramp(args, catalog: Path, genres: list[str]) -> None:
     default = CrawlSettings()
     scale = args.ramp_scale
     limit, window = round(300 / scale), 30.0 / scale
-    crawl = {"window_seconds": default.window_seconds / scale}  # budget, ceiling, ramp: the defaults
+    # The default settings, with the window scaled like the limit's: budget and ceiling per window too.
+    crawl = {"window_seconds": default.window_seconds / scale, "budget_per_window": round(default.budget_per_window / scale),
+             "budget_ceiling": round(default.budget_ceiling / scale), "budget_ramp": default.budget_ramp}
     seconds = window * args.ramp_windows
     print(f"ramp: unknown limit {limit} per {window:g} s (300 per 30 s scaled by 1/{scale:g}); default settings "
-          f"(budget {default.budget_per_window}, ceiling {default.budget_ceiling}) with the window scaled alike; "
+          f"(budget {default.budget_per_window}, ceiling {default.budget_ceiling} per {default.window_seconds:g} s) "
+          f"scaled alike: {crawl['budget_per_window']}, {crawl['budget_ceiling']} per {window:g} s; "
           f"{args.ramp_windows} windows per run")
     with tempfile.TemporaryDirectory() as tmp:
         var = Path(tmp) / "var"

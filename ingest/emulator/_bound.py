@@ -7,7 +7,8 @@ and each mode's page and batch sizes (docs/spotify-web-api.md §3.6, §4.1):
 - genre hits: ``genre:"g"`` search pages of ``search`` items; they return full artist objects;
 - artists not among the hits: ``GET /artists?ids`` batches (one GET each where batches are gone);
 - albums must be discovered on a discography page of one of their artists (``GET
-  /artists/{id}/albums`` pages of ``discography`` items), unless a stored full track names them;
+  /artists/{id}/albums`` pages of ``discography`` items), unless a seed track's object names them
+  (a track id is only known from an album listing otherwise);
 - albums stored as full objects: ``GET /albums?ids`` batches (single GETs in development mode);
   each embeds its first 50 tracks, the rest need ``/albums/{id}/tracks`` pages of 50;
 - full tracks (popularity / ISRC): ``GET /tracks?ids`` batches; audio features: batches of 100.
@@ -65,6 +66,7 @@ class StoredSet:
     :ivar full_albums: albums stored from full album objects.
     :ivar tracks: every track stored; :ivar full_tracks: those stored from full track objects.
     :ivar audio_features: tracks whose audio features are stored.
+    :ivar seed_tracks: tracks the crawl was seeded with (their albums need no discovery).
     """
 
     genre_hits: dict[str, set[str]] = field(default_factory=dict)
@@ -74,6 +76,7 @@ class StoredSet:
     tracks: set[str] = field(default_factory=set)
     full_tracks: set[str] = field(default_factory=set)
     audio_features: set[str] = field(default_factory=set)
+    seed_tracks: set[str] = field(default_factory=set)
 
     @property
     def entities(self) -> int:
@@ -124,8 +127,8 @@ def request_lower_bound(graph: CatalogGraph, stored: StoredSet, mode: str, *,
     hit_artists = set().union(*stored.genre_hits.values()) if stored.genre_hits else set()
     steps = {"search pages": sum(_pages(len(hits), size["search"]) for hits in stored.genre_hits.values()),
              "artist objects": _pages(len(stored.artists - hit_artists), size["artists"])}
-    # Albums named by a stored full track are discovered by that track's request.
-    named = {graph.track_album[t] for t in stored.full_tracks if t in graph.track_album}
+    # Albums named by a seed track's object are discovered by that track's request.
+    named = {graph.track_album[t] for t in stored.full_tracks & stored.seed_tracks if t in graph.track_album}
     steps["discography pages"] = discovery_pages(graph, stored.albums - named, size["discography"])
     steps["album objects"] = _pages(len(stored.full_albums), size["albums"])
     listing = 0

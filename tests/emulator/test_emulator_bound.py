@@ -18,6 +18,7 @@ STORED = StoredSet(
     tracks={"t1", "t2", "t3", "t4", "t5", "t7"},
     full_tracks={"t7"},
     audio_features={"t1", "t2", "t3", "t4"},
+    seed_tracks={"t7"},
 )
 SMALL = {"search": 2, "discography": 2, "artists": 2, "albums": 2, "tracks": 2, "audio_features": 3,
          "album_tracks": 2, "embedded_tracks": 2}
@@ -25,7 +26,7 @@ SMALL = {"search": 2, "discography": 2, "artists": 2, "albums": 2, "tracks": 2, 
 
 def test_bound_counted_by_hand_with_small_pages():
     # search: 3 hits / 2 = 2 pages, which return A1-A3 in full; artist objects: A4 alone = 1 batch.
-    # discovery: L5 is named by the full track t7 (free); L1, L2 only on A1 (1 page of 2), L4 only on
+    # discovery: L5 is named by the seed track t7 (free); L1, L2 only on A1 (1 page of 2), L4 only on
     #   A2 (1 page, 1 slot left), L3 on both fits that slot -> 2 pages.
     # album objects: L1 L2 L4 / 2 = 2. album track pages: L1 embeds t1 t2, t3 needs 1 page; t4 is
     #   embedded in L2; t5's album L3 was never fetched -> 1 page: 2. full tracks: t7 = 1.
@@ -42,6 +43,9 @@ def test_bound_in_development_mode_sizes():
     # 3 album GETs, album track pages: L1 embeds all its tracks, t5 (L3 not fetched) 1 page,
     # t7 one track GET. No audio features in development mode.  1 + 1 + 2 + 3 + 0 + 1 + 1 = 9.
     stored = StoredSet(**{**STORED.__dict__, "audio_features": set()})
+    unseeded = StoredSet(**{**stored.__dict__, "seed_tracks": set()})
+    # Without t7 as a seed, L5 must be found on A3's discography: one more page.
+    assert request_lower_bound(GRAPH, unseeded, "development").steps["discography pages"] == 3
     bound = request_lower_bound(GRAPH, stored, "development")
     assert bound.steps == {"search pages": 1, "artist objects": 1, "discography pages": 2, "album objects": 3,
                            "album track pages": 1, "full tracks": 1}
