@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import sys
 import tempfile
@@ -111,9 +112,10 @@ def stored_in_warehouse(con) -> StoredSet:
 
 def run_genrestore(catalog: Path, mode: str, genres: list[str], seconds: float, rate: int, window: float,
                    tmp: Path, *, crawl: dict | None = None, events: list | None = None,
-                   var: Path | None = None) -> dict:
+                   var: Path | None = None, emu=None) -> dict:
     events = events if events is not None else []
-    with running_emulator(catalog, mode=mode, rate=rate, window_seconds=window) as emu:
+    own = running_emulator(catalog, mode=mode, rate=rate, window_seconds=window) if emu is None else None
+    with (own or contextlib.nullcontext(emu)) as emu:
         crawl_opts = crawl if crawl is not None else {"budget_per_window": rate, "window_seconds": window,
                                                       "budget_ramp": False}
         settings = load_settings(var_dir=var or tmp / "var", api_url=emu.api_url, token_url=emu.token_url,
@@ -192,21 +194,24 @@ def ramp(args, catalog: Path, genres: list[str]) -> None:
           f"(budget {default.budget_per_window}, ceiling {default.budget_ceiling} per {default.window_seconds:g} s) "
           f"scaled alike: {crawl['budget_per_window']}, {crawl['budget_ceiling']} per {window:g} s; "
           f"{args.ramp_windows} windows per run")
-    with tempfile.TemporaryDirectory() as tmp:
-        var = Path(tmp) / "var"
+    with tempfile.TemporaryDirectory() as tmp, \
+            running_emulator(catalog, mode="extended", rate=limit, window_seconds=window) as emu:
+        # One emulator for both runs (the learned budget is kept per API URL), reset in between.
         for run in (1, 2):
+            emu.reset()
             events: list = []
             r = run_genrestore(catalog, "extended", genres, seconds, limit, window, Path(tmp), crawl=crawl,
-                               events=events, var=var)
-            per = windows_of(events, r["t0"], window)
+                               events=events, var=Path(tmp) / "var", emu=emu)
+            per = windows_of(events, r["t0"], window)[:args.ramp_windows]
             used = [a / limit for a, _ in per]
             first90 = next((i + 1 for i, u in enumerate(used) if u >= 0.9), None)
+            later = used[4:]
             total = sum(a + b for a, b in per)
             r429 = sum(b for _, b in per)
             print(f"run {run}: start budget {r['result'].budget_start}, learned {r['result'].budget_learned}; "
                   f"per window in use: {' '.join(f'{u:.0%}' for u in used)}")
-            print(f"run {run}: >= 90% in use from window {first90}; {r429} of {total} answered 429 "
-                  f"({r429 / max(1, total):.2%})")
+            print(f"run {run}: first window >= 90 % in use: {first90}; mean in use over windows 5-{len(used)}: "
+                  f"{sum(later) / max(1, len(later)):.1%}; {r429} of {total} answered 429 ({r429 / max(1, total):.2%})")
 
 
 def main() -> None:

@@ -85,7 +85,7 @@ class CrawlSettings(BaseModel):
     )
     budget_ramp: bool = Field(
         True, description="Discover the limit: start from budget_per_window (or the budget an earlier run "
-        "learned for these credentials and mode), double it after every fully used window until the first "
+        "learned for these credentials and mode), double it after every window it was (three quarters) used in until the first "
         "429, then adapt (AIMD). Off: budget_per_window is also the most the limiter allows."
     )
     max_retry_after: float = Field(
