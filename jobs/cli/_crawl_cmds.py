@@ -115,7 +115,7 @@ def plan(
         if got is not None:
             console.print(f"≈ {timedelta(seconds=round(got['seconds']))} at the learned budget of "
                           f"{got['budget']:.0f} per {settings.crawl.window_seconds:g} s (run {got['run_id']})",
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
         console.print()
 
 
@@ -208,7 +208,7 @@ def status(
                 else "no 429 yet, still ramping" if b["ramping"] else "no 429 seen")
         console.print(f"learned budget ({b['mode']} mode at {b['api_url']}): {b['budget']:.0f} requests per "
                       f"{b['window_seconds']:g} s, {seen}; run {b['run_id']}, {b['learned_at']:%Y-%m-%d %H:%M} UTC "
-                      "(the next crawl starts from it)", highlight=False)
+                      "(the next crawl starts from it)", highlight=False, soft_wrap=True)
 
 
 def _live_progress(warehouse_file) -> dict | None:

@@ -13,6 +13,8 @@ from ingest.emulator.running import running_emulator, synthetic_catalog
 from ingest.spotify import RateLimiter
 from warehouse import CrawlSettings, Writer
 
+from tests.conftest import run_cli
+
 from ._support import crawl_settings, top_genres
 
 
@@ -115,3 +117,11 @@ def test_a_crawl_stores_the_learned_budget_and_the_next_run_starts_from_it(tmp_p
     assert stored["limit_seen"] == pytest.approx(limit, abs=3) and not stored["ramping"]
     assert emu.client_id not in str(st.budgets)  # only a hash of the client id is stored
     assert second.budget_start == pytest.approx(stored["budget"], abs=0.06)
+    # The CLI shows it: `crawl status` as a line, `crawl plan` as a second estimate for that mode.
+    env = {"GENRESTORE_API_URL": emu.api_url, "GENRESTORE_CRAWL__WINDOW_SECONDS": str(window)}
+    status = run_cli("--var", str(tmp_path / "var"), "crawl", "status", env=env)
+    assert status.returncode == 0, status.stderr
+    assert "learned budget (extended mode at " in status.stdout and f"per {window:g} s, last 429 at" in status.stdout
+    plan = run_cli("--var", str(tmp_path / "var"), "crawl", "plan", "--artists", "1000", env=env)
+    assert plan.returncode == 0, plan.stderr
+    assert "at the learned budget of" in plan.stdout
