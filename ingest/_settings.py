@@ -35,6 +35,15 @@ class CrawlSettings(BaseModel):
         90, ge=1, description="Requests the limiter allows per rolling window (Spotify publishes none)."
     )
     window_seconds: float = Field(30.0, gt=0, description="Length of the rolling rate-limit window.")
+    budget_ceiling: int = Field(
+        3000, ge=1, description="The limiter never allows more requests per window than this, however far "
+        "budget discovery goes."
+    )
+    budget_ramp: bool = Field(
+        True, description="Discover the limit: start from budget_per_window (or the budget an earlier run "
+        "learned for these credentials and mode), double it after every window it was (three quarters) used "
+        "in until the first 429, then adapt (AIMD). Off: budget_per_window is also the most the limiter allows."
+    )
     max_retry_after: float = Field(
         900.0, ge=0, description="A Retry-After longer than this ends the run and records 'paused until'."
     )

@@ -145,8 +145,10 @@ def run_demo(settings: Settings, *, artists: int = 1500, crawl_minutes: float = 
     timings: dict[str, float] = {"catalog": time.monotonic() - t0}
     with running_emulator(catalog, rate=rate) as emu:
         crawl_cfg = settings.crawl.model_copy(update={
-            # Plan against the emulator's real window; stay a little under it.
-            "budget_per_window": max(1, int(rate * 0.9)), "window_seconds": 30.0,
+            # Plan against the emulator's real window; stay a little under it (the limit is known:
+            # the ceiling keeps budget discovery from probing past it).
+            "budget_per_window": max(1, int(rate * 0.9)), "budget_ceiling": max(1, int(rate * 0.9)),
+            "window_seconds": 30.0,
         })
         run_settings = settings.model_copy(update={
             "api_url": emu.api_url, "token_url": emu.token_url, "client_id": emu.client_id,

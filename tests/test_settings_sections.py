@@ -14,9 +14,10 @@ from jobs import JobSchedule, Settings, load_settings
 from modeling import ModelingSettings
 
 # Keys and defaults of every section, read from `genrestore config show --json` before the move
-# (plus the sections added since: [warehouse], modeling.target_precision).
+# (plus what was added since: [warehouse], modeling.target_precision, crawl.budget_ceiling/budget_ramp).
 SECTION_DEFAULTS = {
-    "crawl": {"budget_per_window": 90, "window_seconds": 30.0, "max_retry_after": 900.0, "concurrency": 8,
+    "crawl": {"budget_per_window": 90, "window_seconds": 30.0, "budget_ceiling": 3000,
+              "budget_ramp": True, "max_retry_after": 900.0, "concurrency": 8,
               "timeout": 10.0, "max_attempts": 6, "market": "US"},
     "imports": {"max_field_bytes": 1048576},
     "sql": {"timeout_seconds": 300.0, "max_rows": 1000000},

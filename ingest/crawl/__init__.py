@@ -2,6 +2,7 @@
 See docs/crawler.md."""
 
 from .._settings import CrawlerSettings, CrawlSettings
+from ._budget import LearnedBudget, learned_budgets
 from ._fleet import run_fleet
 from ._frontier import NewUnit, Unit
 from ._history import CrawlRunRow, crawl_runs_between, queue_by_state
@@ -14,8 +15,8 @@ from ._status import CrawlStatus, crawl_status
 from ._store import Pause, paused_until
 
 __all__ = [
-    "CrawlResult", "CrawlRunRow", "CrawlSettings", "CrawlStatus", "CrawlerSettings", "KINDS", "ModeEstimate",
-    "NewUnit", "Pause", "Seed", "UNIT_KINDS", "Unit", "UnitKind", "crawl_async", "crawl_runs_between",
-    "crawl_status", "format_eta", "parse_seeds", "paused_until", "plan_crawl", "progress_path",
-    "queue_by_state", "read_progress", "run_crawl", "run_fleet",
+    "CrawlResult", "CrawlRunRow", "CrawlSettings", "CrawlStatus", "CrawlerSettings", "KINDS", "LearnedBudget",
+    "ModeEstimate", "NewUnit", "Pause", "Seed", "UNIT_KINDS", "Unit", "UnitKind", "crawl_async",
+    "crawl_runs_between", "crawl_status", "format_eta", "learned_budgets", "parse_seeds", "paused_until",
+    "plan_crawl", "progress_path", "queue_by_state", "read_progress", "run_crawl", "run_fleet",
 ]

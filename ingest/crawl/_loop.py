@@ -27,7 +27,8 @@ from ingest.spotify import (
 from .._settings import CrawlerSettings
 from . import _frontier as frontier
 from . import _store as store
-from ._kinds import DETAIL_KINDS, UNIT_KINDS, batch_sizes, sent_back
+from ._budget import LearnedBudget, save_budget
+from ._kinds import DETAIL_CREDIT, DETAIL_KINDS, UNIT_KINDS, batch_sizes, expected_gain, sent_back
 from ._store import add_counts, counts_json, merge, nonzero, observe_artists, observe_tracks
 from ._units import FILL, Context, Outcome
 
@@ -37,6 +38,10 @@ COMMIT_INTERVAL = 1.0       # seconds between group commits at most
 COMMIT_MAX_OUTCOMES = 400   # commit at once when this many outcomes wait
 STOP_POLL = 0.1             # seconds between looks at the stop conditions while units run
 STOP_GRACE = 5.0            # seconds requests already sent get to come back when a signal or the deadline ends a run
+REORDER_EVERY = 10          # outcomes between looks at the kinds' measured gains
+GAIN_SMOOTHING = 0.3        # weight of the latest answer in a kind's moving average of new entities
+ENTITY_KEYS = (("artists", "artist_id"), ("albums", "album_id"), ("albums" + FILL, "album_id"),
+               ("tracks", "track_id"), ("tracks" + FILL, "track_id"), ("audio_features", "track_id"))
 # Silver tables written by the crawler, in an order that keeps observations before their merge.
 MERGE_ORDER = ("genres", "artists", "artist_genre_hits", "albums", "album_artists", "tracks",
                "track_artists", "audio_features", "playlists", "playlist_items")
@@ -76,6 +81,10 @@ class CrawlLoop:
         self.commit_closed = False
         self.ready: list[list[frontier.Unit]] = []
         self.timing: dict[str, float] = {}  # seconds spent in picks and commits (for tuning)
+        self.gains: dict[str, float] = {}  # kind -> new entities per unit (moving average)
+        self.seen: dict[str, set] = {}     # entity ids this run stored (what "new" means for gains)
+        self.outcomes_since_order = 0
+        self.budget_saved: tuple | None = None
         self.caps_changes = 0  # capability changes made during the run, and how many are stored
         self.caps_saved = 0
 
@@ -156,6 +165,7 @@ class CrawlLoop:
                 inserted[table] = inserted.get(table, 0) + new
                 updated[table] = updated.get(table, 0) + changed
         frontier.enqueue(con, [u for o in ok for u in o.enqueue], now)
+        frontier.settle_stored_artists(con, [r["artist_id"] for r in rows.get("artists", [])], now, self.run_id)
         for kind, size in DETAIL_KINDS.items():
             frontier.add_details(con, kind, [i for o in ok for i in o.details.get(kind, ())], size, now)
         paged = [o for o in ok if o.next_params is not None]
@@ -173,11 +183,22 @@ class CrawlLoop:
             if out.failed is not None and not sent_back(out.units[0].kind, out.capability_off):
                 frontier.fail(con, out.units, out.failed, now, self.run_id, final=out.final)
         inserted, updated = nonzero(inserted), nonzero(updated)
+        self._save_budget(con)
         stats = self.client.stats
         store.record_progress(con, self.run_id, requests=stats.requests, responses_429=stats.responses_429,
                               errors=self.errors, inserted=counts_json(self.inserted, inserted),
                               updated=counts_json(self.updated, updated))
         return inserted, updated
+
+    def _save_budget(self, con) -> None:
+        """Keep the budget learned so far (a killed run leaves what it learned up to its last commit)."""
+        if not self.settings.crawl.budget_ramp:
+            return
+        learned = LearnedBudget.of(self.client.limiter, self.ctx.caps.mode, self.run_id)
+        key = (round(learned.budget), learned.limit_seen, learned.ramping)
+        if key != self.budget_saved:
+            save_budget(con, self.client.api_url, self.settings.client_id or "", learned)
+            self.budget_saved = key
 
     async def committer(self) -> None:
         """Commit whatever outcomes are waiting, in one transaction, again and again until closed."""
@@ -287,6 +308,35 @@ class CrawlLoop:
             self.fatal = self.fatal or fut.exception()
         self._release(units)
 
+    def _new_entities(self, kind: str, out: Outcome) -> float:
+        """Entities the outcome stores that this run had not seen (details of seen ones: DETAIL_CREDIT)."""
+        new = 0.0
+        for table, key in ENTITY_KEYS:
+            seen = self.seen.setdefault(key, set())
+            for row in out.rows.get(table, ()):
+                ident = row.get(key)
+                if table == "audio_features" or ident not in seen:
+                    seen.add(ident)
+                    new += 1
+                else:
+                    new += DETAIL_CREDIT if table in ("tracks", "albums") else 0
+        return new
+
+    def _learn_gain(self, kind: str, out: Outcome) -> None:
+        """Average new entities per unit of each kind (moving); re-order the kinds when they change."""
+        per_unit = self._new_entities(kind, out) / max(1, len(out.units))
+        before = self.gains.get(kind)
+        self.gains[kind] = per_unit if before is None else before + GAIN_SMOOTHING * (per_unit - before)
+        self.outcomes_since_order += 1
+        if self.outcomes_since_order >= REORDER_EVERY:
+            self.outcomes_since_order = 0
+            sizes = batch_sizes(self.ctx.caps, self.gains)
+            if list(sizes) != list(self.sizes):
+                log.info("kinds by expected new entities per request: %s", ", ".join(
+                    f"{k} {expected_gain(k, self.ctx.caps, n, self.gains):.1f}" for k, n in sizes.items()))
+                self.sizes = sizes
+                self.ready = []
+
     async def _fetch(self, units: list[frontier.Unit]) -> Outcome | None:
         kind = units[0].kind
         try:
@@ -307,6 +357,7 @@ class CrawlLoop:
             self.errors_by_kind[kind] = self.errors_by_kind.get(kind, 0) + 1
         else:
             self.units_done += len(units) - len(out.missing)
+            self._learn_gain(kind, out)
         if out.capability_off and getattr(self.ctx.caps, out.capability_off):
             log.warning("capability %s is off for these credentials (%s)", out.capability_off, out.failed)
             setattr(self.ctx.caps, out.capability_off, False)  # at once: no other request may use it

@@ -34,6 +34,7 @@ from ingest.spotify import utcnow
 from .._settings import CrawlerSettings
 from . import _frontier as frontier
 from . import _store as store
+from ._budget import LearnedBudget, load_budget, save_budget
 from ._kinds import DETAIL_KINDS, batch_sizes, seed_units
 from ._loop import CrawlLoop
 from ._progress import progress_path, publish_progress, snapshot, write_progress
@@ -60,6 +61,8 @@ class CrawlResult:
     paused_until: datetime | None = None
     message: str = ""
     seconds: float = 0.0
+    budget_start: float | None = None    # requests per window the run started from (after the probe)
+    budget_learned: float | None = None  # ... and ended with (stored for the next run)
 
 
 async def crawl_async(settings: CrawlerSettings, writer: Writer, *, seeds=None, max_requests: int | None = None,
@@ -108,6 +111,15 @@ async def crawl_async(settings: CrawlerSettings, writer: Writer, *, seeds=None, 
             log.info("probed capabilities with %d requests: mode %s", caps.probe_requests, caps.mode)
         crawl.ctx = Context(client, caps)
         crawl.sizes = batch_sizes(caps)
+        if settings.crawl.budget_ramp:
+            learned = writer.run(lambda con: load_budget(con, client.api_url, settings.client_id or "", caps.mode))
+            if learned is not None:
+                ratio = client.limiter.window / learned.window_seconds
+                client.limiter.start_from(learned.per_window(client.limiter.window),
+                                          learned.limit_seen * ratio if learned.limit_seen else None, learned.ramping)
+                log.info("starting from the budget run %s learned: %.0f per %g s", learned.run_id,
+                         client.limiter.budget, client.limiter.window)
+        result.budget_start = round(client.limiter.budget, 1)
         now = utcnow()
 
         def seed(con):
@@ -160,7 +172,13 @@ async def crawl_async(settings: CrawlerSettings, writer: Writer, *, seeds=None, 
         result.updated = dict(sorted(crawl.updated.items()))
         result.seconds = time.monotonic() - started
 
+        if crawl.ctx is not None and settings.crawl.budget_ramp:
+            result.budget_learned = round(client.limiter.budget, 1)
+
         def finish(con):
+            if crawl.ctx is not None and settings.crawl.budget_ramp:
+                save_budget(con, client.api_url, settings.client_id or "",
+                            LearnedBudget.of(client.limiter, crawl.ctx.caps.mode, run_id))
             store.close_run(con, result)
             result.pending = frontier.pending_units(con)
         writer.run(finish)

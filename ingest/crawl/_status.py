@@ -8,6 +8,7 @@ from datetime import datetime
 
 import duckdb
 
+from ._budget import learned_budgets
 from ._store import paused_until
 
 
@@ -17,10 +18,12 @@ class CrawlStatus:
     runs: list[dict] = field(default_factory=list)                   # newest first; rows_* are {table: rows}
     paused_until: datetime | None = None
     capabilities: dict | None = None
+    budgets: list[dict] = field(default_factory=list)                # learned rate budgets, newest first
 
 
 def crawl_status(con: duckdb.DuckDBPyConnection, *, runs: int = 5) -> CrawlStatus:
-    """Queue by kind and state, the last ``runs`` runs, a pause in force, the latest capabilities."""
+    """Queue by kind and state, the last ``runs`` runs, a pause in force, the latest capabilities,
+    the rate budgets learned per API URL, credentials and mode."""
     status = CrawlStatus()
     for kind, state, n in con.execute(
             "SELECT kind, state, count(*) FROM crawl_queue GROUP BY kind, state ORDER BY kind, state").fetchall():
@@ -35,6 +38,7 @@ def crawl_status(con: duckdb.DuckDBPyConnection, *, runs: int = 5) -> CrawlStatu
         status.runs.append(run)
     pause = paused_until(con)
     status.paused_until = pause.until if pause else None
+    status.budgets = learned_budgets(con)
     row = (con.execute("SELECT probed_at, api_url, mode, details FROM capabilities ORDER BY probed_at DESC LIMIT 1"
                       ).fetchall()[:1] or [None])[0]
     if row:

@@ -101,7 +101,22 @@ def _http_failure(out: Outcome, resp: ApiResponse, ctx: Context) -> Outcome:
 
 
 # ── rows from records ──
-def _artist(out: Outcome, ctx: Context, rec: ArtistRecord, *, expand: bool = True) -> None:
+SNOWBALL_PRIORITY = 10  # genre searches for tags met on artists (seeds: _kinds.SEED_PRIORITY)
+CREDITED_PRIORITY = 0   # discographies of credited artists (often featured on one track) after the hits'
+
+
+def _discography_priority(rec: ArtistRecord, rank: int | None) -> int:
+    """Which discographies first: popular artists have more releases, and an artist without any
+    (9 % of MusicOSet's) costs a page that stores nothing. Popularity where the mode shows it, else
+    the search rank (results come most popular first)."""
+    if rec.popularity is not None:
+        return int(rec.popularity)
+    if rank is not None:
+        return max(1, 100 - rank // 10)
+    return CREDITED_PRIORITY
+
+
+def _artist(out: Outcome, ctx: Context, rec: ArtistRecord, *, expand: bool = True, rank: int | None = None) -> None:
     row = rec.row(ctx.source)
     if rec.genres and ctx.caps.genres is not True:
         # Genres were thought absent (or unknown): these credentials do see them. A genre filter
@@ -114,14 +129,18 @@ def _artist(out: Outcome, ctx: Context, rec: ArtistRecord, *, expand: bool = Tru
     out.add("artists", row)
     for g in row["genres"] or []:
         out.add("genres", {"genre": g, "source": ctx.source})
-        out.enqueue.append(NewUnit("search_genre", g))
+        # Tags met on artists come after the seeds' own pages (most are small genres).
+        out.enqueue.append(NewUnit("search_genre", g, priority=SNOWBALL_PRIORITY))
     if expand:
-        out.enqueue.append(NewUnit("artist_albums", rec.id))
+        out.enqueue.append(NewUnit("artist_albums", rec.id, priority=_discography_priority(rec, rank)))
 
 
 def _credited(out: Outcome, ctx: Context, artist_ids) -> None:
+    # The discography needs only the id: it is listed without waiting for the artist object,
+    # which may come for free from a search page (then the artist unit is settled, not fetched).
     for aid in artist_ids:
         out.enqueue.append(NewUnit("artist", aid))
+        out.enqueue.append(NewUnit("artist_albums", aid, priority=CREDITED_PRIORITY))
 
 
 def _simple_album(out: Outcome, ctx: Context, rec: SimpleAlbum, *, fetch: bool = True) -> None:
@@ -194,13 +213,17 @@ def _next_offset(page: dict, offset: int, limit: int, cap: int | None = SEARCH_O
 
 # ── handlers ──
 async def search_artists(units: list[Unit], ctx: Context) -> Outcome:
+    """One search page. The first page of a query fans the rest out as units of their own
+    (``QUERY@OFFSET``), so pages go out in parallel instead of one per commit: measured on MusicOSet
+    in development mode, paging one after the other fetched 15 search pages in 30 s (issue 17)."""
     unit = units[0]
     out = Outcome(units)
+    base = unit.params.get("base", unit.key)
     offset = int(unit.params.get("offset", 0))
     limit = ctx.caps.search_limit
     # The filter is used unless it was found absent; while unknown, a search it answers proves it.
     filtered = unit.kind == "search_genre" and ctx.caps.genre_filter is not False
-    q = f'genre:"{unit.key}"' if filtered else unit.key
+    q = f'genre:"{base}"' if filtered else base
     out.response = resp = await ctx.client.search(q, "artist", limit=limit, offset=offset)
     if not resp.ok:
         return _http_failure(out, resp, ctx)
@@ -209,21 +232,30 @@ async def search_artists(units: list[Unit], ctx: Context) -> Outcome:
     if filtered and items:
         out.evidence["genre_filter"] = True
         if offset == 0:
-            out.add("genres", {"genre": unit.key, "source": ctx.source})
+            out.add("genres", {"genre": base, "source": ctx.source})
     elif filtered and offset == 0 and ctx.caps.genre_filter is None:
         # Nothing found, and nobody knows whether the filter works: the words themselves are the fallback.
-        out.enqueue.append(NewUnit("search_artists", unit.key))
+        out.enqueue.append(NewUnit("search_artists", base))
     for i, item in enumerate(page.get("items") or []):
         if item is None:
             continue
         rec = _parse(ArtistRecord, item, out, resp.url)
         if rec is None:
             continue
-        _artist(out, ctx, rec)
+        _artist(out, ctx, rec, rank=offset + i)
         if filtered:
-            out.add("artist_genre_hits", {"genre": unit.key, "artist_id": rec.id, "rank": offset + i,
+            out.add("artist_genre_hits", {"genre": base, "artist_id": rec.id, "rank": offset + i,
                                           "source": ctx.source})
     out.next_params = _next_offset(page, offset, limit)
+    if "base" in unit.params:
+        out.next_params = None  # a fanned-out page: its followers are units of their own
+    elif out.next_params is not None and offset == 0 and isinstance(page.get("total"), int):
+        for nxt in range(limit, page["total"], limit):
+            if nxt + limit > SEARCH_OFFSET_CAP:
+                break
+            out.enqueue.append(NewUnit(unit.kind, f"{base}@{nxt}", {"offset": nxt, "base": base},
+                                       priority=unit.priority))
+        out.next_params = None
     return out
 
 

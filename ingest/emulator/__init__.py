@@ -2,6 +2,8 @@
 
 - Catalogs: `build_synthetic_catalog(out_dir, artists, seed)`, `build_musicoset_catalog(data_dir, out_dir)`
   write a directory of Parquet tables plus manifest.json; `load_catalog(dir)` reads one into memory.
+- Yardstick: `request_lower_bound(CatalogGraph.from_catalog(c), StoredSet(...), mode)` is the fewest
+  requests that fetch a stored entity set in a mode (bench/crawl.py divides request counts by it).
 - Server: `create_app(catalog, mode=..., rate=..., faults=...)` is the ASGI app; `serve(dir, port=...)`
   runs it on uvicorn bound to 127.0.0.1; `SERVE_OPTIONS` declares its options once, for both
   `python -m ingest.emulator serve` and `genrestore emulator serve`.
@@ -21,6 +23,8 @@ _LAZY = {
     "FaultSpec": "_faults", "parse_faults": "_faults",
     "TABLES": "_files", "CatalogError": "_files", "read_manifest": "_files",
     "ServerRateLimit": "_limits",
+    "MODE_SIZES": "_bound", "CatalogGraph": "_bound", "LowerBound": "_bound", "StoredSet": "_bound",
+    "request_lower_bound": "_bound",
     "build_musicoset_catalog": "_musicoset",
     "build_synthetic_catalog": "_synthetic",
     "create_app": "_app",
@@ -37,7 +41,8 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "Catalog", "CatalogError", "FaultSpec", "MODES", "REQUIRED", "SERVE_OPTIONS", "ServeOption", "ServerRateLimit",
-    "TABLES", "add_serve_arguments", "build_musicoset_catalog", "build_synthetic_catalog", "check_serve_options",
-    "create_app", "load_catalog", "parse_faults", "read_manifest", "serve",
+    "Catalog", "CatalogError", "CatalogGraph", "FaultSpec", "LowerBound", "MODES", "MODE_SIZES", "REQUIRED",
+    "SERVE_OPTIONS", "ServeOption", "ServerRateLimit", "StoredSet", "TABLES", "add_serve_arguments",
+    "build_musicoset_catalog", "build_synthetic_catalog", "check_serve_options", "create_app", "load_catalog",
+    "parse_faults", "read_manifest", "request_lower_bound", "serve",
 ]

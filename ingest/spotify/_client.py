@@ -125,15 +125,15 @@ class SpotifyClient:
     :param api_url: base URL ending in ``/v1`` (settings.api_url).
     :param token_url: client-credentials token endpoint (settings.resolved_token_url).
     :param client_id, client_secret: the credentials; the secret only reaches spotipy's auth manager.
-    :param budget_per_window, window_seconds, max_retry_after, concurrency, timeout, max_attempts,
-        market: as in :class:`ingest.CrawlSettings`.
+    :param budget_per_window, window_seconds, budget_ceiling, budget_ramp, max_retry_after, concurrency,
+        timeout, max_attempts, market: as in :class:`ingest.CrawlSettings`.
     :param transport: an httpx transport (tests may pass ``httpx.MockTransport``); default: real HTTP.
     :param limiter: share a :class:`RateLimiter` between clients of the same account.
     """
 
     def __init__(self, *, api_url: str, token_url: str, client_id: str, client_secret: str,
                  budget_per_window: int = 90, window_seconds: float = 30.0, max_retry_after: float = 900.0,
-                 concurrency: int = 8, timeout: float = 10.0, max_attempts: int = 6,
+                 budget_ceiling: int | None = None, budget_ramp: bool = False, concurrency: int = 8, timeout: float = 10.0, max_attempts: int = 6,
                  market: str | None = "US", transport: httpx.AsyncBaseTransport | None = None,
                  limiter: RateLimiter | None = None, backoff_initial: float = 0.2, backoff_max: float = 20.0):
         if not client_id or not client_secret:
@@ -149,7 +149,10 @@ class SpotifyClient:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.tokens = TokenProvider(client_id, client_secret, token_url, timeout=timeout)
-        self.limiter = limiter or RateLimiter(budget_per_window, window_seconds)
+        # Without discovery the configured budget is also the most the limiter allows (as before).
+        self.limiter = limiter or RateLimiter(
+            budget_per_window, window_seconds, ramp=budget_ramp,
+            ceiling=max(budget_ceiling or 0, budget_per_window) if budget_ramp else budget_per_window)
         self.stats = ClientStats()
         self._slots = asyncio.Semaphore(concurrency)
         self._http = httpx.AsyncClient(
@@ -167,7 +170,7 @@ class SpotifyClient:
             api_url=settings.api_url, token_url=settings.resolved_token_url, client_id=settings.client_id,
             client_secret=settings.client_secret.get_secret_value() if settings.client_secret else None,
             budget_per_window=c.budget_per_window, window_seconds=c.window_seconds,
-            max_retry_after=c.max_retry_after, concurrency=c.concurrency, timeout=c.timeout,
+            budget_ceiling=c.budget_ceiling, budget_ramp=c.budget_ramp, max_retry_after=c.max_retry_after, concurrency=c.concurrency, timeout=c.timeout,
             max_attempts=c.max_attempts, market=c.market, transport=transport,
         )
         kwargs.update(overrides)

@@ -103,15 +103,18 @@ def plan(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Estimate requests and duration of a crawl in each API mode, at the configured budget
-    (crawl.budget_per_window per crawl.window_seconds)."""
+    (crawl.budget_per_window per crawl.window_seconds) and at the budget an earlier crawl learned
+    for that mode at the configured API URL, if any."""
     from ingest.crawl import plan_crawl
 
     settings = settings_of(ctx)
     estimates = plan_crawl(artists, releases_per_artist=releases, tracks_per_release=tracks,
                            budget_per_window=settings.crawl.budget_per_window,
                            window_seconds=settings.crawl.window_seconds)
+    learned = _learned_budgets(settings)
     if as_json:
-        print(json.dumps([e.as_dict() for e in estimates], indent=2))
+        print(json.dumps([{**e.as_dict(), "learned_budget": _plan_learned(e, learned.get(e.mode), settings)}
+                          for e in estimates], indent=2, default=str))
         return
     for e in estimates:
         t = Table("step", "requests", title=f"{e.mode} mode", title_justify="left")
@@ -120,7 +123,43 @@ def plan(
         t.add_row("[bold]total[/]", f"[bold]{e.requests:,}[/]")
         console.print(t)
         console.print(f"≈ {timedelta(seconds=round(e.seconds))} at {settings.crawl.budget_per_window} requests "
-                      f"per {settings.crawl.window_seconds:g} s\n", highlight=False)
+                      f"per {settings.crawl.window_seconds:g} s", highlight=False)
+        got = _plan_learned(e, learned.get(e.mode), settings)
+        if got is not None:
+            console.print(f"≈ {timedelta(seconds=round(got['seconds']))} at the learned budget of "
+                          f"{got['budget']:.0f} per {settings.crawl.window_seconds:g} s (run {got['run_id']})",
+                          highlight=False, soft_wrap=True)
+        console.print()
+
+
+def _learned_budgets(settings) -> dict[str, dict]:
+    """mode -> the newest budget learned at the configured API URL (none without a warehouse, or while
+    another process holds the writer lock: a plan never waits for one)."""
+    import warehouse
+    from ingest.crawl import learned_budgets
+
+    if not settings.warehouse_file.exists():
+        return {}
+    try:
+        with warehouse.Writer(settings.warehouse_file, command="genrestore crawl plan", create=False) as writer:
+            rows = learned_budgets(writer.con)
+    except warehouse.WriterLockedError:
+        return {}
+    out: dict[str, dict] = {}
+    for row in rows:
+        if row["api_url"] == settings.api_url.rstrip("/"):
+            out.setdefault(row["mode"], row)
+    return out
+
+
+def _plan_learned(estimate, row: dict | None, settings) -> dict | None:
+    """The estimate's duration at a learned budget (rescaled to the configured window), or None."""
+    if row is None:
+        return None
+    window = settings.crawl.window_seconds
+    budget = min(row["budget"] * window / row["window_seconds"], settings.crawl.budget_ceiling)
+    return {"budget": budget, "window_seconds": window, "seconds": estimate.requests / budget * window,
+            "run_id": row["run_id"], "learned_at": row["learned_at"]}
 
 
 @crawl_app.command("status")
@@ -129,7 +168,8 @@ def status(
     runs: int = typer.Option(5, "--runs", min=1, help="How many recent runs to show."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Show the frontier by kind and state, the last runs, a pause in force and the latest capability probe.
+    """Show the frontier by kind and state, the last runs, a pause in force, the latest capability probe
+    and the rate budgets learned (per API URL and mode).
     While a crawl holds the writer lock (DuckDB lets no other process open the file), show the live
     progress it publishes instead: rate, ETA at the current limits, errors by kind, rows stored."""
     import warehouse
@@ -147,7 +187,7 @@ def status(
         return
     if as_json:
         print(json.dumps({"live": False, "queue": st.queue, "runs": st.runs, "paused_until": st.paused_until,
-                          "capabilities": st.capabilities}, indent=2, default=str))
+                          "capabilities": st.capabilities, "budgets": st.budgets}, indent=2, default=str))
         return
     if st.paused_until is not None:
         console.print(f"[yellow]paused until {st.paused_until:%Y-%m-%d %H:%M:%S} UTC[/] (a crawl will not start before)")
@@ -176,6 +216,12 @@ def status(
                       f"search page {c.get('search_limit')}, album page {c.get('album_page')}; "
                       f"missing: {', '.join(removed) or 'nothing'}"
                       + (f"; unknown: {', '.join(unknown)}" if unknown else ""), highlight=False)
+    for b in st.budgets:
+        seen = (f"last 429 at {b['limit_seen']:.0f} answered" if b["limit_seen"] is not None
+                else "no 429 yet, still ramping" if b["ramping"] else "no 429 seen")
+        console.print(f"learned budget ({b['mode']} mode at {b['api_url']}): {b['budget']:.0f} requests per "
+                      f"{b['window_seconds']:g} s, {seen}; run {b['run_id']}, {b['learned_at']:%Y-%m-%d %H:%M} UTC "
+                      "(the next crawl starts from it)", highlight=False, soft_wrap=True)
 
 
 def _live_progress(warehouse_file) -> dict | None:

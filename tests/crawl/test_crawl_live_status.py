@@ -20,8 +20,8 @@ from ._support import cli_env, crawl_cmd, top_genres
 pytestmark = pytest.mark.slow
 
 # About 10 requests a second, and a 60 s Retry-After the crawl waits out (it stays running).
-PACED = {"GENRESTORE_CRAWL__BUDGET_PER_WINDOW": "20", "GENRESTORE_CRAWL__WINDOW_SECONDS": "2",
-         "GENRESTORE_CRAWL__MAX_RETRY_AFTER": "900"}
+PACED = {"GENRESTORE_CRAWL__BUDGET_PER_WINDOW": "20", "GENRESTORE_CRAWL__BUDGET_CEILING": "20",
+         "GENRESTORE_CRAWL__WINDOW_SECONDS": "2", "GENRESTORE_CRAWL__MAX_RETRY_AFTER": "900"}
 
 
 def _status(var: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
