@@ -183,11 +183,7 @@ def create_snapshot(writer: Writer, snapshots_dir: str | Path) -> SnapshotInfo:
                 con.execute("DETACH _snap")
             except duckdb.Error:
                 pass
-            tmp.unlink(missing_ok=True)
-            Path(f"{tmp}.wal").unlink(missing_ok=True)
-            full = disk_full(sys.exc_info()[1], str(final))
-            if full is not None:
-                raise full from None
+            _discard_unfinished(tmp, final)
             raise
         _publish(tmp, final, out_dir, snap_id, info)
         with writer.transaction() as wcon:
@@ -232,13 +228,19 @@ def _export_postgres(url: str, tmp: Path, snap_id: str, final: Path, recorded: s
         finally:
             con.close()
     except BaseException:
-        tmp.unlink(missing_ok=True)
-        Path(f"{tmp}.wal").unlink(missing_ok=True)
-        full = disk_full(sys.exc_info()[1], str(final))
-        if full is not None:
-            raise full from None
+        _discard_unfinished(tmp, final)
         raise
     return info, created
+
+
+def _discard_unfinished(tmp: Path, final: Path) -> None:
+    """Called while an export fails: remove its unfinished file, and raise DiskFull instead when the
+    cause was a full disk (the caller re-raises the original error otherwise)."""
+    tmp.unlink(missing_ok=True)
+    Path(f"{tmp}.wal").unlink(missing_ok=True)
+    full = disk_full(sys.exc_info()[1], str(final))
+    if full is not None:
+        raise full from None
 
 
 def list_snapshots(snapshots_dir: str | Path) -> list[SnapshotInfo]:

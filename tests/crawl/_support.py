@@ -153,3 +153,21 @@ def text_hits(con: duckdb.DuckDBPyConnection, needles: list[str]) -> list[tuple[
             if n:
                 hits.append((table, column))
     return hits
+
+
+def reference_crawl(catalog: Path, seeds: str, var_dir: Path) -> dict:
+    """One uninterrupted, fault-free, single-process crawl of ``catalog`` into DuckDB: what every
+    interrupted, paused or multi-worker crawl of the same catalog and seeds must end with."""
+    from ingest.crawl import run_crawl
+    from ingest.emulator.running import running_emulator
+    from warehouse import Writer
+
+    with running_emulator(catalog) as emu:
+        settings = crawl_settings(var_dir, emu)
+        with Writer(settings.warehouse_file) as w:
+            result = run_crawl(settings, w, seeds=seeds, progress=False)
+            assert result.status == "completed", result
+            count = lambda table: w.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: E731
+            return {"hash": silver_hash(w.con), "tables": silver_hash(w.con, per_table=True),
+                    "artists": count("artists"), "tracks": count("tracks"), "seconds": result.seconds,
+                    "requests": result.requests}

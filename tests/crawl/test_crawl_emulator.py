@@ -28,6 +28,7 @@ from ._support import (
     crawl_settings,
     duplicate_keys,
     reachable_artists,
+    reference_crawl,
     silver_hash,
     text_hits,
     top_genres,
@@ -51,15 +52,7 @@ def small_seeds(small_catalog):
 @pytest.fixture(scope="module")
 def reference(small_catalog, small_seeds, tmp_path_factory):
     """An uninterrupted, fault-free crawl of the small catalog: its silver hash and row counts."""
-    var = tmp_path_factory.mktemp("reference")
-    with running_emulator(small_catalog) as emu:
-        settings = crawl_settings(var, emu)
-        with Writer(settings.warehouse_file) as w:
-            result = run_crawl(settings, w, seeds=small_seeds, progress=False)
-            assert result.status == "completed", result
-            return {"hash": silver_hash(w.con), "tables": silver_hash(w.con, per_table=True), "artists": w.con.execute("SELECT count(*) FROM artists").fetchall()[0][0],
-                    "tracks": w.con.execute("SELECT count(*) FROM tracks").fetchall()[0][0],
-                    "seconds": result.seconds, "requests": result.requests}
+    return reference_crawl(small_catalog, small_seeds, tmp_path_factory.mktemp("reference"))
 
 
 def test_crawl_reaches_99_percent_of_reachable_artists_and_a_second_run_fetches_nothing(tmp_path, tmp_path_factory):

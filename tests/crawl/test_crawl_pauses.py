@@ -19,12 +19,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.crawl import run_crawl
 from ingest.emulator.running import running_emulator, synthetic_catalog
 from ingest.spotify._client import utcnow
-from warehouse import Writer
 
-from ._support import cli_env, crawl_cmd, crawl_settings, duplicate_keys, silver_hash, top_genres
+from ._support import cli_env, crawl_cmd, duplicate_keys, reference_crawl, silver_hash, top_genres
 
 pytestmark = pytest.mark.slow
 
@@ -47,12 +45,7 @@ def seeds(catalog):
 @pytest.fixture(scope="module")
 def reference(catalog, seeds, tmp_path_factory):
     """The silver content of an uninterrupted crawl, and how many requests it takes."""
-    with running_emulator(catalog) as emu:
-        settings = crawl_settings(tmp_path_factory.mktemp("pauses-reference"), emu)
-        with Writer(settings.warehouse_file) as w:
-            result = run_crawl(settings, w, seeds=seeds, progress=False)
-            assert result.status == "completed", result
-            return {"tables": silver_hash(w.con, per_table=True), "requests": result.requests}
+    return reference_crawl(catalog, seeds, tmp_path_factory.mktemp("pauses-reference"))
 
 
 def _env(emu, concurrency: int, **extra) -> dict[str, str]:

@@ -18,11 +18,10 @@ import duckdb
 import psycopg
 import pytest
 
-from ingest.crawl import run_crawl
 from ingest.emulator.running import running_emulator, synthetic_catalog
-from warehouse import Writer, list_snapshots
+from warehouse import list_snapshots
 
-from ._support import cli_env, crawl_cmd, crawl_settings, duplicate_keys, silver_hash, top_genres
+from ._support import cli_env, crawl_cmd, duplicate_keys, reference_crawl, silver_hash, top_genres
 
 pytestmark = pytest.mark.slow
 
@@ -42,14 +41,7 @@ def small_seeds(small_catalog):
 @pytest.fixture(scope="module")
 def reference(small_catalog, small_seeds, tmp_path_factory):
     """One process, DuckDB: the content every fleet must reach."""
-    var = tmp_path_factory.mktemp("reference")
-    with running_emulator(small_catalog) as emu:
-        settings = crawl_settings(var, emu)
-        with Writer(settings.warehouse_file) as w:
-            result = run_crawl(settings, w, seeds=small_seeds, progress=False)
-            assert result.status == "completed", result
-            return {"tables": silver_hash(w.con, per_table=True), "hash": silver_hash(w.con),
-                    "requests": result.requests}
+    return reference_crawl(small_catalog, small_seeds, tmp_path_factory.mktemp("reference"))
 
 
 def _probe_first(var, env) -> None:
