@@ -65,14 +65,12 @@ class MissingnessAugmented(BaseEstimator):
         Y = np.asarray(Y, dtype=np.int8)
         n = len(X)
         kw = {} if sample_weight is None else {"sample_weight": np.asarray(sample_weight, dtype=float)}
-        if self.patterns is None or len(self.patterns) == 0 or self.n_copies == 0:
+        if not self._augments():
             self.base.fit(X, Y, cv_fold, fold_X, **kw)
             self._expose(n, Y)
             return self
-        rng = np.random.default_rng(self.random_state)
-        seeds = rng.integers(0, 2**31, self.n_copies)
         Xs, folds = [X], {f: [M] for f, M in (fold_X or {}).items()}
-        for s in seeds:
+        for s in self._copy_seeds():
             # the same pattern per row for X and every fold's matrix (only label-derived columns differ)
             Xs.append(impose(X, self.patterns, self.feature_names, np.random.default_rng(s)))
             for f, M in (fold_X or {}).items():
@@ -86,6 +84,22 @@ class MissingnessAugmented(BaseEstimator):
         self._expose(n, Y)
         return self
 
+    def _augments(self) -> bool:
+        return self.patterns is not None and len(self.patterns) > 0 and self.n_copies > 0
+
+    def _copy_seeds(self) -> np.ndarray:
+        return np.random.default_rng(self.random_state).integers(0, 2**31, self.n_copies)
+
+    def rows_seen_by_base(self, X) -> np.ndarray:
+        """The matrix :meth:`fit` gave ``base`` for training rows ``X``: X and its patterned copies,
+        recomputed from X alone (the leakage guard checks ``base`` against it: a copy's count
+        column can go below every training row's value, which is not leakage)."""
+        X = np.asarray(X, dtype=float)
+        if not self._augments():
+            return X
+        return np.vstack([X] + [impose(X, self.patterns, self.feature_names, np.random.default_rng(s))
+                                for s in self._copy_seeds()])
+
     def _expose(self, n: int, Y: np.ndarray) -> None:
         oof = getattr(self.base, "oof_", None)
         self.oof_ = None if oof is None else oof[:n]
@@ -94,7 +108,7 @@ class MissingnessAugmented(BaseEstimator):
             self.thresholds_ = tune_thresholds(Y[seen], self.oof_[seen])
         else:
             self.thresholds_ = self.base.thresholds_
-        self.estimators_ = getattr(self.base, "estimators_", [])  # for the leakage guard's walk
+        self.estimators_ = getattr(self.base, "estimators_", [])  # the boosters, for the report's importances
         self.n_labels_ = Y.shape[1]
 
     def predict_proba(self, X):

@@ -179,8 +179,12 @@ class CalibratedFamilies(BaseEstimator):
         self.oof_ = np.full(oof.shape, np.nan)
         self.oof_[seen] = self.calibrator_.transform(oof[seen])
         self.thresholds_ = precision_thresholds(Y[seen], self.oof_[seen], self.target_precision)
-        self.estimators_ = getattr(self.base, "estimators_", [])  # for the leakage guard's walk
+        self.estimators_ = getattr(self.base, "estimators_", [])  # the boosters, for the report's importances
         return self
+
+    def rows_seen_by_base(self, X) -> np.ndarray:
+        """``base`` is fit on the training rows themselves (the leakage guard checks it against them)."""
+        return np.asarray(X, dtype=float)
 
     def predict_proba(self, X):
         return self.calibrator_.transform(self.base.predict_proba(X))

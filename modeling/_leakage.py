@@ -5,6 +5,9 @@ what each part should have learned:
 
 - imputers, scalers, quantile maps and one-hot encoders (the preprocessing pipelines of
   :mod:`modeling._preprocess`): their statistics and categories;
+- wrappers that fit a ``base`` model on rows derived from the training rows (the missingness
+  augmentation's patterned copies) declare ``rows_seen_by_base(X)``; ``base`` is checked against
+  those rows, recomputed from the training rows alone;
 - LightGBM boosters: LightGBM bins every feature between the smallest and largest value of the
   rows it is fit on (``feature_infos`` of the dumped model), so a booster fit on every training
   row has exactly the training rows' per-column range, and one that saw a shifted test row does
@@ -101,6 +104,11 @@ def _check(est, X: np.ndarray, rtol: float, path: str, all_rows: bool) -> int:
             if extra:
                 raise LeakageError(f"{path}: categories {sorted(extra)[:5]} of column {j} are not in the training rows")
         return 1
+    seen_by_base = getattr(est, "rows_seen_by_base", None)
+    if seen_by_base is not None:
+        # A wrapper that fits ``base`` on rows derived from the training rows (augmented copies, or
+        # the rows themselves) says how; ``base`` is checked against those rows.
+        return _check(est.base, seen_by_base(X), rtol, f"{path}/base", all_rows)
     if isinstance(est, BoostedSingle) and not est.refit:
         all_rows = False  # the early-stopping booster, fit without fold 0
     n = 0

@@ -201,3 +201,32 @@ def test_guard_catches_a_quantile_map_fit_on_all_rows():
         assert_fit_on_train(leaky, imputed[train])
     honest = Pipeline([("q", QuantileTransformer(n_quantiles=50, subsample=None).fit(imputed[train]))])
     assert assert_fit_on_train(honest, imputed[train]) == 1
+
+
+def test_missingness_augmented_boosters_are_checked_against_the_patterned_copies():
+    """lightgbm-calibrated fits its boosters on the training rows plus copies carrying untagged
+    artists' missingness, where a count falls to the untagged artist's value. Seen in a demo: every
+    training artist had >= 1 track, the copies 0, and the guard (comparing with the training rows
+    alone) called that leakage. It recomputes the copies from the training rows instead; a model
+    fit on rows outside the training set is still refused."""
+    from modeling._augment import MissingnessAugmented, missing_patterns
+    from modeling._boosted import LightGBMFamilies
+    from modeling._calibration import CalibratedFamilies
+
+    X, y, train = shifted()
+    names = ["track_count", "b", "c", "d"]
+    X[:, 0] = np.round(np.abs(np.nan_to_num(X[:, 0])) * 5) + 1  # every artist has at least one track
+    untagged = np.column_stack([np.zeros(40), np.full(40, np.nan), np.ones(40), np.full(40, np.nan)])
+    Y = np.column_stack([y, 1 - y])
+    folds = np.arange(train.sum()) % 5
+
+    def calibrated_augmented():
+        base = LightGBMFamilies(n_estimators=20, n_jobs=1)
+        return CalibratedFamilies(MissingnessAugmented(base, missing_patterns(untagged, names), names))
+
+    est = calibrated_augmented().fit(X[train], Y[train], folds)
+    assert np.nanmin(est.base.rows_seen_by_base(X[train])[:, 0]) == 0 < np.nanmin(X[train][:, 0])
+    assert assert_fit_on_train(est, X[train]) == len(est.estimators_) > 0
+    leaky = calibrated_augmented().fit(X, Y, np.arange(len(X)) % 5)
+    with pytest.raises(LeakageError, match="base/base/estimators_"):
+        assert_fit_on_train(leaky, X[train])
