@@ -5,7 +5,7 @@ reads opens a published snapshot with :func:`connect_readonly`, a connection Duc
 read-only (no file access, no extensions, configuration locked).
 """
 
-from ._backend import writer_for
+from ._backend import require_embedded, writer_for
 from ._leases import claim_units, claimed_elsewhere, several_writers
 from ._lock import ProcessLock, WriterLock, describe_holder, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
@@ -122,6 +122,7 @@ __all__ = [
     "record_path",
     "redact_url",
     "remove_leftovers",
+    "require_embedded",
     "require_warehouse",
     "resolve_readable",
     "resolve_recorded",

@@ -47,7 +47,10 @@ def load_budget(con: duckdb.DuckDBPyConnection, api_url: str, client_id: str, mo
 
 def save_budget(con: duckdb.DuckDBPyConnection, api_url: str, client_id: str, learned: LearnedBudget) -> None:
     con.execute(
-        f"INSERT OR REPLACE INTO crawl_budgets (api_url, client_hash, {_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        # ON CONFLICT, not INSERT OR REPLACE: the same statement on DuckDB and PostgreSQL.
+        f"INSERT INTO crawl_budgets (api_url, client_hash, {_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        f"ON CONFLICT (api_url, client_hash, mode) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in _COLS.split(", ") if c != "mode"),
         [api_url, client_hash(client_id), learned.mode, learned.window_seconds, learned.budget, learned.limit_seen,
          learned.ramping, learned.learned_at or utcnow(), learned.run_id])
 
