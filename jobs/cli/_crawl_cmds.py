@@ -178,6 +178,7 @@ def status(
     settings = settings_of(ctx)
     try:
         with warehouse.writer_for(settings, command="genrestore crawl status", create=False) as writer:
+            writer.run(warehouse.close_abandoned_runs)  # runs of killed workers (PostgreSQL) show as failed
             st = crawl_status(writer.con, runs=runs)
     except warehouse.WriterLockedError:
         live = _live_progress(settings.warehouse_file)

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import duckdb
 import psycopg
@@ -137,6 +138,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_the_others_finish_its_units
                                        [f"%:{victim.pid}:%"]).fetchall()
                     if held:
                         victim.send_signal(signal.SIGKILL)
+                        killed_at = time.monotonic()
                         break
                 time.sleep(0.02)
         assert held, "the victim never held a lease a third of the way through"
@@ -146,6 +148,14 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_the_others_finish_its_units
             out, err = p.communicate(timeout=600)
             assert p.returncode == 0, err
         tables, content, duplicates = _snapshot_content(var, env)
+        with psycopg.connect(pg_url) as con:
+            left = con.execute("SELECT status FROM crawl_runs WHERE worker_id LIKE %s",
+                               [f"%:{victim.pid}:%"]).fetchall()
+        assert left == [("running",)]  # nobody closed it yet: the survivors opened their runs before the kill
+        time.sleep(max(0.0, killed_at + 3 + 1.5 - time.monotonic()))  # its heartbeat is older than a lease
+        status = subprocess.run([sys.executable, "-m", "jobs", "--var", str(var), "crawl", "status", "--json"],
+                                env=env, capture_output=True, text=True, timeout=120)
+        assert status.returncode == 0, status.stderr
     assert tables == reference["tables"]
     assert content == reference["hash"]
     assert duplicates == {}
@@ -159,6 +169,17 @@ def test_a_worker_killed_mid_crawl_loses_nothing_and_the_others_finish_its_units
     # every unit the victim held was finished, by a worker that completed (not by the victim)
     assert len(finished) == len(held)
     assert {state for state, _ in finished} <= {"done", "failed"} and {s for _, s in finished} == {"completed"}
+    # the victim's run, left running by the kill, was closed as failed when `crawl status` saw its
+    # heartbeat had stopped; the survivors' runs completed
+    with psycopg.connect(pg_url) as con:
+        runs = dict(con.execute("SELECT CASE WHEN worker_id LIKE %s THEN 'victim' ELSE run_id END, status "
+                                "FROM crawl_runs WHERE seeds IS NOT NULL", [f"%:{victim.pid}:%"]).fetchall())
+        message = con.execute("SELECT message FROM crawl_runs WHERE worker_id LIKE %s",
+                              [f"%:{victim.pid}:%"]).fetchone()[0]
+    assert runs.pop("victim") == "failed" and "heartbeat" in message, message
+    assert sorted(runs.values()) == ["completed", "completed"]
+    shown = {r["run_id"]: r["status"] for r in json.loads(status.stdout)["runs"]}
+    assert "failed" in shown.values() and "running" not in shown.values(), shown
 
 
 def test_workers_of_one_client_share_one_budget_and_stay_under_the_limit(small_catalog, small_seeds, pg_url,
@@ -189,3 +210,39 @@ def test_workers_of_one_client_share_one_budget_and_stay_under_the_limit(small_c
 def test_workers_need_a_shared_warehouse(cli):
     res = cli("crawl", "--seeds", "genre:rock", "--workers", "2")
     assert res.returncode == 2 and "warehouse.url" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_long_retry_after_seen_by_one_worker_ends_every_worker_of_the_fleet(small_catalog, small_seeds, pg_url,
+                                                                               tmp_path):
+    """A ban (Retry-After 3600 s > crawl.max_retry_after) answered to one worker pauses the shared budget;
+    the workers waiting on that budget must end their runs too, recording the pause, not sleep an hour."""
+    var = tmp_path / "var"
+    with running_emulator(small_catalog) as emu:
+        # A tight shared budget: at any moment most workers wait on it rather than on the API.
+        env = cli_env(emu, GENRESTORE_WAREHOUSE__URL=pg_url, GENRESTORE_CRAWL__BUDGET_PER_WINDOW="20",
+                      GENRESTORE_CRAWL__WINDOW_SECONDS="2")
+        _probe_first(var, env)
+        before = emu.stats()["requests"]
+        fleet = subprocess.Popen([*crawl_cmd(var, small_seeds), "--workers", "3"], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while emu.stats()["requests"] - before < 30 and time.monotonic() < deadline and fleet.poll() is None:
+            time.sleep(0.05)
+        assert fleet.poll() is None, "the fleet finished before the ban"
+        emu.ban(3600)
+        banned_at = time.monotonic()
+        _, err = fleet.communicate(timeout=120)
+        took = time.monotonic() - banned_at
+        limited = emu.stats()["rate_limited"]
+    assert fleet.returncode == 3, err  # paused, as a single process exits
+    assert took < 30, f"the fleet ended {took:.1f} s after the ban"
+    with psycopg.connect(pg_url) as con:
+        runs = con.execute("SELECT status, paused_until, message FROM crawl_runs WHERE seeds IS NOT NULL").fetchall()
+        shared = con.execute("SELECT paused_until - (now() AT TIME ZONE 'UTC') FROM api_budget").fetchone()[0]
+    assert [status for status, _, _ in runs] == ["paused"] * 3, runs
+    ends = [until for _, until, _ in runs]
+    assert max(ends) - min(ends) < timedelta(seconds=30), ends  # one pause, recorded by every worker
+    assert shared > timedelta(seconds=3500)
+    # at least one worker never got a 429 itself: it ended on the pause the fleet shares
+    assert any("another worker" in message for _, _, message in runs), runs
+    assert limited <= 3 * 8, limited  # no worker kept sending into the ban (8: crawl.concurrency)
