@@ -12,9 +12,8 @@ import threading
 import traceback
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 
-from warehouse import GenrestoreError, UsageError, Writer, WriterLockedError
+from warehouse import GenrestoreError, UsageError, WriterLockedError, writer_for
 
 from ._job_catalog import JOBS
 from ._job_spec import JobContext, JobOutcome, JobSpec
@@ -33,6 +32,11 @@ if TYPE_CHECKING:  # the composed settings load modeling: see jobs._settings
 
 log = logging.getLogger("genrestore.jobs")
 
+# The jobs that work on a PostgreSQL live warehouse (warehouse.url): the crawl and the snapshot
+# export go through ``warehouse.writer_for``. The others write features, models and reports with
+# DuckDB-only code into the live warehouse, so they refuse rather than write a DuckDB file nobody reads.
+POSTGRES_JOBS = ("crawl", "prune", "refresh", "snapshot")
+
 
 def get_job(name: str) -> JobSpec:
     try:
@@ -50,7 +54,7 @@ def _scrub(text: str, settings: Settings, one_line: bool = True) -> str:
     return text[:2000] if one_line else text
 
 
-def _record(writer: Writer, record: JobRunRecord) -> None:
+def _record(writer, record: JobRunRecord) -> None:
     with writer.transaction() as con:
         insert_run(con, record)
 
@@ -103,9 +107,13 @@ def run_job(
     """
     spec = get_job(name)
     opts = spec.parse_options({k: v for k, v in options.items() if v is not None})
+    if settings.warehouse.url and name not in POSTGRES_JOBS:
+        raise UsageError(f"job {name} works on the embedded DuckDB warehouse only, but warehouse.url names a "
+                         f"PostgreSQL warehouse (jobs that work there: {', '.join(POSTGRES_JOBS)}); "
+                         "unset warehouse.url (env GENRESTORE_WAREHOUSE__URL) to run it")
     record = JobRunRecord(run_id=new_run_id(name), job=name, started_at=utcnow(), trigger=trigger,
                           options={k: v for k, v in opts.items() if v is not None})
-    writer = Writer(settings.warehouse_file, command=f"genrestore job {name} ({trigger})")
+    writer = writer_for(settings, command=f"genrestore job {name} ({trigger})")
     try:
         writer.open()
     except WriterLockedError as exc:
@@ -147,7 +155,7 @@ def record_missed(settings: Settings, name: str, scheduled_for, reason: str) -> 
     record = JobRunRecord(run_id=new_run_id(name), job=name, started_at=now, ended_at=now, status="missed",
                           trigger="scheduled", message=reason,
                           counts={} if scheduled_for is None else {"scheduled_for": str(scheduled_for)})
-    writer = Writer(settings.warehouse_file, command=f"genrestore scheduler (recording a missed {name} run)")
+    writer = writer_for(settings, command=f"genrestore scheduler (recording a missed {name} run)")
     try:
         writer.open()
     except GenrestoreError:  # another writer holds it (or the file is unusable): the journal keeps it
@@ -155,7 +163,7 @@ def record_missed(settings: Settings, name: str, scheduled_for, reason: str) -> 
         return record
     try:
         _record(writer, record)
-    except duckdb.Error:
+    except Exception:  # duckdb.Error, or the PostgreSQL session failed: the journal keeps it
         append_pending(settings, record)
     finally:
         writer.close()

@@ -111,14 +111,20 @@ class JobRunRecord:
 
 def insert_run(con: duckdb.DuckDBPyConnection, record: JobRunRecord) -> None:
     placeholders = ", ".join("?" for _ in _COLUMNS)
+    # ON CONFLICT rather than INSERT OR REPLACE: the same statement on DuckDB and PostgreSQL.
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "run_id")
     con.execute(
-        f"INSERT OR REPLACE INTO job_runs ({', '.join(_COLUMNS)}) VALUES ({placeholders})",
+        f"INSERT INTO job_runs ({', '.join(_COLUMNS)}) VALUES ({placeholders}) "
+        f"ON CONFLICT (run_id) DO UPDATE SET {updates}",
         record.to_row(),
     )
 
 
 def mark_abandoned(con: duckdb.DuckDBPyConnection) -> int:
-    """Runs left 'running' by a process that died: whoever holds the writer now knows they ended."""
+    """Runs left 'running' by a process that died: whoever holds the writer now knows they ended.
+    With several writers (PostgreSQL) a running row may be another live process's: left alone."""
+    if warehouse.several_writers(con):
+        return 0
     rows = con.execute(
         "UPDATE job_runs SET status = 'abandoned', ended_at = coalesce(ended_at, ?), "
         "error = coalesce(error, 'the process running it ended without recording an outcome') "

@@ -5,8 +5,8 @@ reads opens a published snapshot with :func:`connect_readonly`, a connection Duc
 read-only (no file access, no extensions, configuration locked).
 """
 
-from ._backend import writer_for
-from ._leases import claim_units, claimed_elsewhere, several_writers
+from ._backend import require_embedded, writer_for
+from ._leases import claim_units, claimed_elsewhere, close_abandoned_runs, several_writers
 from ._lock import ProcessLock, WriterLock, describe_holder, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
 from ._pg_cluster import PrivateCluster, postgres_bin_dir
@@ -96,6 +96,7 @@ __all__ = [
     "base_tables",
     "claim_units",
     "claimed_elsewhere",
+    "close_abandoned_runs",
     "connect_readonly",
     "content_hash",
     "copy_duckdb_to_postgres",
@@ -122,6 +123,7 @@ __all__ = [
     "record_path",
     "redact_url",
     "remove_leftovers",
+    "require_embedded",
     "require_warehouse",
     "resolve_readable",
     "resolve_recorded",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._pg_writer import PgWriter
 from ._writer import Writer
+from .errors import UsageError
 from .settings import WarehouseSettings
 
 
@@ -20,3 +21,11 @@ def writer_for(settings: WarehouseSettings, *, command: str | None = None, creat
         return PgWriter(settings.warehouse.url, path=settings.warehouse_file, command=command, create=create,
                         lease_seconds=settings.warehouse.lease_seconds)
     return Writer(settings.warehouse_file, command=command, create=create)
+
+
+def require_embedded(settings: WarehouseSettings, command: str) -> None:
+    """Refuse ``command`` when the live warehouse is PostgreSQL: it writes (or reads live) the
+    embedded DuckDB file, which is then not the live warehouse, and would do so silently."""
+    if settings.warehouse.url:
+        raise UsageError(f"`{command}` works on the embedded DuckDB warehouse only, but warehouse.url names a "
+                         "PostgreSQL warehouse; unset warehouse.url (env GENRESTORE_WAREHOUSE__URL) to run it")

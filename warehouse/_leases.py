@@ -7,6 +7,11 @@ works). On PostgreSQL a claim is a lease in ``crawl_queue`` (``claimed_by``, ``l
 taken with ``FOR UPDATE SKIP LOCKED``, so two workers never take the same unit; the writer's
 heartbeat renews the leases of a live worker, and a dead worker's leases run out and its units
 are pending for everyone again. Finishing, advancing or failing a unit clears its lease.
+
+The same heartbeat stamps the worker's running ``crawl_runs`` rows (``heartbeat_at``): a run whose
+worker has been silent for longer than a lease belonged to a killed process, and
+:func:`close_abandoned_runs` closes it as failed (with one DuckDB writer, the crawl's own
+``open_run`` does: any run still running there is dead).
 """
 
 from __future__ import annotations
@@ -56,6 +61,26 @@ def renew_leases(con, worker_id: str, lease_seconds: float) -> int:
     """Extend every lease ``worker_id`` holds (its heartbeat); returns the units it holds."""
     return con.execute(f"UPDATE crawl_queue SET lease_until = {_UTC_NOW} + make_interval(secs => ?) "
                        f"WHERE claimed_by = ? AND state = 'pending'", [lease_seconds, worker_id]).fetchall()[0][0]
+
+
+def renew_runs(con, worker_id: str) -> int:
+    """Stamp the running crawl runs of ``worker_id`` as alive now; returns the runs stamped."""
+    return con.execute(f"UPDATE crawl_runs SET heartbeat_at = {_UTC_NOW} WHERE worker_id = ? AND status = 'running'",
+                       [worker_id]).fetchall()[0][0]
+
+
+def close_abandoned_runs(con) -> list[str]:
+    """Close as failed the crawl runs other workers left running and stopped renewing for longer
+    than a lease (killed); returns their run ids. Nothing to do with one DuckDB writer."""
+    if not is_pg(con):
+        return []
+    rows = con.execute(
+        f"UPDATE crawl_runs SET status = 'failed', ended_at = coalesce(ended_at, heartbeat_at, {_UTC_NOW}), "
+        "message = 'its worker ' || coalesce(worker_id, '?') || ' stopped renewing its heartbeat (killed?)' "
+        "WHERE status = 'running' AND worker_id IS DISTINCT FROM ? "
+        f"AND coalesce(heartbeat_at, started_at) < {_UTC_NOW} - make_interval(secs => ?) RETURNING run_id",
+        [con.worker_id, con.lease_seconds]).fetchall()
+    return [r[0] for r in rows]
 
 
 def release_leases(con, worker_id: str) -> int:

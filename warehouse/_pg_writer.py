@@ -13,7 +13,8 @@ goes; a commit holds the lock for milliseconds. Reads that need no lock (snapsho
 lease heartbeat) use their own connections.
 
 Each writer is a worker with an id (host:pid:random) under which it leases frontier units; a
-heartbeat thread renews its leases every third of ``lease_seconds`` and :meth:`close` returns them.
+heartbeat thread renews its leases (and stamps its running crawl runs) every third of ``lease_seconds``
+and :meth:`close` returns them.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
-from ._leases import release_leases, renew_leases
+from ._leases import release_leases, renew_leases, renew_runs
 from ._pg_connection import PgConnection, redact_url
 from ._pg_migrations import migrate
 from .errors import WarehouseError, WarehouseNotFound
@@ -97,6 +98,7 @@ class PgWriter:
             try:
                 con = con or PgConnection(self.url)
                 renew_leases(con, self.worker_id, self.lease_seconds)
+                renew_runs(con, self.worker_id)
             except Exception:  # the database is away: leases may lapse, the units are then re-fetched
                 if con is not None:
                     con.close()

@@ -43,6 +43,10 @@ def resolve_readable(settings, snapshot_id: str | None = None, live: bool = Fals
 
     Raises :class:`WarehouseNotFound` when there is neither a warehouse nor a snapshot to read.
     """
+    if live and getattr(getattr(settings, "warehouse", None), "url", None):
+        # The DuckDB file is not the live warehouse then: reading it would answer from stale data.
+        raise UsageError("--live reads the embedded DuckDB warehouse, but warehouse.url names a PostgreSQL "
+                         "warehouse; query a snapshot (`genrestore snapshot create` exports one)")
     if not Path(settings.warehouse_file).exists() and (live or not list_snapshots(settings.snapshots_path)):
         require_warehouse(settings.warehouse_file)
     if live:

@@ -81,7 +81,8 @@ async def crawl_async(settings: CrawlerSettings, writer: Writer, *, seeds=None, 
     budget = shared_budget(writer, client_hash(settings.client_id or ""), settings.crawl.budget_per_window,
                            settings.crawl.window_seconds)
     limiter = None if budget is None else SharedRateLimiter(budget, settings.crawl.budget_per_window,
-                                                           settings.crawl.window_seconds)
+                                                           settings.crawl.window_seconds,
+                                                           max_wait=settings.crawl.max_retry_after)
     client = SpotifyClient.from_settings(settings, transport=transport, limiter=limiter)  # no credentials: fails here
     run_id = f"crawl-{utcnow():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     writer.run(lambda con: store.open_run(con, run_id, settings.api_url, ",".join(map(str, seed_list)) or None))

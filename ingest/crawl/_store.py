@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from ingest.spotify import utcnow
-from warehouse import insert_rows, several_writers, upsert
+from warehouse import close_abandoned_runs, insert_rows, several_writers, upsert
 
 _counter = itertools.count()
 
@@ -182,13 +182,19 @@ def paused_until(con: duckdb.DuckDBPyConnection) -> Pause | None:
 
 def open_run(con: duckdb.DuckDBPyConnection, run_id: str, api_url: str, seeds: str | None) -> None:
     """Record a new run as running; with one writer (DuckDB), a run still marked running belongs to a
-    process that died, so it is closed as failed (with several, it may be another live worker's)."""
+    process that died, so it is closed as failed. With several (PostgreSQL) it may be another live
+    worker's: only runs whose worker stopped its heartbeat are closed."""
     if not several_writers(con):
         con.execute("UPDATE crawl_runs SET status = 'failed', ended_at = coalesce(ended_at, ?), "
                     "message = 'the process ended without closing the run (killed?)' WHERE status = 'running'",
                     [utcnow()])
-    con.execute("INSERT INTO crawl_runs (run_id, started_at, status, api_url, seeds) VALUES (?, ?, 'running', ?, ?)",
-                [run_id, utcnow(), api_url, seeds])
+    else:
+        close_abandoned_runs(con)
+    now = utcnow()
+    con.execute("INSERT INTO crawl_runs (run_id, started_at, status, api_url, seeds, worker_id, heartbeat_at) "
+                "VALUES (?, ?, 'running', ?, ?, ?, ?)",
+                [run_id, now, api_url, seeds, getattr(con, "worker_id", None) if several_writers(con) else None,
+                 now if several_writers(con) else None])
 
 
 def record_mode(con: duckdb.DuckDBPyConnection, run_id: str, mode: str) -> None:

@@ -39,6 +39,7 @@ from ._errors import (
     TransportError,
 )
 from ._limiter import RateLimiter
+from ._shared_limiter import SharedPause
 
 # A Retry-After this long after a quota message means "come back tomorrow" when none is given.
 QUOTA_PAUSE_SECONDS = 24 * 3600.0
@@ -195,9 +196,10 @@ class SpotifyClient:
     def _pause(self, retry_after: float, reason: str | None, received_at: datetime | None = None) -> CrawlPaused:
         """A pause too long to sleep through: every request of the client raises it until it ends."""
         until = (received_at or utcnow()) + timedelta(seconds=retry_after)
-        why = "the request quota is exhausted" if reason == "QUOTA_EXCEEDED" else "the API sent a Retry-After of"
-        msg = (f"{why} {retry_after:,.0f} s" if reason != "QUOTA_EXCEEDED" else why) + (
-            f"; crawling is paused until {until:%Y-%m-%d %H:%M:%S} UTC")
+        why = {"QUOTA_EXCEEDED": "the request quota is exhausted",
+               "SHARED": f"another worker of this client was sent a long Retry-After ({retry_after:,.0f} s left)",
+               }.get(reason, f"the API sent a Retry-After of {retry_after:,.0f} s")
+        msg = why + f"; crawling is paused until {until:%Y-%m-%d %H:%M:%S} UTC"
         self.limiter.pause(retry_after)
         self.limiter.refuse(lambda: CrawlPaused(until, retry_after, msg), seconds=retry_after)
         return CrawlPaused(until, retry_after, msg)
@@ -207,7 +209,10 @@ class SpotifyClient:
             token = await self.tokens.token()
             if self.limiter.paused_for > self.max_retry_after:  # a long pause set through limiter.pause()
                 raise self._pause(self.limiter.paused_for, None)
-            await self.limiter.acquire()
+            try:
+                await self.limiter.acquire()
+            except SharedPause as exc:  # another worker of the fleet was sent a long Retry-After
+                raise self._pause(exc.seconds, "SHARED") from None
             requested_at = utcnow()
             try:
                 resp = await self._http.get(url, params=params, headers={"Authorization": f"Bearer {token}"})

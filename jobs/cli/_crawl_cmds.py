@@ -138,12 +138,12 @@ def _learned_budgets(settings) -> dict[str, dict]:
     import warehouse
     from ingest.crawl import learned_budgets
 
-    if not settings.warehouse_file.exists():
+    if not settings.warehouse.url and not settings.warehouse_file.exists():
         return {}
     try:
-        with warehouse.Writer(settings.warehouse_file, command="genrestore crawl plan", create=False) as writer:
+        with warehouse.writer_for(settings, command="genrestore crawl plan", create=False) as writer:
             rows = learned_budgets(writer.con)
-    except warehouse.WriterLockedError:
+    except (warehouse.WriterLockedError, warehouse.WarehouseNotFound):
         return {}
     out: dict[str, dict] = {}
     for row in rows:
@@ -178,6 +178,7 @@ def status(
     settings = settings_of(ctx)
     try:
         with warehouse.writer_for(settings, command="genrestore crawl status", create=False) as writer:
+            writer.run(warehouse.close_abandoned_runs)  # runs of killed workers (PostgreSQL) show as failed
             st = crawl_status(writer.con, runs=runs)
     except warehouse.WriterLockedError:
         live = _live_progress(settings.warehouse_file)

@@ -25,7 +25,7 @@ def _open_reader(settings):
     try:
         path = warehouse.resolve_readable(settings, live=True)
         snapshot_id = None
-    except warehouse.WarehouseError:
+    except (warehouse.WarehouseError, warehouse.UsageError):  # busy, or the live warehouse is PostgreSQL
         path = warehouse.resolve_readable(settings, None)
         snapshot_id = path.stem
         err_console.print(f"note: the warehouse is busy; reading snapshot {snapshot_id}", highlight=False)
@@ -99,6 +99,7 @@ def experiments_run(
     if overrides:
         ex.get(names[0]).parameters(overrides)  # unknown keys: one line before any work
     settings = settings_of(ctx)
+    warehouse.require_embedded(settings, "genrestore experiments run")  # before any work: it records into the live file
     con, snapshot_id = _open_reader(settings)
     runs = []
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err_console,

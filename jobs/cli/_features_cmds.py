@@ -33,7 +33,7 @@ def _read_con(settings):
 
     try:
         path = warehouse.resolve_readable(settings, live=True)
-    except warehouse.WarehouseError:
+    except (warehouse.WarehouseError, warehouse.UsageError):  # busy, or the live warehouse is PostgreSQL
         path = warehouse.resolve_readable(settings)
     return warehouse.connect_readonly(path)
 
@@ -103,6 +103,7 @@ def features_build(
 
     settings = settings_of(ctx)
     info = _snapshot(settings, snapshot)
+    warehouse.require_embedded(settings, "genrestore features build")
     with warehouse.Writer(settings.warehouse_file, command="genrestore features build", create=False) as writer:
         report = features.build_all(writer, info, progress=is_tty(),
                                     taxonomy=features.GenreTaxonomy(n_bootstrap=n_bootstrap))
@@ -163,6 +164,7 @@ def taxonomy_build(
     tx = features.GenreTaxonomy(min_artists=min_artists, k_min=k_min, k_max=k_max, sub_k_min=sub_k_min,
                                 sub_k_max=sub_k_max, n_bootstrap=n_bootstrap, random_state=seed)
     hierarchy = _hierarchy(fma)
+    warehouse.require_embedded(settings, "genrestore taxonomy build")
     with warehouse.Writer(settings.warehouse_file, command="genrestore taxonomy build", create=False) as writer:
         build, _ = features.build_taxonomy(writer, info, taxonomy=tx, hierarchy=hierarchy)
         features.build_labels(writer, info, build.version)

@@ -68,6 +68,7 @@ def _run(ctx: typer.Context, dataset: str, path: Optional[Path], max_share: floa
     if path is None:
         path = datasets.default_path(settings.data_dir, dataset)
     importer = datasets.IMPORTERS[dataset]
+    warehouse.require_embedded(settings, f"genrestore import {dataset}")
     with warehouse.Writer(settings.warehouse_file, command=f"genrestore import {dataset}") as writer:
         report = importer(writer, path, progress=not quiet and not as_json and is_tty(), max_reject_share=max_share,
                           max_field_bytes=max_field_bytes or settings.imports.max_field_bytes)
@@ -165,6 +166,7 @@ def import_all(
         )
     limit = max_field_bytes or settings.imports.max_field_bytes
     reports = []
+    warehouse.require_embedded(settings, "genrestore import all")
     with warehouse.Writer(settings.warehouse_file, command="genrestore import all") as writer:
         for name, path in found.items():
             report = datasets.IMPORTERS[name](writer, path, progress=not quiet and not as_json and is_tty(),

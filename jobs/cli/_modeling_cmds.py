@@ -30,7 +30,7 @@ def _reader(settings):
     """The live file read-only when no writer holds it, else the latest snapshot (registry may lag)."""
     try:
         path = warehouse.resolve_readable(settings, live=True)
-    except warehouse.WarehouseError:
+    except (warehouse.WarehouseError, warehouse.UsageError):  # busy, or the live warehouse is PostgreSQL
         path = warehouse.resolve_readable(settings, None)
         err_console.print(f"note: the warehouse is busy; reading snapshot {path.stem}", highlight=False)
     con = warehouse.connect_readonly(path)
@@ -58,6 +58,7 @@ def train_cmd(
     import modeling
 
     settings = settings_of(ctx)
+    warehouse.require_embedded(settings, "genrestore train")
     with warehouse.Writer(settings.warehouse_file, command="genrestore train", create=False) as writer:
         with _status(f"training {estimator} for {task}..."):
             record = modeling.train(writer, settings, task, snapshot, dataset=dataset, estimator=estimator,
@@ -146,6 +147,7 @@ def models_promote(
     import modeling
 
     settings = settings_of(ctx)
+    warehouse.require_embedded(settings, "genrestore models promote")
     with warehouse.Writer(settings.warehouse_file, command="genrestore models promote", create=False) as writer:
         comparison = modeling.promote(writer, model_id, force=force)
     console.print("promoted" + (": " + comparison.describe() if comparison else " (no champion to beat)"),
@@ -168,9 +170,11 @@ def predict_cmd(
 
     settings = settings_of(ctx)
     if explain is not None:
+        warehouse.require_embedded(settings, "genrestore predict --explain")
         with warehouse.Writer(settings.warehouse_file, command="genrestore predict --explain", create=False) as writer:
             typer.echo(modeling.explain_artist(writer, settings, explain, snapshot))  # plain: no wrapping
         return
+    warehouse.require_embedded(settings, "genrestore predict")
     with warehouse.Writer(settings.warehouse_file, command="genrestore predict", create=False) as writer:
         with _status("scoring artists without genres..."):
             n = modeling.predict(writer, settings, snapshot)

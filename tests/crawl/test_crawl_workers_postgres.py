@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import duckdb
 import psycopg
@@ -181,3 +182,83 @@ def test_workers_of_one_client_share_one_budget_and_stay_under_the_limit(small_c
 def test_workers_need_a_shared_warehouse(cli):
     res = cli("crawl", "--seeds", "genre:rock", "--workers", "2")
     assert res.returncode == 2 and "warehouse.url" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_a_long_retry_after_seen_by_one_worker_ends_every_worker_of_the_fleet(small_catalog, small_seeds, pg_url,
+                                                                               tmp_path):
+    """A ban (Retry-After 3600 s > crawl.max_retry_after) answered to one worker pauses the shared budget;
+    the workers waiting on that budget must end their runs too, recording the pause, not sleep an hour."""
+    var = tmp_path / "var"
+    with running_emulator(small_catalog) as emu:
+        # A tight shared budget: at any moment most workers wait on it rather than on the API.
+        env = cli_env(emu, GENRESTORE_WAREHOUSE__URL=pg_url, GENRESTORE_CRAWL__BUDGET_PER_WINDOW="20",
+                      GENRESTORE_CRAWL__WINDOW_SECONDS="2")
+        _probe_first(var, env)
+        before = emu.stats()["requests"]
+        fleet = subprocess.Popen([*crawl_cmd(var, small_seeds), "--workers", "3"], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while emu.stats()["requests"] - before < 30 and time.monotonic() < deadline and fleet.poll() is None:
+            time.sleep(0.05)
+        assert fleet.poll() is None, "the fleet finished before the ban"
+        emu.ban(3600)
+        banned_at = time.monotonic()
+        _, err = fleet.communicate(timeout=120)
+        took = time.monotonic() - banned_at
+        limited = emu.stats()["rate_limited"]
+    assert fleet.returncode == 3, err  # paused, as a single process exits
+    assert took < 30, f"the fleet ended {took:.1f} s after the ban"
+    with psycopg.connect(pg_url) as con:
+        runs = con.execute("SELECT status, paused_until, message FROM crawl_runs WHERE seeds IS NOT NULL").fetchall()
+        shared = con.execute("SELECT paused_until - (now() AT TIME ZONE 'UTC') FROM api_budget").fetchone()[0]
+    assert [status for status, _, _ in runs] == ["paused"] * 3, runs
+    ends = [until for _, until, _ in runs]
+    assert max(ends) - min(ends) < timedelta(seconds=30), ends  # one pause, recorded by every worker
+    assert shared > timedelta(seconds=3500)
+    # at least one worker never got a 429 itself: it ended on the pause the fleet shares
+    assert any("another worker" in message for _, _, message in runs), runs
+    assert limited <= 3 * 8, limited  # no worker kept sending into the ban (8: crawl.concurrency)
+
+
+def test_a_killed_workers_run_is_closed_as_failed_once_its_heartbeat_stops(small_catalog, small_seeds, pg_url,
+                                                                           tmp_path):
+    """kill -9 leaves the run `running`; `crawl status` (or the next worker's start) closes it as
+    failed once its heartbeat is older than a lease, and leaves a live worker's run alone."""
+    var = tmp_path / "var"
+    with running_emulator(small_catalog) as emu:
+        # Slow (5 requests/s) so the worker is mid-crawl for a while; leases of 3 s.
+        env = cli_env(emu, GENRESTORE_WAREHOUSE__URL=pg_url, GENRESTORE_WAREHOUSE__LEASE_SECONDS="3",
+                      GENRESTORE_CRAWL__BUDGET_PER_WINDOW="10", GENRESTORE_CRAWL__WINDOW_SECONDS="2")
+        _probe_first(var, env)
+        victim = subprocess.Popen(crawl_cmd(var, small_seeds), env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        with psycopg.connect(pg_url, autocommit=True) as con:
+            def victim_run():
+                return con.execute("SELECT status, heartbeat_at IS NOT NULL FROM crawl_runs WHERE worker_id LIKE %s",
+                                   [f"%:{victim.pid}:%"]).fetchall()
+            while victim_run() != [("running", True)] and time.monotonic() < deadline and victim.poll() is None:
+                time.sleep(0.05)
+            time.sleep(2)  # a few heartbeats in
+            assert victim.poll() is None, "the worker finished before the kill"
+            victim.send_signal(signal.SIGKILL)
+            victim.wait(timeout=30)
+            killed_at = time.monotonic()
+
+            def status():
+                res = subprocess.run([sys.executable, "-m", "jobs", "--var", str(var), "crawl", "status", "--json"],
+                                     env=env, capture_output=True, text=True, timeout=120)
+                assert res.returncode == 0, res.stderr
+                return {r["run_id"]: r["status"] for r in json.loads(res.stdout)["runs"]}
+
+            early = victim_run()
+            shown_early = status() if time.monotonic() - killed_at < 2 else None
+            time.sleep(max(0.0, killed_at + 3 + 1.5 - time.monotonic()))
+            shown = status()
+            late = con.execute("SELECT status, message, ended_at IS NOT NULL FROM crawl_runs WHERE worker_id LIKE %s",
+                               [f"%:{victim.pid}:%"]).fetchall()
+    assert early == [("running", True)]
+    if shown_early is not None:  # within a lease of the kill it may still be alive: left alone
+        assert "running" in shown_early.values(), shown_early
+    assert len(late) == 1 and late[0][0] == "failed" and "heartbeat" in late[0][1] and late[0][2], late
+    assert "running" not in shown.values() and "failed" in shown.values(), shown
