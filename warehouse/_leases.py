@@ -30,7 +30,8 @@ def several_writers(con) -> bool:
 
 
 def claim_units(con, idents: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Lease the pending units ``idents`` (kind, key) to this worker; returns those it now holds."""
+    """Lease the pending units ``idents`` (kind, key) to this worker; returns those it now holds
+    (units it leased before and picked again included)."""
     idents = list(dict.fromkeys(idents))
     if not is_pg(con) or not idents:
         return set(idents)
@@ -40,10 +41,11 @@ def claim_units(con, idents: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
             UPDATE crawl_queue q SET claimed_by = ?, claimed_at = {_UTC_NOW},
                    lease_until = {_UTC_NOW} + make_interval(secs => ?)
             FROM (SELECT c.kind, c.key FROM crawl_queue c JOIN _claim w ON c.kind = w.kind AND c.key = w.key
-                  WHERE c.state = 'pending' AND (c.lease_until IS NULL OR c.lease_until < {_UTC_NOW})
+                  WHERE c.state = 'pending'
+                    AND (c.lease_until IS NULL OR c.lease_until < {_UTC_NOW} OR c.claimed_by = ?)
                   FOR UPDATE OF c SKIP LOCKED) free
             WHERE q.kind = free.kind AND q.key = free.key
-            RETURNING q.kind, q.key""", [con.worker_id, con.lease_seconds]).fetchall()
+            RETURNING q.kind, q.key""", [con.worker_id, con.lease_seconds, con.worker_id]).fetchall()
     finally:
         con.unregister("_claim")
     return {(kind, key) for kind, key in rows}

@@ -143,6 +143,9 @@ def pick(con: duckdb.DuckDBPyConnection, batch_sizes: dict[str, int], claimed: s
 
 
 def _pick(con, batch_sizes, claimed, *, allow_partial, max_batches):
+    # A worker's own leases count as free to it: the loop drops picked batches it has not sent when
+    # it re-plans (kinds re-ordered, a capability lost), and those units must not stay leased to a
+    # worker that no longer picks them (every worker then waited on the others' leases: a hang).
     kinds = list(batch_sizes)
     per_kind = max(batch_sizes.values()) * max_batches + len(claimed)
     rows = con.execute(f"""
@@ -150,8 +153,8 @@ def _pick(con, batch_sizes, claimed, *, allow_partial, max_batches):
             SELECT kind, key, params, priority, count(*) OVER (PARTITION BY kind) AS n,
                    row_number() OVER (PARTITION BY kind ORDER BY priority DESC, enqueued_at, key) AS rn
             FROM crawl_queue WHERE state = 'pending' AND kind IN ({", ".join("?" * len(kinds))})
-              AND (lease_until IS NULL OR lease_until < ?)) ranked
-        WHERE rn <= ? ORDER BY kind, rn""", [*kinds, utcnow(), per_kind]).fetchall()
+              AND (lease_until IS NULL OR lease_until < ? OR claimed_by = ?)) ranked
+        WHERE rn <= ? ORDER BY kind, rn""", [*kinds, utcnow(), getattr(con, "worker_id", None), per_kind]).fetchall()
     counts: dict[str, int] = {}
     free: dict[str, list[Unit]] = {}
     for kind, key, params, n, priority in rows:
