@@ -56,10 +56,11 @@ def reference(small_catalog, small_seeds, tmp_path_factory):
 
 
 def test_crawl_reaches_99_percent_of_reachable_artists_and_a_second_run_fetches_nothing(tmp_path, tmp_path_factory):
-    catalog = synthetic_catalog(tmp_path_factory.getbasetemp(), artists=2000, seed=7)
+    # 1,000 artists (2,000 before): the same graph shape at half the suite's time
+    catalog = synthetic_catalog(tmp_path_factory.getbasetemp(), artists=1000, seed=7)
     genres = top_genres(catalog, 3, skip=5)
     reachable = reachable_artists(catalog, genres)
-    assert len(reachable) > 1000  # the seeds must open most of the catalog, or the test says little
+    assert len(reachable) > 500  # the seeds must open most of the catalog, or the test says little
     seeds = ",".join(f"genre:{g}" for g in genres)
     with running_emulator(catalog) as emu:
         settings = crawl_settings(tmp_path / "var", emu)

@@ -1,9 +1,11 @@
 """Bans, pauses, signals and --max-minutes at real concurrency: `genrestore crawl` (and `jobs run crawl`)
 as subprocesses against a real emulator.
 
-Each test is run at crawl.concurrency 8 (the default) and 32: with several requests in flight, one
-task's long Retry-After used to leave the others asleep in the limiter for the whole ban, deaf to
-signals and to --max-minutes, holding the writer lock.
+The tests run at crawl.concurrency 8 (the default) or 32 (the ban before the first request at
+both): with several requests in flight, one task's long Retry-After used to leave the others asleep
+in the limiter for the whole ban, deaf to signals and to --max-minutes, holding the writer lock.
+Each concurrency meets a ban, a pause and a stop; running every test at both doubled the suite's
+slowest file for no path the other does not take.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from ._support import cli_env, crawl_cmd, duplicate_keys, reference_crawl, silve
 pytestmark = pytest.mark.slow
 
 CONCURRENCY = pytest.mark.parametrize("concurrency", [8, 32])
+DEFAULT_CONCURRENCY = pytest.mark.parametrize("concurrency", [8])
+HIGH_CONCURRENCY = pytest.mark.parametrize("concurrency", [32])
 # About 10 requests a second, so a ban can land in the middle of the crawl of a small catalog.
 PACED = {"GENRESTORE_CRAWL__BUDGET_PER_WINDOW": "20", "GENRESTORE_CRAWL__WINDOW_SECONDS": "2"}
 BAN_AFTER = 40  # emulator requests served before a mid-crawl ban (a few commits have happened)
@@ -145,7 +149,7 @@ def test_a_ban_before_the_first_request_exits_3_at_once_and_the_next_run_sends_n
     assert again.returncode == 1 and "paused until" in again.stderr and "Traceback" not in again.stderr
 
 
-@CONCURRENCY
+@HIGH_CONCURRENCY
 def test_a_ban_mid_crawl_exits_3_soon_and_keeps_the_committed_units(catalog, seeds, reference, tmp_path,
                                                                       concurrency):
     var = tmp_path / "var"
@@ -167,7 +171,7 @@ def test_a_ban_mid_crawl_exits_3_soon_and_keeps_the_committed_units(catalog, see
         _resume_matches_reference(emu, var, seeds, reference, concurrency)
 
 
-@CONCURRENCY
+@DEFAULT_CONCURRENCY
 def test_sigterm_during_a_short_pause_ends_the_crawl_within_seconds(catalog, seeds, reference, tmp_path,
                                                                      concurrency):
     var = tmp_path / "var"
@@ -191,7 +195,7 @@ def test_sigterm_during_a_short_pause_ends_the_crawl_within_seconds(catalog, see
         _resume_matches_reference(emu, var, seeds, reference, concurrency)
 
 
-@CONCURRENCY
+@HIGH_CONCURRENCY
 def test_max_minutes_ends_a_crawl_that_waits_out_a_pause(catalog, seeds, tmp_path, concurrency):
     var = tmp_path / "var"
     minutes = 0.4
@@ -210,7 +214,7 @@ def test_max_minutes_ends_a_crawl_that_waits_out_a_pause(catalog, seeds, tmp_pat
     assert (status, until, message) == ("stopped", None, "reached --max-minutes")
 
 
-@CONCURRENCY
+@DEFAULT_CONCURRENCY
 def test_the_crawl_job_records_a_ban_as_paused_and_the_next_job_sends_nothing(catalog, seeds, tmp_path,
                                                                               concurrency):
     var = tmp_path / "var"
