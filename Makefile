@@ -19,7 +19,7 @@ demo: $(STAMP)
 	$(BIN)/genrestore demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -q --durations=15
+	$(BIN)/python -m pytest -n 2 --dist worksteal -q --durations=15
 
 bench: $(STAMP)
 	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

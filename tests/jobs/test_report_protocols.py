@@ -22,9 +22,9 @@ def test_report_shows_protocols_and_calibration_beside_the_champion(settings, cl
         features.build_all(writer, snap, progress=False)
         kw = dict(estimator="lightgbm-calibrated", n_boot=20, n_jobs=1)
         first = modeling.train(writer, settings, "artist-families", snap.snapshot_id,
-                               params={"n_estimators": 40, "target_precision": 0.6}, **kw)
+                               params={"n_estimators": 40, "n_bags": 1, "target_precision": 0.6}, **kw)
         second = modeling.train(writer, settings, "artist-families", snap.snapshot_id,
-                                params={"n_estimators": 60, "target_precision": 0.6}, **kw)
+                                params={"n_estimators": 60, "n_bags": 1, "target_precision": 0.6}, **kw)
     assert first.status == "champion" and second.status == "challenger"
     # The registry: development-mode figures with intervals, for every model.
     for rec in (first, second):

@@ -88,7 +88,7 @@ def test_predictions_cover_exactly_the_untagged_and_unknown_artists(catalog, set
 
 def test_retrain_keeps_champion_unless_beaten(catalog, settings):
     writer, snap, _ = catalog
-    quick = {"n_estimators": 60}
+    quick = {"n_estimators": 60, "n_bags": 1}  # one bag: the champion logic, not the model, is tested
     first = modeling.retrain(writer, settings, snap.snapshot_id, n_jobs=1, params=quick)
     assert first.promoted and first.champion_id == first.challenger.model_id and first.predictions > 0
     second = modeling.retrain(writer, settings, snap.snapshot_id, n_jobs=1, params=quick)
