@@ -4,7 +4,8 @@ Fit on the genre lists of artists (one list per artist; None = unknown and [] = 
 ignored), in named steps:
 
 1. ``_select_tags``: cluster the tags carried by at least ``min_artists`` artists (lowered, never
-   below 3, when fewer than 2 * k_min tags would remain, so a small crawl still gets a taxonomy);
+   below 3, when fewer than 2 * k_min tags would remain, so a small crawl still gets a taxonomy),
+   except tags whose artists carry no other such tag (no co-occurrence evidence: long tail);
 2. ``_build_tree``: shrunk, IDF-weighted second-order Ochiai distances and average linkage weighted
    by tag support (``_cooccurrence``), so rare tags neither bridge nor split big groups;
 3. ``_scan_families``: ``n_bootstrap`` artist resamples (with replacement) give the mean ARI of each
@@ -157,6 +158,14 @@ class GenreTaxonomy(BaseEstimator):
             threshold = max(3, int(threshold * 0.7))
         self.effective_min_artists_ = threshold
         clustered = sorted(t for t, c in counts.items() if c >= threshold)
+        # A tag none of whose artists carries another candidate tag has no co-occurrence evidence:
+        # in the tree it joins everything at distance 1, and folding it into the family at the
+        # least mean distance picks one at random (MusicOSet's "karaoke", 70 artists with no other
+        # tag, landed in classical). Such tags go to the long-tail routes instead.
+        X = incidence(tagged, clustered)
+        shared = np.asarray((X.T @ X).sum(axis=1)).ravel() - np.asarray(X.sum(axis=0)).ravel()
+        self.isolated_tags_ = [t for t, s in zip(clustered, shared) if s <= 0]
+        clustered = [t for t, s in zip(clustered, shared) if s > 0]
         if len(clustered) < 2:
             raise TaxonomyError(f"only {len(clustered)} genre tag(s) carried by ≥{threshold} artists")
         self.clustered_tags_ = clustered
