@@ -18,7 +18,7 @@ ignored), in named steps:
    co-occurrence, weighted by each route's measured accuracy (``_placement``); the route is kept.
    If the placed tags push the largest family over its limit, the next candidate cut is tried;
 6. ``_check_stability``: fresh resamples measure the chosen cuts again, so the reported ARI is not
-   the maximum that selected them;
+   the maximum that selected them (over tags, and over tag uses as a second figure);
 7. ``_assign_ids``: ids matched to ``previous`` (a fitted taxonomy, or a tag → family id map) by
    optimal matching on weighted Jaccard overlap (``_idmatch``); new ids only for new groups;
 8. ``_describe``: names (the two most characteristic tags: central in the group × artists),
@@ -281,6 +281,12 @@ class GenreTaxonomy(BaseEstimator):
         fam = [fast_ari(self._family_local, c.family_labels(self.k_cut_)) for c in cuts] or [float("nan")]
         sub = [fast_ari(self._sub_local, c.subfamily_labels(self.k_cut_, self.sub_k_cut_)) for c in cuts] or [float("nan")]
         self.bootstrap_aris_ = fam
+        # The same cuts compared over tag uses (each tag weighted by its artists), the unit of the
+        # other figures (placed uses, seed stability); reported next to the tag-level ARI, which
+        # is the one the targets and the k choice use.
+        uses = np.array([self.tag_artists_[t] for t in self.clustered_tags_], dtype=np.float64)
+        fam_uses = [fast_ari(self._family_local, c.family_labels(self.k_cut_), uses) for c in cuts] or [float("nan")]
+        self.use_weighted_bootstrap_ari_ = float(np.mean(fam_uses))
         self.mean_bootstrap_ari_, self.min_bootstrap_ari_ = float(np.mean(fam)), float(np.min(fam))
         self.subfamily_bootstrap_ari_, self.subfamily_min_bootstrap_ari_ = float(np.mean(sub)), float(np.min(sub))
 

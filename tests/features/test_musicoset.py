@@ -59,7 +59,8 @@ def test_headline_figures(musicoset_build):
         con.close()
     val = v.placement["validation"]
     print(f"\nMusicOSet taxonomy: {v.k} families (mean bootstrap ARI {v.mean_bootstrap_ari:.3f}, min "
-          f"{v.min_bootstrap_ari:.3f}, selection {v.selection_ari:.3f}), {v.n_subfamilies} subfamilies (ARI "
+          f"{v.min_bootstrap_ari:.3f}, sd {report.taxonomy.sd_bootstrap_ari:.3f}, selection {v.selection_ari:.3f}; "
+          f"over tag uses {report.taxonomy.use_weighted_bootstrap_ari:.3f}), {v.n_subfamilies} subfamilies (ARI "
           f"{v.subfamily_bootstrap_ari:.3f}); {v.n_clustered_tags} clustered tags; {v.placed_use_share:.2%} of tag "
           f"uses placed; largest family {v.largest_share:.3f}, smallest {v.smallest_share:.3f}; routes "
           f"{v.placement['routes']}; validation head-word {val['head-word']}, fma {val['fma']}, "
