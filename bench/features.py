@@ -5,7 +5,7 @@
 Each case runs in a fresh subprocess (so peak RSS is that case's own): build a warehouse (import
 or synthetic generation, not timed), publish a snapshot, then time ``features.build_all`` with the
 real taxonomy settings, printing the stage times, the peak resident memory of the process, the
-taxonomy's figures (families and subfamilies, bootstrap ARI, clustered tags, share of tag uses
+taxonomy's figures (families and subfamilies, bootstrap ARI: mean, spread and worst resample, clustered tags, share of tag uses
 placed) and, for the synthetic sizes, the 10x scaling ratio. The MusicOSet case imports FMA's
 genre tree too, so the fma placement route runs. Targets: MusicOSet < 30 s; 100k artists < 5 min
 and < 4 GB.
@@ -61,7 +61,9 @@ def run_case(kind: str, n: int, bootstrap: int, workdir: str) -> dict:
             "load_s": load_s, "build_s": build_s, "views_s": report.seconds["views"],
             "taxonomy_s": report.seconds["taxonomy"], "labels_splits_s": report.seconds["labels_splits"],
             "peak_rss_mb": _peak_rss_mb(), "rss_before_build_mb": rss_before, "k": tx.k,
-            "ari": tx.mean_bootstrap_ari, "largest": tx.largest_share, "smallest": tx.smallest_share,
+            "ari": tx.mean_bootstrap_ari, "ari_min": tx.min_bootstrap_ari, "ari_sd": tx.sd_bootstrap_ari,
+            "ari_uses": tx.use_weighted_bootstrap_ari,
+            "largest": tx.largest_share, "smallest": tx.smallest_share,
             "max_gap": report.max_prevalence_gap, "subfamilies": tx.n_subfamilies,
             "sub_ari": tx.subfamily_bootstrap_ari, "clustered": tx.n_clustered_tags, "placed": tx.placed_use_share}
 
@@ -89,7 +91,8 @@ def main() -> None:
         results.append(r)
         print(f"{r['case']:>18}: {r['artists']:>7,} artists {r['tracks']:>9,} tracks | build {r['build_s']:6.1f} s "
               f"(views {r['views_s']:.1f}, taxonomy {r['taxonomy_s']:.1f}, labels+splits {r['labels_splits_s']:.1f}) | "
-              f"peak RSS {r['peak_rss_mb']:,.0f} MB | {r['k']} families ARI {r['ari']:.3f}, {r['subfamilies']} "
+              f"peak RSS {r['peak_rss_mb']:,.0f} MB | {r['k']} families ARI {r['ari']:.3f} (sd {r['ari_sd']:.3f}, min "
+              f"{r['ari_min']:.3f}; over tag uses {r['ari_uses']:.3f}), {r['subfamilies']} "
               f"subfamilies ARI {r['sub_ari']:.3f}, {r['clustered']} clustered tags, {r['placed']:.1%} of tag uses "
               f"placed, largest {r['largest']:.1%} smallest {r['smallest']:.1%} max fold gap {r['max_gap']:.2f} pt",
               flush=True)

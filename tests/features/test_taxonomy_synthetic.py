@@ -203,6 +203,8 @@ def test_fast_ari_and_tree_cut_counts_match_the_slow_definitions():
         a = rng.integers(0, int(rng.integers(1, 30)), int(rng.integers(2, 300)))
         b = np.where(rng.random(len(a)) < 0.7, a, rng.integers(0, 20, len(a)))
         assert fast_ari(a, b) == pytest.approx(adjusted_rand_score(a, b), abs=1e-9)
+        uses = rng.integers(1, 5, len(a))  # weighted = the labels repeated (tag uses)
+        assert fast_ari(a, b, uses) == pytest.approx(adjusted_rand_score(np.repeat(a, uses), np.repeat(b, uses)), abs=1e-9)
     artists, _ = planted_artists(1500, seed=5)
     tags = sorted({t for a in artists for t in a})
     X = incidence(artists, tags)
