@@ -6,6 +6,7 @@ read-only (no file access, no extensions, configuration locked).
 """
 
 from ._backend import require_embedded, writer_for
+from ._lazy import lazy_getattr
 from ._leases import claim_units, claimed_elsewhere, close_abandoned_runs, several_writers
 from ._lock import ProcessLock, WriterLock, describe_holder, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
@@ -111,6 +112,7 @@ __all__ = [
     "format_result",
     "get_snapshot",
     "insert_rows",
+    "lazy_getattr",
     "list_snapshots",
     "migrate",
     "open_readable",
