@@ -10,7 +10,7 @@ that fits LightGBM models on a shared machine should set ``OMP_WAIT_POLICY=PASSI
 LightGBM loads; the ``genrestore`` command does (see ``jobs.cli.main``).
 """
 
-from importlib import import_module
+from warehouse import lazy_getattr
 
 from ._errors import ModelingError
 from ._settings import ModelingSettings
@@ -52,12 +52,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [

@@ -6,7 +6,8 @@ read-only (no file access, no extensions, configuration locked).
 """
 
 from ._backend import require_embedded, writer_for
-from ._leases import claim_units, claimed_elsewhere, close_abandoned_runs, several_writers
+from ._lazy import lazy_getattr
+from ._leases import claim_units, claimed_elsewhere, close_abandoned_runs, release_units, several_writers
 from ._lock import ProcessLock, WriterLock, describe_holder, read_holder, read_lock_holder
 from ._migrations import available_migrations, migrate
 from ._pg_cluster import PrivateCluster, postgres_bin_dir
@@ -111,6 +112,7 @@ __all__ = [
     "format_result",
     "get_snapshot",
     "insert_rows",
+    "lazy_getattr",
     "list_snapshots",
     "migrate",
     "open_readable",
@@ -122,6 +124,7 @@ __all__ = [
     "read_lock_holder",
     "record_path",
     "redact_url",
+    "release_units",
     "remove_leftovers",
     "require_embedded",
     "require_warehouse",

@@ -6,7 +6,8 @@ the process's own in-memory claims are all there is (every unit is "claimed" at 
 works). On PostgreSQL a claim is a lease in ``crawl_queue`` (``claimed_by``, ``lease_until``)
 taken with ``FOR UPDATE SKIP LOCKED``, so two workers never take the same unit; the writer's
 heartbeat renews the leases of a live worker, and a dead worker's leases run out and its units
-are pending for everyone again. Finishing, advancing or failing a unit clears its lease.
+are pending for everyone again. Finishing, advancing or failing a unit clears its lease, and so
+does :func:`release_units` for units a worker picked and then dropped when it re-planned.
 
 The same heartbeat stamps the worker's running ``crawl_runs`` rows (``heartbeat_at``): a run whose
 worker has been silent for longer than a lease belonged to a killed process, and
@@ -49,6 +50,24 @@ def claim_units(con, idents: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
     finally:
         con.unregister("_claim")
     return {(kind, key) for kind, key in rows}
+
+
+def release_units(con, idents: Iterable[tuple[str, str]]) -> int:
+    """Give back this worker's leases on the units ``idents`` (kind, key), picked and then not sent
+    (the crawl re-planned): they are pending for every worker again. Returns the leases given back;
+    0 for DuckDB, where the process's in-memory claims are all there is."""
+    idents = list(dict.fromkeys(idents))
+    if not is_pg(con) or not idents:
+        return 0
+    con.register("_release", {"kind": [k for k, _ in idents], "key": [k for _, k in idents]})
+    try:
+        rows = con.execute("""
+            UPDATE crawl_queue q SET claimed_by = NULL, lease_until = NULL FROM _release r
+            WHERE q.kind = r.kind AND q.key = r.key AND q.claimed_by = ? AND q.state = 'pending'
+            RETURNING q.kind""", [con.worker_id]).fetchall()
+    finally:
+        con.unregister("_release")
+    return len(rows)
 
 
 def claimed_elsewhere(con) -> int:

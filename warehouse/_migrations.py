@@ -14,12 +14,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib import resources
+from typing import Callable
 
 import duckdb
 
 from warehouse.errors import MigrationMismatch
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+# The same statement on DuckDB and PostgreSQL (the PostgreSQL warehouse keeps the same records).
+SCHEMA_MIGRATIONS = """CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
+    checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"""
 
 
 @dataclass(frozen=True)
@@ -69,24 +74,29 @@ def verify_applied(applied: dict[int, str], shipped: list[Migration]) -> None:
 
 def migrate(con: duckdb.DuckDBPyConnection, migrations: list[Migration] | None = None) -> list[Migration]:
     """Apply every migration not yet recorded (default: all shipped ones); return those applied now."""
-    con.execute(
-        """CREATE TABLE IF NOT EXISTS schema_migrations (
-               version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
-               checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"""
-    )
+    con.execute(SCHEMA_MIGRATIONS)
     con.execute(
         "COMMENT ON TABLE schema_migrations IS 'Ops: schema migrations applied to this file, in order.'"
     )
+    return apply_pending(con, migrations, applied_checksums(con))
+
+
+def apply_pending(con, migrations: list[Migration] | None, done: dict[int, str], *,
+                  translate: Callable[[str], str] = lambda sql: sql,
+                  begin: str = "BEGIN TRANSACTION") -> list[Migration]:
+    """Apply the migrations (default: all shipped ones) missing from ``done`` (version → recorded
+    checksum), after checking the recorded ones are unchanged: each, its SQL passed through
+    ``translate`` (an engine's dialect), in one transaction opened by ``begin`` with its record in
+    ``schema_migrations``. Returns those applied now."""
     shipped = available_migrations() if migrations is None else sorted(migrations, key=lambda m: m.version)
-    done = applied_checksums(con)
     verify_applied(done, shipped)
     applied = []
     for mig in shipped:
         if mig.version in done:
             continue
-        con.execute("BEGIN TRANSACTION")
+        con.execute(begin)
         try:
-            con.execute(mig.sql)
+            con.execute(translate(mig.sql))
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, ?, ?)",
                 [mig.version, mig.name, mig.checksum, datetime.now(timezone.utc).replace(tzinfo=None)],

@@ -8,9 +8,7 @@ start at once: a session advisory lock lets one migrate while the others wait.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
-from ._migrations import Migration, available_migrations, verify_applied
+from ._migrations import SCHEMA_MIGRATIONS, Migration, apply_pending
 from ._pg_dialect import ddl
 
 # pg_advisory_lock key of "the schema is being migrated" (any fixed bigint; this one spells "genre").
@@ -27,28 +25,9 @@ def migrate(con, migrations: list[Migration] | None = None) -> list[Migration]:
     """Apply every migration not yet recorded in the PostgreSQL warehouse ``con`` (a PgConnection)."""
     con.execute("SELECT pg_advisory_lock(?)", [MIGRATION_LOCK])
     try:
-        con.execute("""CREATE TABLE IF NOT EXISTS schema_migrations (
-                           version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,
-                           checksum VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)""")
+        con.execute(SCHEMA_MIGRATIONS)
         con.execute("COMMENT ON TABLE schema_migrations IS "
                     "'Ops: schema migrations applied to this database, in order.'")
-        shipped = available_migrations() if migrations is None else sorted(migrations, key=lambda m: m.version)
-        done = applied_checksums(con)
-        verify_applied(done, shipped)
-        applied = []
-        for mig in shipped:
-            if mig.version in done:
-                continue
-            con.execute("BEGIN")
-            try:
-                con.execute(ddl(mig.sql))
-                con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?, ?)",
-                            [mig.version, mig.name, mig.checksum, datetime.now(timezone.utc).replace(tzinfo=None)])
-                con.execute("COMMIT")
-            except Exception:
-                con.execute("ROLLBACK")
-                raise
-            applied.append(mig)
-        return applied
+        return apply_pending(con, migrations, applied_checksums(con), translate=ddl, begin="BEGIN")
     finally:
         con.execute("SELECT pg_advisory_unlock(?)", [MIGRATION_LOCK])

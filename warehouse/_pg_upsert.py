@@ -15,6 +15,8 @@ from typing import Any, Iterable, Sequence
 
 import pyarrow as pa
 
+from ._conflict import conflict_clause
+
 _counter = itertools.count()
 _target_types: dict[tuple[int, str], dict[str, str]] = {}
 
@@ -31,7 +33,7 @@ def target_types(con, table: str) -> dict[str, str]:
 
 
 def pg_upsert(con, table: str, data: pa.Table, key: Sequence[str], *, keep_existing: Iterable[str],
-              mode: str, modes: dict[str, str], touch_columns: Sequence[str], result_type):
+              mode: str, result_type):
     name = f"_incoming_{next(_counter)}"
     cols = list(data.column_names)
     keys = ", ".join(key)
@@ -43,18 +45,7 @@ def pg_upsert(con, table: str, data: pa.Table, key: Sequence[str], *, keep_exist
         # DISTINCT ON keeps the first row per key in this order: the last incoming one.
         source = (f"SELECT DISTINCT ON ({keys}) {', '.join(cols)} FROM {name} ORDER BY {keys}, _ord DESC"
                   if distinct != data.num_rows else f"SELECT {', '.join(cols)} FROM {name} ORDER BY {keys}")
-        keep = set(keep_existing) | set(key)
-        updatable = [c for c in cols if c not in keep]
-        compare = [c for c in updatable if c not in touch_columns]
-        if updatable and compare:
-            value = {c: modes[mode].format(new=f"EXCLUDED.{c}", old=f"{table}.{c}") for c in compare}
-            sets = ", ".join(f"{c} = {value.get(c, f'EXCLUDED.{c}')}" for c in updatable)
-            old = ", ".join(f"{table}.{c}" for c in compare)
-            new = ", ".join(value[c] for c in compare)
-            # ROW(...) so a single compared column is still a row comparison.
-            conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {sets} WHERE ROW({old}) IS DISTINCT FROM ROW({new})"
-        else:
-            conflict = f"ON CONFLICT ({keys}) DO NOTHING"
+        conflict = conflict_clause(table, cols, key, keep_existing=keep_existing, mode=mode, row="ROW")
         flags = con.execute(f"INSERT INTO {table} ({', '.join(cols)}) {source} {conflict} "
                             f"RETURNING (xmax = 0)").fetchall()
     finally:

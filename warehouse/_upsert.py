@@ -16,13 +16,10 @@ from typing import Any, Iterable, Sequence
 import duckdb
 import pyarrow as pa
 
+from ._conflict import MODES, conflict_clause
 from ._pg_upsert import is_pg, pg_insert_rows, pg_upsert
 
-# Columns that record when a row was touched; they never make a row "changed".
-TOUCH_COLUMNS = ("updated_at", "first_seen_at")
 _counter = itertools.count()
-# How an incoming value (new) meets the stored one (old), per upsert mode.
-MODES = {"replace": "{new}", "coalesce": "COALESCE({new}, {old})", "fill": "COALESCE({old}, {new})"}
 
 
 @dataclass(frozen=True)
@@ -101,8 +98,7 @@ def upsert(
     if data.num_rows == 0:
         return UpsertResult()
     if is_pg(con):
-        return pg_upsert(con, table, data, key, keep_existing=keep_existing, mode=mode, modes=MODES,
-                         touch_columns=TOUCH_COLUMNS, result_type=UpsertResult)
+        return pg_upsert(con, table, data, key, keep_existing=keep_existing, mode=mode, result_type=UpsertResult)
     name = f"_incoming_{next(_counter)}"
     cols = list(data.column_names)
     keys = ", ".join(key)
@@ -121,17 +117,7 @@ def upsert(
                 f"SELECT {', '.join(cols)} FROM {name} "
                 f"QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY _ord DESC) = 1"
             )
-        keep = set(keep_existing) | set(key)
-        updatable = [c for c in cols if c not in keep]
-        compare = [c for c in updatable if c not in TOUCH_COLUMNS]
-        if updatable and compare:
-            value = {c: MODES[mode].format(new=f"EXCLUDED.{c}", old=f"{table}.{c}") for c in compare}
-            sets = ", ".join(f"{c} = {value.get(c, f'EXCLUDED.{c}')}" for c in updatable)
-            old = ", ".join(f"{table}.{c}" for c in compare)
-            new = ", ".join(value[c] for c in compare)
-            conflict = f"ON CONFLICT ({keys}) DO UPDATE SET {sets} WHERE ({old}) IS DISTINCT FROM ({new})"
-        else:
-            conflict = f"ON CONFLICT ({keys}) DO NOTHING"
+        conflict = conflict_clause(table, cols, key, keep_existing=keep_existing, mode=mode)
         # count(*) of a whole table comes from DuckDB's row-group statistics (no scan), so the
         # before/after difference tells inserts from updates at no real cost; the statement's
         # own count is inserted + updated (rows its WHERE left alone are not counted).

@@ -143,9 +143,10 @@ def pick(con: duckdb.DuckDBPyConnection, batch_sizes: dict[str, int], claimed: s
 
 
 def _pick(con, batch_sizes, claimed, *, allow_partial, max_batches):
-    # A worker's own leases count as free to it: the loop drops picked batches it has not sent when
-    # it re-plans (kinds re-ordered, a capability lost), and those units must not stay leased to a
-    # worker that no longer picks them (every worker then waited on the others' leases: a hang).
+    # A worker's own leases count as free to it. The loop drops picked batches it has not sent when
+    # it re-plans (kinds re-ordered, a capability lost) and gives their leases back before its next
+    # pick (warehouse.release_units); should a lease of its own outlive that, it must still not stay
+    # with a worker that no longer picks it (every worker then waited on the others' leases: a hang).
     kinds = list(batch_sizes)
     per_kind = max(batch_sizes.values()) * max_batches + len(claimed)
     rows = con.execute(f"""

@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Sequence
 
-from warehouse import Writer, claimed_elsewhere
+from warehouse import Writer, claimed_elsewhere, release_units
 from ingest.spotify import (
     AuthError,
     ClientStopped,
@@ -80,6 +80,7 @@ class CrawlLoop:
         self.commit_wake = asyncio.Event()
         self.commit_closed = False
         self.ready: list[list[frontier.Unit]] = []
+        self.dropped: list[tuple[str, str]] = []  # units of dropped ready batches, leased until the next pick
         self.timing: dict[str, float] = {}  # seconds spent in picks and commits (for tuning)
         self.gains: dict[str, float] = {}  # kind -> new entities per unit (moving average)
         self.seen: dict[str, set] = {}     # entity ids this run stored (what "new" means for gains)
@@ -249,10 +250,14 @@ class CrawlLoop:
                 if not self.ready:
                     partial = self.in_flight == 0
                     claimed = set(self.claimed)
+                    dropped, self.dropped = self.dropped, []
+
+                    def release_and_pick(con):
+                        release_units(con, dropped)
+                        return frontier.pick(con, self.sizes, claimed, allow_partial=partial,
+                                             max_batches=8 * self.settings.crawl.concurrency)
                     t0 = time.perf_counter()
-                    self.ready, self.pending = await self.writer.run_async(
-                        lambda con: frontier.pick(con, self.sizes, claimed, allow_partial=partial,
-                                                  max_batches=8 * self.settings.crawl.concurrency))
+                    self.ready, self.pending = await self.writer.run_async(release_and_pick)
                     self.timing["pick"] = self.timing.get("pick", 0) + time.perf_counter() - t0
                     self.timing["picks"] = self.timing.get("picks", 0) + 1
                     if not self.ready and partial and self.in_flight == 0:
@@ -300,8 +305,16 @@ class CrawlLoop:
         self.in_flight -= 1
         self.claimed.difference_update(u.ident for u in units)
         if not self.in_flight:
-            self.ready = []  # re-plan: partial batches may go now
+            self._drop_ready()  # re-plan: partial batches may go now
         self.changed.set()
+
+    def _drop_ready(self) -> None:
+        """Forget the batches picked and not sent: the next pick plans anew. Their units' leases are
+        given back in that pick's transaction, before it picks (it may take some again), so other
+        workers can take those this worker no longer picks. Released there rather than here: this
+        runs outside the writer, and a release ordered after the next pick would free its claims."""
+        self.dropped += [u.ident for batch in self.ready for u in batch]
+        self.ready = []
 
     def _committed(self, fut: asyncio.Future, units: list[frontier.Unit]) -> None:
         if not fut.cancelled() and fut.exception() is not None:
@@ -335,7 +348,7 @@ class CrawlLoop:
                 log.info("kinds by expected new entities per request: %s", ", ".join(
                     f"{k} {expected_gain(k, self.ctx.caps, n, self.gains):.1f}" for k, n in sizes.items()))
                 self.sizes = sizes
-                self.ready = []
+                self._drop_ready()
 
     async def _fetch(self, units: list[frontier.Unit]) -> Outcome | None:
         kind = units[0].kind
@@ -363,7 +376,7 @@ class CrawlLoop:
             setattr(self.ctx.caps, out.capability_off, False)  # at once: no other request may use it
             self.caps_changes += 1
             self.sizes = batch_sizes(self.ctx.caps)
-            self.ready = []
+            self._drop_ready()
         for name, value in out.evidence.items():
             before = getattr(self.ctx.caps, name)
             if self.ctx.caps.learn(name, value):

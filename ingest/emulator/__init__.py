@@ -11,7 +11,7 @@
   (the demo, benchmarks and tests).
 """
 
-from importlib import import_module
+from warehouse import lazy_getattr
 
 from ._options import MODES, REQUIRED, SERVE_OPTIONS, ServeOption, add_serve_arguments, check_serve_options
 
@@ -32,12 +32,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(f"{__name__}.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = [

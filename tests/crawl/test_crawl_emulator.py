@@ -28,32 +28,12 @@ from ._support import (
     crawl_settings,
     duplicate_keys,
     reachable_artists,
-    reference_crawl,
     silver_hash,
     text_hits,
     top_genres,
 )
 
 pytestmark = pytest.mark.slow
-
-SMALL = 100  # artists in the catalog of the tests that are not about scale
-
-
-@pytest.fixture(scope="module")
-def small_catalog(tmp_path_factory):
-    return synthetic_catalog(tmp_path_factory.getbasetemp(), artists=SMALL, seed=7)
-
-
-@pytest.fixture(scope="module")
-def small_seeds(small_catalog):
-    return ",".join(f"genre:{g}" for g in top_genres(small_catalog, 2))
-
-
-@pytest.fixture(scope="module")
-def reference(small_catalog, small_seeds, tmp_path_factory):
-    """An uninterrupted, fault-free crawl of the small catalog: its silver hash and row counts."""
-    return reference_crawl(small_catalog, small_seeds, tmp_path_factory.mktemp("reference"))
-
 
 def test_crawl_reaches_99_percent_of_reachable_artists_and_a_second_run_fetches_nothing(tmp_path, tmp_path_factory):
     # 1,000 artists (2,000 before): the same graph shape at half the suite's time

@@ -21,31 +21,12 @@ import duckdb
 import psycopg
 import pytest
 
-from ingest.emulator.running import running_emulator, synthetic_catalog
+from ingest.emulator.running import running_emulator
 from warehouse import list_snapshots
 
-from ._support import cli_env, crawl_cmd, duplicate_keys, reference_crawl, silver_hash, top_genres
+from ._support import cli_env, crawl_cmd, duplicate_keys, silver_hash
 
 pytestmark = pytest.mark.slow
-
-SMALL = 100
-
-
-@pytest.fixture(scope="module")
-def small_catalog(tmp_path_factory):
-    return synthetic_catalog(tmp_path_factory.getbasetemp(), artists=SMALL, seed=7)
-
-
-@pytest.fixture(scope="module")
-def small_seeds(small_catalog):
-    return ",".join(f"genre:{g}" for g in top_genres(small_catalog, 2))
-
-
-@pytest.fixture(scope="module")
-def reference(small_catalog, small_seeds, tmp_path_factory):
-    """One process, DuckDB: the content every fleet must reach."""
-    return reference_crawl(small_catalog, small_seeds, tmp_path_factory.mktemp("reference"))
-
 
 def _probe_first(var, env) -> None:
     """One worker without seeds: it probes the credentials, stores the probe and finds nothing to do,

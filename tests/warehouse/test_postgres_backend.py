@@ -186,3 +186,24 @@ def test_migrate_moves_a_duckdb_warehouse_into_postgres_all_of_it(pg_url, tmp_pa
     assert again.returncode == 2 and "already holds rows" in again.stderr and "Traceback" not in again.stderr
     bad = cli("--var", str(var), "warehouse", "migrate", "--to", "mysql://u:pw@h/d")
     assert bad.returncode == 2 and "postgresql://" in bad.stderr and "pw@" not in bad.stderr
+
+
+def test_a_worker_gives_back_only_its_own_leases_and_others_can_then_claim_them(pg_url, tmp_path):
+    """release_units (the crawl's re-planning drops picked batches): the units are pending for every
+    worker again; another worker's lease on a unit named is left alone."""
+    from warehouse import claim_units, release_units
+
+    units = [("artist", f"a{i}") for i in range(3)]
+    with PgWriter(pg_url, path=tmp_path / "a.duckdb") as a, PgWriter(pg_url, path=tmp_path / "b.duckdb") as b:
+        a.run(lambda con: con.executemany("INSERT INTO crawl_queue (kind, key, enqueued_at) VALUES (?, ?, ?)",
+                                          [[k, key, datetime(2026, 1, 1)] for k, key in units]))
+        assert a.run(lambda con: claim_units(con, units)) == set(units)
+        assert b.run(lambda con: claim_units(con, units)) == set()  # leased to a
+        assert a.run(lambda con: release_units(con, units[:2])) == 2
+        assert b.run(lambda con: claim_units(con, units)) == set(units[:2])
+        assert a.run(lambda con: release_units(con, units)) == 1  # a0, a1 are b's now: only a2 given back
+        holders = dict(a.run(lambda con: con.execute(
+            "SELECT key, claimed_by FROM crawl_queue ORDER BY key").fetchall()))
+    assert holders == {"a0": b.worker_id, "a1": b.worker_id, "a2": None}
+    with Writer(tmp_path / "wh.duckdb") as w:  # one DuckDB writer: its claims are in memory only
+        assert w.run(lambda con: release_units(con, units)) == 0
