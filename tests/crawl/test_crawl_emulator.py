@@ -35,6 +35,7 @@ from ._support import (
 
 pytestmark = pytest.mark.slow
 
+
 def test_crawl_reaches_99_percent_of_reachable_artists_and_a_second_run_fetches_nothing(tmp_path, tmp_path_factory):
     # 1,000 artists (2,000 before): the same graph shape at half the suite's time
     catalog = synthetic_catalog(tmp_path_factory.getbasetemp(), artists=1000, seed=7)
