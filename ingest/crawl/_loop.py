@@ -80,8 +80,6 @@ class CrawlLoop:
         self.commit_wake = asyncio.Event()
         self.commit_closed = False
         self.ready: list[list[frontier.Unit]] = []
-        self.plan = 0  # bumped whenever ``ready`` is dropped: a pick made for an older plan is not used
-        self.refill: asyncio.Task | None = None  # the pick made ahead, while ``ready`` still holds work
         self.timing: dict[str, float] = {}  # seconds spent in picks and commits (for tuning)
         self.gains: dict[str, float] = {}  # kind -> new entities per unit (moving average)
         self.seen: dict[str, set] = {}     # entity ids this run stored (what "new" means for gains)
@@ -248,8 +246,6 @@ class CrawlLoop:
             async with self.pick_lock:
                 if self.should_stop():
                     return None
-                if not self.ready and self.refill is not None:
-                    await asyncio.wait([self.refill])  # its batches land in ready
                 if not self.ready:
                     partial = self.in_flight == 0
                     claimed = set(self.claimed)
@@ -268,46 +264,12 @@ class CrawlLoop:
                     units = self.ready.pop(0)
                     self.claimed.update(u.ident for u in units)
                     self.in_flight += 1
-                    self._pick_ahead()
                     return units
                 self.changed.clear()
             try:
                 await asyncio.wait_for(self.changed.wait(), timeout=0.5)
             except asyncio.TimeoutError:
                 pass
-
-    def _pick_ahead(self) -> None:
-        """Start the next pick while ``ready`` still holds work for every worker task.
-
-        A pick waits in the writer's queue behind the commit in progress (hundreds of milliseconds
-        with PostgreSQL on a loaded machine); picked only once ``ready`` was empty, every task waited
-        with it: 108 ms per request on average, with 100 ms requests (one worker, profiled)."""
-        if self.refill is not None or len(self.ready) >= self.settings.crawl.concurrency or self.should_stop():
-            return
-        held = set(self.claimed).union(u.ident for batch in self.ready for u in batch)
-        self.refill = asyncio.get_running_loop().create_task(self._refill(held, self.plan, dict(self.sizes)))
-
-    async def _refill(self, held: set, plan: int, sizes: dict[str, int]) -> None:
-        try:
-            t0 = time.perf_counter()
-            batches, pending = await self.writer.run_async(
-                lambda con: frontier.pick(con, sizes, held, allow_partial=False,
-                                          max_batches=8 * self.settings.crawl.concurrency))
-            self.timing["pick"] = self.timing.get("pick", 0) + time.perf_counter() - t0
-            self.timing["picks"] = self.timing.get("picks", 0) + 1
-            if plan == self.plan:  # else ready was dropped meanwhile (kinds re-ordered, a capability lost)
-                taken = self.claimed.union(u.ident for batch in self.ready for u in batch)
-                self.ready.extend(b for b in batches if not any(u.ident in taken for u in b))
-                self.pending = pending
-                self.changed.set()
-        except Exception as exc:  # as a failed pick in _next: the run ends and reports it
-            self.fatal = self.fatal or exc
-        finally:
-            self.refill = None
-
-    def _replan(self) -> None:
-        self.ready = []
-        self.plan += 1
 
     async def worker(self) -> None:
         try:
@@ -338,7 +300,7 @@ class CrawlLoop:
         self.in_flight -= 1
         self.claimed.difference_update(u.ident for u in units)
         if not self.in_flight:
-            self._replan()  # partial batches may go now
+            self.ready = []  # re-plan: partial batches may go now
         self.changed.set()
 
     def _committed(self, fut: asyncio.Future, units: list[frontier.Unit]) -> None:
@@ -372,25 +334,8 @@ class CrawlLoop:
             if list(sizes) != list(self.sizes):
                 log.info("kinds by expected new entities per request: %s", ", ".join(
                     f"{k} {expected_gain(k, self.ctx.caps, n, self.gains):.1f}" for k, n in sizes.items()))
-                self._reorder(sizes)
-
-    def _reorder(self, sizes: dict[str, int]) -> None:
-        """Take kinds in the order of ``sizes`` from now on.
-
-        The picked batches are kept, best kinds first, for as many as the tasks fetch at once, while
-        a pick in the new order is made ahead. Dropping them all (as before) left every task waiting
-        for a fresh pick behind the commit in progress: profiled on one PostgreSQL worker, 21 such
-        re-orders in 600 requests, each with 4-63 batches ready, and 147 ms of waiting per request."""
-        if sizes != self.sizes:  # units per request changed too: what was picked may not fit
-            self.sizes = sizes
-            self._replan()
-            return
-        rank = {kind: i for i, kind in enumerate(sizes)}
-        self.sizes = sizes
-        self.ready = sorted(self.ready, key=lambda batch: rank.get(batch[0].kind, len(rank)))
-        self.ready = self.ready[:self.settings.crawl.concurrency]
-        self.plan += 1
-        self._pick_ahead()
+                self.sizes = sizes
+                self.ready = []
 
     async def _fetch(self, units: list[frontier.Unit]) -> Outcome | None:
         kind = units[0].kind
@@ -418,7 +363,7 @@ class CrawlLoop:
             setattr(self.ctx.caps, out.capability_off, False)  # at once: no other request may use it
             self.caps_changes += 1
             self.sizes = batch_sizes(self.ctx.caps)
-            self._replan()
+            self.ready = []
         for name, value in out.evidence.items():
             before = getattr(self.ctx.caps, name)
             if self.ctx.caps.learn(name, value):

@@ -145,8 +145,6 @@ async def crawl_async(settings: CrawlerSettings, writer: Writer, *, seeds=None, 
             for task in workers:  # only if supervise itself was interrupted
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            if crawl.refill is not None:  # a pick made ahead: let it finish in the writer thread
-                await asyncio.gather(crawl.refill, return_exceptions=True)
             crawl.commit_closed = True  # what completed still commits
             crawl.commit_wake.set()
             await committer
