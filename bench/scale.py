@@ -5,7 +5,10 @@
    request takes ``--latency`` seconds (the emulator's latency fault at probability 1: as long as
    real requests take) and whose rate limit does not bind. Each fleet gets a fresh database and a
    fresh emulator, the same catalog and seeds, and ``--seconds`` of crawling; the rate is measured
-   from the first worker's start to the last one's end as the database recorded them.
+   from the first worker's start to the last one's end as the database recorded them. Each worker
+   keeps ``--concurrency`` requests in flight (``crawl.concurrency``), so a worker that is bound by
+   the latency alone sends ``concurrency / latency`` requests a second; the bench prints what each
+   sent, the CPU the fleet and the emulator used, and the load average, to show what bound it.
 2. Upserts: rows per second into ``artists`` through ``warehouse.upsert`` (batches of 10,000, half
    new keys, half changed), DuckDB file vs PostgreSQL.
 3. Snapshot export: seconds per million rows for ``create_snapshot`` of a PostgreSQL warehouse.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -49,7 +53,22 @@ def _seeds(catalog: Path, n: int = 3) -> str:
     return ",".join(f"genre:{g}" for g in top)
 
 
-def bench_workers(cluster, catalog, seeds, counts, seconds, latency, work: Path) -> dict[int, float]:
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process (Linux /proc), 0.0 where unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_workers(cluster, catalog, seeds, counts, seconds, latency, work: Path,
+                  concurrency: int = 8) -> dict[int, float]:
     rates = {}
     for n in counts:
         url = _new_database(cluster, f"workers_{n}")
@@ -57,22 +76,32 @@ def bench_workers(cluster, catalog, seeds, counts, seconds, latency, work: Path)
             env = {k: v for k, v in os.environ.items() if not k.startswith(("GENRESTORE_", "SPOTIFY_"))}
             env.update(PYTHONPATH=str(REPO), GENRESTORE_API_URL=emu.api_url, SPOTIFY_CLIENT_ID=emu.client_id,
                        SPOTIFY_CLIENT_SECRET=emu.client_secret, GENRESTORE_WAREHOUSE__URL=url,
-                       GENRESTORE_CRAWL__BUDGET_PER_WINDOW="1000000", GENRESTORE_CRAWL__TIMEOUT="10")
+                       GENRESTORE_CRAWL__BUDGET_PER_WINDOW="1000000", GENRESTORE_CRAWL__TIMEOUT="10",
+                       GENRESTORE_CRAWL__CONCURRENCY=str(concurrency))
             var = work / f"var-{n}"
             base = [sys.executable, "-m", "jobs", "--var", str(var), "crawl", "--no-progress"]
             # One short run probes the credentials first, so no fleet pays for probing.
             subprocess.run(base, env=env, check=True, capture_output=True)
+            load_before, emu_before, fleet_before = os.getloadavg()[0], _cpu_seconds(emu.pid), _children_cpu()
+            served_before = emu.stats()["requests"]  # the probing run's
             subprocess.run([*base, "--seeds", seeds, "--workers", str(n), "--max-minutes", str(seconds / 60)],
                            env=env, check=True, capture_output=True)
-            served = emu.stats()["requests"]
+            fleet_cpu, emu_cpu = _children_cpu() - fleet_before, _cpu_seconds(emu.pid) - emu_before
+            load_after = os.getloadavg()[0]
+            served = emu.stats()["requests"] - served_before
         with psycopg.connect(url) as con:
             span = con.execute("SELECT extract(epoch FROM max(ended_at) - min(started_at)) FROM crawl_runs "
                                "WHERE seeds IS NOT NULL").fetchone()[0]
             entities = con.execute("SELECT (SELECT count(*) FROM artists) + (SELECT count(*) FROM albums) "
                                    "+ (SELECT count(*) FROM tracks)").fetchone()[0]
         rates[n] = entities / float(span)
-        print(f"workers {n}: {entities:,} entities in {float(span):.1f} s = {rates[n]:,.0f}/s "
-              f"({served:,} requests served, {served / float(span):.0f}/s)", flush=True)
+        span = float(span)
+        print(f"workers {n}: {entities:,} entities in {span:.1f} s = {rates[n]:,.0f}/s "
+              f"({served:,} requests served, {served / span:.0f}/s, {served / span / n:.1f}/s per worker where "
+              f"{concurrency} in flight at {latency:g} s allow {concurrency / latency:.0f}); CPU: fleet "
+              f"{fleet_cpu:.1f} s ({fleet_cpu / max(served, 1) * 1000:.1f} ms per request), emulator {emu_cpu:.1f} s "
+              f"({emu_cpu / span:.0%} of a core); load average {load_before:.1f} -> {load_after:.1f} "
+              f"on {os.cpu_count()} cores", flush=True)
     return rates
 
 
@@ -118,6 +147,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=40.0, help="crawl time per fleet")
     ap.add_argument("--workers", default="1,2,4", help="fleet sizes")
     ap.add_argument("--latency", type=float, default=0.1, help="seconds every emulator request takes")
+    ap.add_argument("--concurrency", type=int, default=8, help="requests in flight per worker (crawl.concurrency)")
     ap.add_argument("--artists", type=int, default=5000, help="synthetic catalog size")
     ap.add_argument("--rows", type=int, default=1_000_000, help="rows for the upsert and export benchmarks")
     ap.add_argument("--skip", default="", help="comma list of parts to skip: workers, upserts, export")
@@ -128,7 +158,7 @@ def main() -> None:
         if "workers" not in skip:
             catalog = synthetic_catalog(Path(tempfile.gettempdir()), artists=a.artists, seed=7)
             rates = bench_workers(cluster, catalog, _seeds(catalog), [int(n) for n in a.workers.split(",")],
-                                  a.seconds, a.latency, work)
+                                  a.seconds, a.latency, work, a.concurrency)
             first = rates[min(rates)]
             print("speed-up: " + ", ".join(f"{n} workers {r / first:.2f}x" for n, r in rates.items()))
         if "upserts" not in skip:

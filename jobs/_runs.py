@@ -135,15 +135,14 @@ def mark_abandoned(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def read_runs(con: duckdb.DuckDBPyConnection, job: str | None = None, limit: int = 50) -> list[JobRunRecord]:
+    """Newest runs first, from a DuckDB file or snapshot or a PostgreSQL warehouse alike: ``SELECT *``
+    and the cursor's column names, so an old snapshot without the later columns reads too."""
     where, params = ("WHERE job = ?", [job]) if job else ("", [])
-    cols = [r[0] for r in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'job_runs' "
-        "AND database_name = current_database() ORDER BY column_index"
-    ).fetchall()]
     cur = con.execute(
-        f"SELECT {', '.join(cols)} FROM job_runs {where} ORDER BY started_at DESC, run_id DESC LIMIT ?",
+        f"SELECT * FROM job_runs {where} ORDER BY started_at DESC, run_id DESC LIMIT ?",
         [*params, limit],
     )
+    cols = [d[0] for d in cur.description]
     return [JobRunRecord.from_row(dict(zip(cols, row))) for row in cur.fetchall()]
 
 
@@ -208,9 +207,33 @@ def flush_pending(settings: Settings, con: duckdb.DuckDBPyConnection) -> int:
 def job_history(settings: Settings, job: str | None = None, limit: int = 50) -> tuple[list[JobRunRecord], str]:
     """Recent runs, newest first, and where they were read from.
 
-    The live file when no writer holds it; otherwise the latest snapshot (a writer blocks every other
-    process from the live file). Journaled runs are always added.
+    With ``warehouse.url`` set, the PostgreSQL warehouse, where the jobs that run there record their
+    runs (any number of processes write it, so it is always readable). Otherwise the live DuckDB file
+    when no writer holds it, else the latest snapshot (a writer blocks every other process from the
+    live file). Journaled runs are always added.
     """
+    if settings.warehouse.url:
+        records, source = _postgres_runs(settings, job, limit)
+    else:
+        records, source = _duckdb_runs(settings, job, limit)
+    seen = {r.run_id for r in records}
+    for rec in read_pending(settings):
+        if rec.run_id not in seen and (job is None or rec.job == job):
+            records.append(rec)
+    records.sort(key=lambda r: (r.started_at, r.run_id), reverse=True)
+    return records[:limit], source
+
+
+def _postgres_runs(settings: Settings, job: str | None, limit: int) -> tuple[list[JobRunRecord], str]:
+    where = f"PostgreSQL warehouse {warehouse.redact_url(settings.warehouse.url)}"
+    try:
+        with warehouse.writer_for(settings, command="genrestore jobs history", create=False) as writer:
+            return read_runs(writer.con, job, limit), where
+    except warehouse.WarehouseNotFound:
+        return [], f"nothing recorded yet (no warehouse in {where})"
+
+
+def _duckdb_runs(settings: Settings, job: str | None, limit: int) -> tuple[list[JobRunRecord], str]:
     records: list[JobRunRecord] = []
     source = "nothing recorded yet"
     live = Path(settings.warehouse_file)
@@ -239,9 +262,4 @@ def job_history(settings: Settings, job: str | None = None, limit: int = 50) -> 
                 records = []
             finally:
                 con.close()
-    seen = {r.run_id for r in records}
-    for rec in read_pending(settings):
-        if rec.run_id not in seen and (job is None or rec.job == job):
-            records.append(rec)
-    records.sort(key=lambda r: (r.started_at, r.run_id), reverse=True)
-    return records[:limit], source
+    return records, source

@@ -38,7 +38,7 @@ from warehouse import (
 
 from ._errors import JobsError
 from ._job_catalog import JOBS
-from ._runner import record_missed, run_job
+from ._runner import POSTGRES_JOBS, record_missed, run_job
 from ._schedule_settings import JobSchedule, default_schedules
 
 if TYPE_CHECKING:  # the composed settings load modeling: see jobs._settings
@@ -83,6 +83,23 @@ def effective_schedules(settings: Settings) -> dict[str, JobSchedule]:
     merged.update(settings.schedules)
     check_schedules(merged)
     return merged
+
+
+def check_backend(settings: Settings, schedules: Mapping[str, JobSchedule]) -> None:
+    """With ``warehouse.url`` set, every enabled schedule must be a job that works on PostgreSQL.
+
+    Checked when the scheduler starts, not when a job comes due: a scheduler that starts and then
+    refuses its nightly build at 05:00 every day fails silently for anyone not reading its log.
+    """
+    if not settings.warehouse.url:
+        return
+    refused = sorted(n for n, s in schedules.items() if s.enabled and n not in POSTGRES_JOBS)
+    if refused:
+        raise ConfigError(
+            f"the schedule has jobs that work on the embedded DuckDB warehouse only ({', '.join(refused)}), "
+            f"but warehouse.url names a PostgreSQL warehouse, where only {', '.join(POSTGRES_JOBS)} run; "
+            f"disable them (schedules.NAME.enabled = false, e.g. env GENRESTORE_SCHEDULES__"
+            f"{refused[0].upper()}__ENABLED=false) or unset warehouse.url")
 
 
 def make_trigger(name: str, sched: JobSchedule):
@@ -210,7 +227,8 @@ def run_scheduler(settings: Settings, *, stop_event: threading.Event | None = No
                   handle_signals: bool = True) -> int:
     """Run the scheduler in the foreground until SIGTERM/SIGINT (or ``stop_event``); return 0.
 
-    :raises ConfigError: an invalid schedule; nothing is started.
+    :raises ConfigError: an invalid schedule, or a job the PostgreSQL warehouse cannot run; nothing
+        is started.
     :raises SchedulerLockedError: another scheduler runs on this var/ directory.
     """
     from apscheduler.events import (
@@ -224,6 +242,7 @@ def run_scheduler(settings: Settings, *, stop_event: threading.Event | None = No
 
     global _active
     schedules = effective_schedules(settings)
+    check_backend(settings, schedules)
     triggers = {name: make_trigger(name, s) for name, s in schedules.items() if s.enabled}
     var = Path(settings.var_dir)
     lock = scheduler_lock(var / "scheduler.lock").acquire()

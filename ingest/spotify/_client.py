@@ -17,7 +17,6 @@ What happens to the answer:
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
 import httpx
+import orjson
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from .._settings import CrawlerSettings
@@ -252,8 +252,10 @@ class SpotifyClient:
         data: Any = None
         if text:
             try:
-                data = json.loads(text)
-            except ValueError:
+                # orjson: json.loads of the bodies was the largest CPU cost per request of a crawl
+                # worker (1.45 of 8.8 s CPU for 376 requests, profiled; albums with their tracks).
+                data = orjson.loads(text)
+            except ValueError:  # orjson.JSONDecodeError is one
                 if 200 <= status < 300:
                     raise MalformedResponse(f"{endpoint} sent a body that is not JSON", url=full_url,
                                             status=status) from None

@@ -8,7 +8,8 @@ than ``max_wait`` (``crawl.max_retry_after``: another worker was sent a long Ret
 :class:`SharedPause`, which the client turns into :class:`CrawlPaused`, so every worker of the
 fleet ends its run as the worker that was told does, instead of sleeping through the ban. The
 shared calls are blocking database statements, so they run in a thread; waits stay interruptible
-by :meth:`refuse`.
+by :meth:`refuse`; a token the budget handed out with others in one round trip is spent without
+leaving the event loop.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class SharedRateLimiter(RateLimiter):
         try:
             while True:
                 self._check_refusal(self._clock())
+                if self.shared.take_held():  # a token taken with others in one round trip
+                    return
                 wait = await asyncio.to_thread(self.shared.take)
                 if wait <= 0:
                     return
