@@ -73,6 +73,23 @@ def enqueue(con: duckdb.DuckDBPyConnection, units: Iterable[NewUnit], now: datet
     return len(rows)
 
 
+def reprioritize(con: duckdb.DuckDBPyConnection, kind: str, priorities: dict[str, int], *, below: int) -> None:
+    """Set the priority of pending units of ``kind`` (keys in ``priorities``), leaving alone those at
+    ``below`` or above (seeds)."""
+    if not priorities:
+        return
+    import pyarrow as pa
+
+    name = "_priorities"
+    con.register(name, pa.table({"key": list(priorities), "priority": list(priorities.values())}))
+    try:
+        con.execute(f"UPDATE crawl_queue SET priority = p.priority FROM {name} p "
+                    f"WHERE crawl_queue.kind = ? AND crawl_queue.key = p.key AND crawl_queue.state = 'pending' "
+                    f"AND crawl_queue.priority < ? AND crawl_queue.priority <> p.priority", [kind, below])
+    finally:
+        con.unregister(name)
+
+
 def requeue(con: duckdb.DuckDBPyConnection, kind: str, keys: Sequence[str], now: datetime) -> int:
     """Make finished units pending again (refresh), adding the ones never queued."""
     if not keys:

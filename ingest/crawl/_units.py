@@ -38,6 +38,7 @@ from ingest.spotify import (
     TrackRecord,
 )
 
+from ._discographies import DiscographyYield
 from ._frontier import NewUnit, Unit
 
 SEARCH_OFFSET_CAP = 1000   # offset + limit beyond this answers 400 (docs §4.2)
@@ -72,6 +73,7 @@ class Outcome:
 class Context:
     client: SpotifyClient
     caps: Capabilities
+    discographies: DiscographyYield = field(default_factory=DiscographyYield)
 
     @property
     def source(self) -> str:
@@ -131,8 +133,10 @@ def _artist(out: Outcome, ctx: Context, rec: ArtistRecord, *, expand: bool = Tru
         out.add("genres", {"genre": g, "source": ctx.source})
         # Tags met on artists come after the seeds' own pages (most are small genres).
         out.enqueue.append(NewUnit("search_genre", g, priority=SNOWBALL_PRIORITY))
+    learned = ctx.discographies.artist(rec.id, row["genres"], row["followers"])
     if expand:
-        out.enqueue.append(NewUnit("artist_albums", rec.id, priority=_discography_priority(rec, rank)))
+        priority = learned if learned is not None else _discography_priority(rec, rank)
+        out.enqueue.append(NewUnit("artist_albums", rec.id, priority=priority))
 
 
 def _credited(out: Outcome, ctx: Context, artist_ids) -> None:
@@ -294,12 +298,10 @@ async def artist_albums(units: list[Unit], ctx: Context) -> Outcome:
     if not resp.ok:
         return _http_failure(out, resp, ctx)
     page = _page(resp, None)
-    for item in page.get("items") or []:
-        if item is None:
-            continue
-        rec = _parse(SimpleAlbum, item, out, resp.url)
-        if rec is not None:
-            _simple_album(out, ctx, rec)
+    recs = [_parse(SimpleAlbum, item, out, resp.url) for item in page.get("items") or [] if item is not None]
+    for rec in filter(None, recs):
+        _simple_album(out, ctx, rec)
+    ctx.discographies.page(unit.key, sum(1 for r in recs if r is not None))
     out.next_params = _next_offset(page, offset, limit, cap=None)
     return out
 
