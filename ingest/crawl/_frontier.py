@@ -78,16 +78,10 @@ def reprioritize(con: duckdb.DuckDBPyConnection, kind: str, priorities: dict[str
     ``below`` or above (seeds)."""
     if not priorities:
         return
-    import pyarrow as pa
-
-    name = "_priorities"
-    con.register(name, pa.table({"key": list(priorities), "priority": list(priorities.values())}))
-    try:
-        con.execute(f"UPDATE crawl_queue SET priority = p.priority FROM {name} p "
-                    f"WHERE crawl_queue.kind = ? AND crawl_queue.key = p.key AND crawl_queue.state = 'pending' "
-                    f"AND crawl_queue.priority < ? AND crawl_queue.priority <> p.priority", [kind, below])
-    finally:
-        con.unregister(name)
+    _update_by_key(con, {"kind": [kind] * len(priorities), "key": list(priorities),
+                         "priority": list(priorities.values())},
+                   "priority = u.priority", [below],
+                   "AND crawl_queue.state = 'pending' AND crawl_queue.priority < ? AND crawl_queue.priority <> u.priority")
 
 
 def requeue(con: duckdb.DuckDBPyConnection, kind: str, keys: Sequence[str], now: datetime) -> int:
@@ -199,16 +193,22 @@ def _pick(con, batch_sizes, claimed, *, allow_partial, max_batches):
 def _keyed_update(con: duckdb.DuckDBPyConnection, units: Sequence[Unit], set_sql: str, params: list,
                   extra: dict[str, list] | None = None) -> None:
     """One set-based UPDATE of the queue rows of ``units`` (per-unit values come from ``extra``)."""
-    if not units:
-        return
+    if units:
+        _update_by_key(con, {"kind": [u.kind for u in units], "key": [u.key for u in units], **(extra or {})},
+                       set_sql, params)
+
+
+def _update_by_key(con: duckdb.DuckDBPyConnection, cols: dict[str, list], set_sql: str, params: list,
+                   where: str = "") -> None:
+    """``UPDATE crawl_queue SET set_sql`` for the rows whose (kind, key) are in ``cols`` (a column
+    ``u.<name>`` per entry, registered as one Arrow table), optionally narrowed by ``where``."""
     import pyarrow as pa
 
-    cols = {"kind": [u.kind for u in units], "key": [u.key for u in units], **(extra or {})}
     name = "_unit_keys"
     con.register(name, pa.table(cols))
     try:
         con.execute(f"UPDATE crawl_queue SET {set_sql} FROM {name} u "
-                    f"WHERE crawl_queue.kind = u.kind AND crawl_queue.key = u.key", params)
+                    f"WHERE crawl_queue.kind = u.kind AND crawl_queue.key = u.key {where}", params)
     finally:
         con.unregister(name)
 
@@ -267,16 +267,11 @@ def settle_stored_artists(con: duckdb.DuckDBPyConnection, artist_ids: Sequence[s
     development mode: 304 such single GETs in one 180 s run before this (issue 17)."""
     if not artist_ids:
         return
-    import pyarrow as pa
-
-    name = "_stored_artists"
-    con.register(name, pa.table({"key": list(dict.fromkeys(artist_ids))}))
-    try:
-        con.execute(f"UPDATE crawl_queue SET state = 'done', done_at = ?, run_id = ?, last_error = NULL "
-                    f"FROM {name} s WHERE crawl_queue.kind = 'artist' AND crawl_queue.key = s.key "
-                    f"AND crawl_queue.state = 'pending'", [now, run_id])
-    finally:
-        con.unregister(name)
+    keys = list(dict.fromkeys(artist_ids))
+    # The lease goes too: the unit is done, whichever worker had claimed it.
+    _update_by_key(con, {"kind": ["artist"] * len(keys), "key": keys},
+                   "state = 'done', done_at = ?, run_id = ?, last_error = NULL, claimed_by = NULL, lease_until = NULL",
+                   [now, run_id], "AND crawl_queue.state = 'pending'")
 
 
 def pending_units(con: duckdb.DuckDBPyConnection) -> int:
