@@ -107,6 +107,21 @@ def test_the_same_seed_gives_the_same_figures(bench):
     assert same == {k: b.figures[k] for k in same}
 
 
+def test_transfer_timing_is_the_median_of_alternating_repeats_and_the_continuation_samples_new_rows(bench):
+    params = {**SMALL["transfer-new-genre"], "time_repeats": 3}
+    half = ex.run_experiment(bench, "transfer-new-genre", {**params, "warm_new_share": 0.5})
+    every = ex.run_experiment(bench, "transfer-new-genre", {**params, "warm_new_share": 1.0})
+    for run in (half, every):
+        ratios = run.artifacts["cpu_time_ratios"]
+        assert run.status == "done" and run.figures["time_repeats"] == 3 and len(ratios) == 3
+        assert run.figures["time_ratio_vs_full_retrain"] == pytest.approx(float(np.median(ratios)))
+        assert run.figures["time_ratio_max"] == pytest.approx(max(ratios)) and all(r > 0 for r in ratios)
+    # the same new booster either way; the continued old boosters saw different rows
+    assert half.figures["new_booster_only_accuracy"] == every.figures["new_booster_only_accuracy"]
+    assert half.figures["full_retrain_accuracy"] == every.figures["full_retrain_accuracy"]
+    assert half.figures["warm_start_macro_auroc"] != every.figures["warm_start_macro_auroc"]
+
+
 def test_unknown_parameter_and_missing_data_set(bench_db, tmp_path):
     with pytest.raises(UsageError):  # a user mistake: one line
         ex.get("text-features").parameters({"no_such": 1})
