@@ -22,7 +22,7 @@ SMALL = {
     "text-features": {"n_estimators": 40, "n_boot": 20},
     "lda-projection": {"max_iter": 25, "n_estimators": 40, "n_boot": 20, "max_clusters": 5, "silhouette_rows": 600},
     "tempo-imputation": {"n_estimators": 40, "n_boot": 20, "masked_rows": 100},
-    "transfer-new-genre": {"rounds": 40, "warm_rounds": 5, "n_boot": 20, "families_n_estimators": 60, "families_n_bags": 1},
+    "transfer-new-genre": {"rounds": 40, "warm_rounds": 5, "n_boot": 20, "families_n_estimators": 60, "families_n_bags": 1, "time_repeats": 1},
     "hyperparameter-search": {"n_candidates": 6, "min_resources": 300, "n_estimators": 30, "n_boot": 20},
     "coarse-vs-fine": {"n_estimators": 40, "n_boot": 20},
 }
