@@ -115,9 +115,11 @@ def with_graph(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
 def with_label_models(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
     """Production: the name/title label models fit on every tagged artist, applied to the scored ones."""
     from features import artist_names, artist_titles
-    from ._label_models import NAME_PREFIX, feature_names, label_models_for
+    from ._label_models import NAME_PREFIX, TITLE_PREFIX, feature_names, label_models_for
 
-    if not any(n.startswith(NAME_PREFIX) for n in art.feature_names):
+    sources = tuple(s for s, prefix in (("name", NAME_PREFIX), ("title", TITLE_PREFIX))
+                    if any(n.startswith(prefix) for n in art.feature_names))
+    if not sources:
         return Xdf
     import features
 
@@ -133,8 +135,8 @@ def with_label_models(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataF
         titles = artist_titles(source, targets + tagged)
     names = artist_names(con, snap, targets + tagged)
     n = len(targets)
-    block = label_models_for(names[:n], titles[:n], names[n:], titles[n:], Y)
-    return _add_columns(Xdf, feature_names(art.label_ids), block)
+    block = label_models_for(names[:n], titles[:n], names[n:], titles[n:], Y, sources)
+    return _add_columns(Xdf, feature_names(art.label_ids, sources), block)
 
 
 # ─────────────────────────────── the target population ───────────────────────────────

@@ -113,8 +113,12 @@ def blocks(Z, Y, train, cv_fold, present) -> tuple[np.ndarray, dict[int, np.ndar
     return main, folds
 
 
-def feature_names(label_ids) -> list[str]:
-    return [f"{NAME_PREFIX}{lid}" for lid in label_ids] + [f"{TITLE_PREFIX}{lid}" for lid in label_ids]
+SOURCES = ("name", "title")
+
+
+def feature_names(label_ids, sources=SOURCES) -> list[str]:
+    prefix = {"name": NAME_PREFIX, "title": TITLE_PREFIX}
+    return [f"{prefix[s]}{lid}" for s in sources for lid in label_ids]
 
 
 def text_inputs(names, titles) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
@@ -123,25 +127,29 @@ def text_inputs(names, titles) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray
     return name_matrix(names), title_matrix(titles), has_titles
 
 
-def add_label_models(data, con, snapshot_id) -> None:
-    """Append both text label models to ``data.X`` and to every ``data.fold_X[f]``."""
+def add_label_models(data, con, snapshot_id, sources=SOURCES) -> None:
+    """Append the chosen label models (``"name"``, ``"title"``) to ``data.X`` and every ``data.fold_X[f]``."""
     from features import artist_names, artist_titles, snapshot_connection
 
     from ._extra_groups import _append
 
+    unknown = set(sources) - set(SOURCES)
+    if unknown:
+        raise ValueError(f"unknown label-model source(s) {sorted(unknown)}; choose from {', '.join(SOURCES)}")
     ids = [str(a) for a in data.ids]
     with snapshot_connection(con, snapshot_id) as source:
         titles = artist_titles(source, ids)
     Zn, Zt, has_titles = text_inputs(artist_names(con, snapshot_id, ids), titles)
-    everyone = np.ones(len(ids), dtype=bool)
-    name_main, name_folds = blocks(Zn, data.y, data.train, data.cv_fold, everyone)
-    title_main, title_folds = blocks(Zt, data.y, data.train, data.cv_fold, has_titles)
-    per_fold = {f: np.column_stack([name_folds[f], title_folds[f]]) for f in name_folds}
-    _append(data, np.column_stack([name_main, title_main]), feature_names(data.label_ids), per_fold=per_fold)
+    inputs = {"name": (Zn, np.ones(len(ids), dtype=bool)), "title": (Zt, has_titles)}
+    made = [blocks(inputs[s][0], data.y, data.train, data.cv_fold, inputs[s][1]) for s in sources]
+    per_fold = {f: np.column_stack([folds[f] for _main, folds in made]) for f in made[0][1]}
+    _append(data, np.column_stack([main for main, _folds in made]), feature_names(data.label_ids, sources),
+            per_fold=per_fold)
 
 
-def label_models_for(target_names, target_titles, labelled_names, labelled_titles, Y_labelled) -> np.ndarray:
-    """Production: both label models fit on every labelled artist, applied to the targets."""
+def label_models_for(target_names, target_titles, labelled_names, labelled_titles, Y_labelled,
+                     sources=SOURCES) -> np.ndarray:
+    """Production: the chosen label models fit on every labelled artist, applied to the targets."""
     names = list(target_names) + list(labelled_names)
     titles = list(target_titles) + list(labelled_titles)
     Zn, Zt, has_titles = text_inputs(names, titles)
@@ -149,8 +157,12 @@ def label_models_for(target_names, target_titles, labelled_names, labelled_title
     Y = np.zeros((len(names), np.asarray(Y_labelled).shape[1]), dtype=int)
     Y[n_t:] = np.asarray(Y_labelled, dtype=int)
     fit = np.r_[np.zeros(n_t, dtype=bool), np.ones(len(labelled_names), dtype=bool)]
-    pred = ~fit
-    name_block = fit_predict(Zn, Y, fit, pred)
-    title_block = fit_predict(Zt, Y, fit & has_titles, pred)
-    title_block[~has_titles[:n_t]] = np.nan
-    return np.column_stack([name_block, title_block])
+    out = []
+    for s in sources:
+        if s == "name":
+            out.append(fit_predict(Zn, Y, fit, ~fit))
+        else:
+            block = fit_predict(Zt, Y, fit & has_titles, ~fit)
+            block[~has_titles[:n_t]] = np.nan
+            out.append(block)
+    return np.column_stack(out)

@@ -100,8 +100,12 @@ def test_added_to_the_task_data_with_titles_missing_where_an_artist_has_none():
     data = TaskData(task="artist-families", kind="multilabel", dataset="warehouse", X=np.zeros((len(ids), 1)),
                     feature_names=["f0"], categorical=[], y=Y, label_names=["m", "l", "c"], label_ids=["1", "2", "3"],
                     ids=ids, groups=ids, train=train, cv_fold=cv, split_id="t")
+    only_names = TaskData(**{**data.__dict__, "X": data.X.copy()})
     add_label_models(data, _catalog(names, titles), None)
     assert data.feature_names == ["f0", *feature_names(["1", "2", "3"])]
+    add_label_models(only_names, _catalog(names, titles), None, ("name",))
+    assert only_names.feature_names == ["f0", "name_lm_1", "name_lm_2", "name_lm_3"]
+    np.testing.assert_array_equal(only_names.X, data.X[:, :4])
     assert data.X.shape == (len(ids), 7) and set(data.fold_X) == set(np.unique(cv[cv >= 0]).tolist())
     no_titles = np.array([not t for t in titles])
     assert np.isnan(data.X[no_titles, 4:]).all() and np.isfinite(data.X[~no_titles, 4:]).all()
@@ -112,6 +116,8 @@ def test_production_fits_on_every_labelled_artist():
     names, titles, Y, _train, _cv = _artists(5)
     block = label_models_for(names[:40], titles[:40], names[40:], titles[40:], Y[40:])
     assert block.shape == (40, 6)
+    np.testing.assert_array_equal(label_models_for(names[:40], titles[:40], names[40:], titles[40:], Y[40:],
+                                                   ("name",)), block[:, :3])
     assert macro_auroc_ml(Y[:40], block[:, :3]) > 0.8
     no_titles = np.array([not t for t in titles[:40]])
     assert np.isnan(block[no_titles, 3:]).all() and np.isfinite(block[~no_titles, 3:]).all()
