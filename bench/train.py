@@ -103,7 +103,7 @@ def main() -> int:
                     continue
                 t = time.perf_counter()
                 rec = modeling.train(writer, settings, "artist-families", snap.snapshot_id, estimator=estimator,
-                                     n_jobs=jobs)
+                                     n_jobs=n_jobs)
                 peers[estimator] = (time.perf_counter() - t, rec.train_seconds)
                 print(f"  artist-families  musicoset      {estimator:14} {peers[estimator][0]:7.1f} s wall "
                       f"(peer comparison, not in the total)", flush=True)

@@ -45,7 +45,13 @@ from ._taxonomy_store import (
     tag_map,
     taxonomy_json,
 )
-from ._text_release import RELEASE_FEATURES, TEXT_FEATURES, artist_release_features, artist_text_features
+from ._text_release import (
+    RELEASE_FEATURES,
+    TEXT_FEATURES,
+    artist_release_features,
+    artist_text_features,
+    artist_titles,
+)
 from ._training import TrainingData, UnlabeledData, training_data, unlabeled_data
 
 __all__ = [
@@ -74,6 +80,7 @@ __all__ = [
     "artist_names",
     "artist_release_features",
     "artist_text_features",
+    "artist_titles",
     "artist_type_onehot",
     "artist_types",
     "build_all",

@@ -153,14 +153,19 @@ LEFT JOIN years y ON y.artist_id = a.artist_id
 """
 
 
-def artist_text_features(source, artist_ids) -> np.ndarray:
-    """``text_features`` for ``artist_ids`` from a connection holding the silver tables."""
-    names = dict(source.execute("SELECT artist_id, name FROM artists").fetchall())
+def artist_titles(source, artist_ids) -> list[list[str]]:
+    """Per artist, the titles of its tracks and albums (an empty list when it has none)."""
     titles: dict[str, list[str]] = {}
     for aid, title in source.execute(_TITLES_SQL).fetchall():
         titles.setdefault(aid, []).append(title)
+    return [titles.get(str(a), []) for a in artist_ids]
+
+
+def artist_text_features(source, artist_ids) -> np.ndarray:
+    """``text_features`` for ``artist_ids`` from a connection holding the silver tables."""
+    names = dict(source.execute("SELECT artist_id, name FROM artists").fetchall())
     ids = [str(a) for a in artist_ids]
-    return text_features([names.get(a) for a in ids], [titles.get(a, []) for a in ids])
+    return text_features([names.get(a) for a in ids], artist_titles(source, ids))
 
 
 def artist_release_features(source, artist_ids) -> np.ndarray:

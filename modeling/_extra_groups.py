@@ -112,17 +112,45 @@ def with_graph(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
     return _add_columns(Xdf, feature_names(art.label_ids), block)
 
 
+def with_label_models(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
+    """Production: the name/title label models fit on every tagged artist, applied to the scored ones."""
+    from features import artist_names, artist_titles
+    from ._label_models import NAME_PREFIX, TITLE_PREFIX, feature_names, label_models_for
+
+    sources = tuple(s for s, prefix in (("name", NAME_PREFIX), ("title", TITLE_PREFIX))
+                    if any(n.startswith(prefix) for n in art.feature_names))
+    if not sources:
+        return Xdf
+    import features
+
+    td = features.training_data(con, snap)
+    pos = {str(f): j for j, f in enumerate(td.family_ids)}
+    Y = np.zeros((len(td.artist_ids), len(art.label_ids)))
+    for j, lid in enumerate(art.label_ids):
+        if str(lid) in pos:
+            Y[:, j] = np.asarray(td.Y)[:, pos[str(lid)]]
+    tagged = [str(a) for a in td.artist_ids]
+    targets = [str(a) for a in artist_ids]
+    with snapshot_connection(con, snap) as source:
+        titles = artist_titles(source, targets + tagged)
+    names = artist_names(con, snap, targets + tagged)
+    n = len(targets)
+    block = label_models_for(names[:n], titles[:n], names[n:], titles[n:], Y, sources)
+    return _add_columns(Xdf, feature_names(art.label_ids, sources), block)
+
+
 # ─────────────────────────────── the target population ───────────────────────────────
 
 def untagged_matrix(con, snapshot_id, feature_names) -> tuple[list[str], np.ndarray]:
     """(ids, matrix) of the snapshot's untagged/unknown artists over ``feature_names``: the
     label-free groups filled, label-derived ones (collaborators, graph) left NaN."""
     import features
-    from features import RELEASE_FEATURES, TEXT_FEATURES, artist_release_features, artist_text_features
+    from features import RELEASE_FEATURES, TEXT_FEATURES, artist_release_features, artist_text_features, artist_titles
 
     from features import ARTIST_TYPE_FEATURES as TYPE_FEATURES
     from features import NAME_CUE_FEATURES as NAME_FEATURES
     from features import artist_names, artist_type_onehot, artist_types, name_cues
+    from ._label_models import TITLE_PREFIX
     from ._tasks import numeric_matrix
 
     ud = features.unlabeled_data(con, snapshot_id)
@@ -148,6 +176,11 @@ def untagged_matrix(con, snapshot_id, feature_names) -> tuple[list[str], np.ndar
             put(TEXT_FEATURES, artist_text_features(source, ids))
         if wanted & set(RELEASE_FEATURES):
             put(RELEASE_FEATURES, artist_release_features(source, ids))
+        title_lm = [j for n, j in pos.items() if n.startswith(TITLE_PREFIX)]
+        if title_lm:  # label-derived, so no value here; only whether it exists (the artist has titles),
+            # which is all the missingness augmentation reads
+            has = np.array([bool(ts) for ts in artist_titles(source, ids)])
+            out[np.ix_(has, title_lm)] = 0.0
     return ids, out
 
 

@@ -92,11 +92,11 @@ def predict(writer, settings, snapshot_id: str | None = None) -> int:
 def _scoring_frame(con, snap: str, ud, artist_ids: list[str], art: ModelArtifact) -> pl.DataFrame:
     """The unlabeled artists' features plus the modeling groups the model uses, in the order
     artist_families_data adds them."""
-    from ._extra_groups import with_graph, with_release, with_text
+    from ._extra_groups import with_graph, with_label_models, with_release, with_text
 
     Xdf = ud.X
     if artist_ids:
-        for add in (_with_names, _with_artist_type, with_text, with_release, _with_collab, with_graph):
+        for add in (_with_names, _with_artist_type, with_text, with_release, _with_collab, with_graph, with_label_models):
             Xdf = add(con, snap, Xdf, artist_ids, art)
     return Xdf
 

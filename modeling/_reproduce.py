@@ -134,7 +134,7 @@ def _families(con, snapshot_id, n_jobs, say, n_boot) -> list[dict]:
     try:
         snap = snapshot_id or _latest_built_snapshot(con)
         # today's champion configuration (the groups of issue 16 are protocol_rows')
-        data = artist_families_data(con, snap, text=False, release=False, graph=False)
+        data = artist_families_data(con, snap, text=False, release=False, graph=False, label_models=())
     except Exception as exc:
         return [_row("musicoset", "artist-families", "-", "-", None, None, None, note=f"skipped: {exc}")]
     rows = []

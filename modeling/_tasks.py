@@ -36,6 +36,10 @@ AUDIO = ["acousticness", "danceability", "energy", "instrumentalness", "liveness
          "speechiness", "tempo", "valence", "duration_ms", "key", "mode"]
 _NOTES = {n: i for i, n in enumerate(["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"])}
 _TABLE = {"music_genre": "ds_music_genre", "spotify_songs": "ds_spotify_songs"}
+# Issue 16: the cross-fitted text label models (modeling._label_models) added by default. None yet:
+# the name model helped a proxy LightGBM on the CV folds but was not measured on the full model
+# (docs/modeling.md, "second pass").
+LABEL_MODELS_DEFAULT: tuple[str, ...] = ()
 
 
 @dataclass
@@ -124,7 +128,7 @@ def load_task_data(writer, settings, task: str, snapshot_id: str | None, *, data
 def artist_families_data(con, snapshot_id: str | None, taxonomy_version: int | None = None, *,
                          collab: bool = True, name_cues: bool = True, artist_type: bool = True,
                          text: bool = True, release: bool = True, graph: bool = True,
-                         population: bool = True) -> TaskData:
+                         label_models: tuple[str, ...] = LABEL_MODELS_DEFAULT, population: bool = True) -> TaskData:
     """The features package's training data for a snapshot, as a TaskData.
 
     ``collab`` adds the collaborator-genre block (see :mod:`modeling._collab`), computed from the
@@ -133,7 +137,8 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: int | N
     ``artist_type`` adds the one-hot artist type (:func:`features.artist_type_onehot`) when the snapshot
     has any (MusicOSet does; the Spotify API does not).
     ``text``, ``release`` and ``graph`` add title text, release structure and co-credit graph
-    labels (:mod:`modeling._extra_groups`). ``population`` attaches the untagged artists' matrix
+    labels (:mod:`modeling._extra_groups`). ``label_models`` names the cross-fitted text label models
+    to add (``"name"``, ``"title"``; :mod:`modeling._label_models`). ``population`` attaches the untagged artists' matrix
     and the untagged-like evaluation weights (:func:`modeling._extra_groups.attach_population`).
     """
     td = features.training_data(con, snapshot_id, taxonomy_version=taxonomy_version)
@@ -185,6 +190,11 @@ def artist_families_data(con, snapshot_id: str | None, taxonomy_version: int | N
 
         add_graph_labels(data, con, snapshot_id)
         parts.append("graph labels")
+    if label_models:  # after collab: appends to X and to every fold_X
+        from ._label_models import add_label_models
+
+        add_label_models(data, con, snapshot_id, tuple(label_models))
+        parts.append("label models (" + ", ".join(label_models) + ")")
     data.feature_set = " + ".join(parts)
     if population:
         from ._extra_groups import attach_population
