@@ -1,8 +1,8 @@
 """Fixtures shared by the crawl tests: the small synthetic catalog, its seeds and its reference crawl.
 
 Session scope: the catalog is files nobody writes after building them, and the reference is a dict
-the tests only read, so the modules that crawl the small catalog build and crawl it once
-(test_crawl_pauses.py crawls a catalog of its own and keeps its own ``reference``).
+the tests only read, so the modules that crawl the small catalog build and crawl it once per
+test process.
 """
 
 from __future__ import annotations

@@ -21,10 +21,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.emulator.running import running_emulator, synthetic_catalog
+from ingest.emulator.running import running_emulator
 from ingest.spotify._client import utcnow
 
-from ._support import cli_env, crawl_cmd, duplicate_keys, reference_crawl, silver_hash, top_genres
+from ._support import cli_env, crawl_cmd, duplicate_keys, silver_hash
 
 pytestmark = pytest.mark.slow
 
@@ -36,20 +36,14 @@ PACED = {"GENRESTORE_CRAWL__BUDGET_PER_WINDOW": "20", "GENRESTORE_CRAWL__WINDOW_
 BAN_AFTER = 40  # emulator requests served before a mid-crawl ban (a few commits have happened)
 
 
-@pytest.fixture(scope="module")
-def catalog(tmp_path_factory):
-    return synthetic_catalog(tmp_path_factory.getbasetemp(), artists=100, seed=7)
+@pytest.fixture(scope="session")
+def catalog(small_catalog):  # the shared small catalog (tests/crawl/conftest.py), its seeds and reference
+    return small_catalog
 
 
-@pytest.fixture(scope="module")
-def seeds(catalog):
-    return ",".join(f"genre:{g}" for g in top_genres(catalog, 2))
-
-
-@pytest.fixture(scope="module")
-def reference(catalog, seeds, tmp_path_factory):
-    """The silver content of an uninterrupted crawl, and how many requests it takes."""
-    return reference_crawl(catalog, seeds, tmp_path_factory.mktemp("pauses-reference"))
+@pytest.fixture(scope="session")
+def seeds(small_seeds):
+    return small_seeds
 
 
 def _env(emu, concurrency: int, **extra) -> dict[str, str]:
