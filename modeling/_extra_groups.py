@@ -89,14 +89,9 @@ def with_release(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
         return _add_columns(Xdf, RELEASE_FEATURES, artist_release_features(source, artist_ids))
 
 
-def with_graph(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
-    """Production: every tagged artist's label is visible (the scored artists have none)."""
-    from features import GRAPH_PREFIX as PREFIX
-    from features import graph_feature_names as feature_names
-    from features import label_graph
-
-    if not any(n.startswith(PREFIX) for n in art.feature_names):
-        return Xdf
+def tagged_labels(con, snap, art):
+    """Every tagged artist's labels in the model's family order (a family the labels no longer have
+    stays 0): what production lets the label-derived groups see (the scored artists have none)."""
     import features
 
     td = features.training_data(con, snap)
@@ -105,6 +100,18 @@ def with_graph(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
     for j, lid in enumerate(art.label_ids):
         if str(lid) in pos:
             Y[:, j] = np.asarray(td.Y)[:, pos[str(lid)]]
+    return td, Y
+
+
+def with_graph(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataFrame:
+    """Production: every tagged artist's label is visible (the scored artists have none)."""
+    from features import GRAPH_PREFIX as PREFIX
+    from features import graph_feature_names as feature_names
+    from features import label_graph
+
+    if not any(n.startswith(PREFIX) for n in art.feature_names):
+        return Xdf
+    td, Y = tagged_labels(con, snap, art)
     with snapshot_connection(con, snap) as source:
         graph = label_graph(source, extra_nodes=[*artist_ids, *td.artist_ids])
     seen = {str(a): Y[i] for i, a in enumerate(td.artist_ids)}
@@ -121,14 +128,7 @@ def with_label_models(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataF
                     if any(n.startswith(prefix) for n in art.feature_names))
     if not sources:
         return Xdf
-    import features
-
-    td = features.training_data(con, snap)
-    pos = {str(f): j for j, f in enumerate(td.family_ids)}
-    Y = np.zeros((len(td.artist_ids), len(art.label_ids)))
-    for j, lid in enumerate(art.label_ids):
-        if str(lid) in pos:
-            Y[:, j] = np.asarray(td.Y)[:, pos[str(lid)]]
+    td, Y = tagged_labels(con, snap, art)
     tagged = [str(a) for a in td.artist_ids]
     targets = [str(a) for a in artist_ids]
     with snapshot_connection(con, snap) as source:

@@ -153,16 +153,11 @@ def _with_collab(con, snap: str, Xdf: pl.DataFrame, artist_ids: list[str], art: 
     """Add the collaborator-genre columns when the model uses them: in production every tagged
     artist's label is visible (the artists scored here have none of their own)."""
     from ._collab import PREFIX, co_credit_graph, collab_for, feature_names
+    from ._extra_groups import tagged_labels
 
     if not any(n.startswith(PREFIX) for n in art.feature_names):
         return Xdf
-    td = features.training_data(con, snap)
-    pos = {str(f): j for j, f in enumerate(td.family_ids)}
-    # Columns in the model's family order; a family the labels no longer have stays 0.
-    Y = np.zeros((len(td.artist_ids), len(art.label_ids)))
-    for j, lid in enumerate(art.label_ids):
-        if str(lid) in pos:
-            Y[:, j] = td.Y[:, pos[str(lid)]]
+    td, Y = tagged_labels(con, snap, art)
     block = collab_for(co_credit_graph(con, snap), artist_ids, td.artist_ids, Y)
     return _add_columns(Xdf, feature_names(art.label_ids), block)
 
