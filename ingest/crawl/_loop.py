@@ -266,11 +266,12 @@ class CrawlLoop:
         self.rescored_at = pages
         return self.ctx.discographies.priorities()
 
-    def _plan(self, con, claimed: set[tuple[str, str]], released: list[tuple[str, str]]):
-        """Full batches of the best kinds, from ``con``'s frontier (units in ``claimed`` are in flight),
-        after giving back the ``released`` leases."""
+    def _plan(self, con, claimed: set[tuple[str, str]], released: list[tuple[str, str]], *,
+              partial: bool = False):
+        """Batches of the best kinds (full ones unless ``partial``), from ``con``'s frontier (units in
+        ``claimed`` are in flight), after giving back the ``released`` leases."""
         release_units(con, released)
-        return frontier.pick(con, self.sizes, claimed, allow_partial=False,
+        return frontier.pick(con, self.sizes, claimed, allow_partial=partial,
                              max_batches=8 * self.settings.crawl.concurrency)
 
     def _install(self, plan) -> None:
@@ -311,14 +312,10 @@ class CrawlLoop:
                 if not self.ready:
                     partial = self.in_flight == 0
                     claimed = set(self.claimed)
-                    dropped = self._releasable()
-
-                    def release_and_pick(con):
-                        release_units(con, dropped)
-                        return frontier.pick(con, self.sizes, claimed, allow_partial=partial,
-                                             max_batches=8 * self.settings.crawl.concurrency)
+                    released = self._releasable()
                     t0 = time.perf_counter()
-                    self.ready, self.pending = await self.writer.run_async(release_and_pick)
+                    self.ready, self.pending = await self.writer.run_async(
+                        lambda con: self._plan(con, claimed, released, partial=partial))
                     self.timing["pick"] = self.timing.get("pick", 0) + time.perf_counter() - t0
                     self.timing["picks"] = self.timing.get("picks", 0) + 1
                     if not self.ready and partial and self.in_flight == 0:
