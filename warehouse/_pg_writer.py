@@ -9,8 +9,7 @@ they commit one after another, as on DuckDB. That is what keeps a multi-worker c
 identical to a single process's: a unit's commit reads stored rows (should an observation be
 recorded? which open detail batch does an id join?) and two workers deciding from the same stored
 row at once would both record it. Workers still fetch in parallel, which is where a crawl's time
-goes; a commit holds the lock for milliseconds. A frontier pick that only leases units
-(``exclusive=False``) does not take it. Reads that need no lock (snapshot exports, the
+goes; a commit holds the lock for milliseconds. Reads that need no lock (snapshot exports, the
 lease heartbeat) use their own connections.
 
 Each writer is a worker with an id (host:pid:random) under which it leases frontier units; a
@@ -131,34 +130,28 @@ class PgWriter:
         self.close()
 
     @contextmanager
-    def transaction(self, *, exclusive: bool = True) -> Iterator[PgConnection]:
-        """One transaction: committed when the block ends, rolled back if it raises.
-
-        ``exclusive`` (the default) takes the fleet's write lock first. A frontier pick passes False:
-        its leases are row locks taken with ``SKIP LOCKED``, and it decides nothing from stored rows
-        that a commit could decide too, so it need not wait for every other worker's commits (with
-        4 workers it did, and picks were half the transactions holding the lock)."""
+    def transaction(self) -> Iterator[PgConnection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
         if self.con is None:
             raise WarehouseError("writer is not open")
         with self._mutex:
             self.con.execute("BEGIN")
             try:
-                if exclusive:
-                    self.con.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
+                self.con.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
                 yield self.con
             except BaseException:
                 self.con.execute("ROLLBACK")
                 raise
             self.con.execute("COMMIT")
 
-    def run(self, fn: Callable[[PgConnection], T], *, exclusive: bool = True) -> T:
+    def run(self, fn: Callable[[PgConnection], T]) -> T:
         """Run ``fn(con)`` in one transaction in the calling thread (again, if PostgreSQL aborted it
         to break a deadlock)."""
         import psycopg.errors
 
         for attempt in range(RETRIES):
             try:
-                with self.transaction(exclusive=exclusive) as con:
+                with self.transaction() as con:
                     return fn(con)
             except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
                 if attempt == RETRIES - 1:
@@ -166,13 +159,13 @@ class PgWriter:
                 time.sleep(0.01 * 2 ** attempt)
         raise AssertionError("unreachable")
 
-    def submit(self, fn: Callable[[PgConnection], T], *, exclusive: bool = True) -> "Future[T]":
+    def submit(self, fn: Callable[[PgConnection], T]) -> "Future[T]":
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse-writer")
-        return self._executor.submit(self.run, fn, exclusive=exclusive)
+        return self._executor.submit(self.run, fn)
 
-    async def run_async(self, fn: Callable[[PgConnection], T], *, exclusive: bool = True) -> T:
-        return await asyncio.wrap_future(self.submit(fn, exclusive=exclusive))
+    async def run_async(self, fn: Callable[[PgConnection], T]) -> T:
+        return await asyncio.wrap_future(self.submit(fn))
 
     def checkpoint(self) -> None:
         """Nothing to do: PostgreSQL checkpoints on its own."""

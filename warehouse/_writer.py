@@ -88,12 +88,8 @@ class Writer:
         self.close()
 
     @contextmanager
-    def transaction(self, *, exclusive: bool = True) -> Iterator[duckdb.DuckDBPyConnection]:
-        """One transaction: committed when the block ends, rolled back if it raises.
-
-        ``exclusive=False`` says the transaction needs no turn among writers (a frontier pick, whose
-        leases are row locks); with one writer process, as here, it changes nothing (see
-        :class:`PgWriter`)."""
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
         if self.con is None:
             raise WarehouseError("writer is not open")
         with self._mutex:
@@ -114,20 +110,20 @@ class Writer:
                     raise full from None
                 raise
 
-    def run(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, exclusive: bool = True) -> T:
+    def run(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """Run ``fn(con)`` in one transaction in the calling thread."""
-        with self.transaction(exclusive=exclusive) as con:
+        with self.transaction() as con:
             return fn(con)
 
-    def submit(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, exclusive: bool = True) -> "Future[T]":
+    def submit(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> "Future[T]":
         """Queue ``fn(con)`` for the writer thread; it runs in one transaction."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warehouse-writer")
-        return self._executor.submit(self.run, fn, exclusive=exclusive)
+        return self._executor.submit(self.run, fn)
 
-    async def run_async(self, fn: Callable[[duckdb.DuckDBPyConnection], T], *, exclusive: bool = True) -> T:
+    async def run_async(self, fn: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         """``submit`` for asyncio code: await the write without blocking the event loop."""
-        return await asyncio.wrap_future(self.submit(fn, exclusive=exclusive))
+        return await asyncio.wrap_future(self.submit(fn))
 
     def checkpoint(self) -> None:
         with self._mutex:

@@ -314,17 +314,14 @@ class CrawlLoop:
                     claimed = set(self.claimed)
                     released = self._releasable()
                     t0 = time.perf_counter()
-                    # A full-batch pick only leases units (row locks, SKIP LOCKED): it need not wait
-                    # for the fleet's commits. A partial one may close open detail batches, which
-                    # commits add to: that one takes its turn.
                     self.ready, self.pending = await self.writer.run_async(
-                        lambda con: self._plan(con, claimed, released, partial=partial), exclusive=partial)
+                        lambda con: self._plan(con, claimed, released, partial=partial))
                     self.timing["pick"] = self.timing.get("pick", 0) + time.perf_counter() - t0
                     self.timing["picks"] = self.timing.get("picks", 0) + 1
                     if not self.ready and partial and self.in_flight == 0:
                         # Nothing pending, nothing in flight here; and unless other workers still hold
                         # units (which may add work), the frontier is exhausted.
-                        if not await self.writer.run_async(claimed_elsewhere, exclusive=False):
+                        if not await self.writer.run_async(claimed_elsewhere):
                             return None
                 if self.ready:
                     units = self.ready.pop(0)

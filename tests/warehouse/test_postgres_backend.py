@@ -207,34 +207,3 @@ def test_a_worker_gives_back_only_its_own_leases_and_others_can_then_claim_them(
     assert holders == {"a0": b.worker_id, "a1": b.worker_id, "a2": None}
     with Writer(tmp_path / "wh.duckdb") as w:  # one DuckDB writer: its claims are in memory only
         assert w.run(lambda con: release_units(con, units)) == 0
-
-
-def test_a_pick_claims_while_another_worker_commits_and_commits_take_turns(pg_url, tmp_path):
-    """Commits take the fleet's write lock one after another; a lease-only transaction (a frontier pick,
-    ``exclusive=False``) does not wait for it, and SKIP LOCKED keeps it off the rows the commit holds."""
-    from warehouse import claim_units
-
-    units = [("artist", f"a{i}") for i in range(4)]
-    with PgWriter(pg_url, path=tmp_path / "a.duckdb") as a, PgWriter(pg_url, path=tmp_path / "b.duckdb") as b:
-        a.run(lambda con: con.executemany("INSERT INTO crawl_queue (kind, key, enqueued_at) VALUES (?, ?, ?)",
-                                          [[k, key, datetime(2026, 1, 1)] for k, key in units]))
-        holding, release = threading.Event(), threading.Event()
-
-        def long_commit(con):  # a's commit: holds the write lock and a row lock on a0 until released
-            con.execute("UPDATE crawl_queue SET priority = 1 WHERE key = 'a0'")
-            holding.set()
-            assert release.wait(20)
-
-        committer = threading.Thread(target=a.run, args=(long_commit,))
-        committer.start()
-        try:
-            assert holding.wait(20)
-            picked = b.submit(lambda con: claim_units(con, units), exclusive=False).result(timeout=10)
-            assert picked == set(units[1:])  # a0 is locked by a's commit: skipped, not waited for
-            turn = b.submit(lambda con: con.execute("SELECT 1").fetchall(), exclusive=True)
-            with pytest.raises(TimeoutError):
-                turn.result(timeout=1.0)  # b's commit waits for a's to end
-        finally:
-            release.set()
-            committer.join(20)
-        assert turn.result(timeout=10) == [(1,)]
