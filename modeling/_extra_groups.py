@@ -131,8 +131,10 @@ def with_label_models(con, snap, Xdf: pl.DataFrame, artist_ids, art) -> pl.DataF
     td, Y = tagged_labels(con, snap, art)
     tagged = [str(a) for a in td.artist_ids]
     targets = [str(a) for a in artist_ids]
-    with snapshot_connection(con, snap) as source:
-        titles = artist_titles(source, targets + tagged)
+    titles = [None] * (len(targets) + len(tagged))
+    if "title" in sources:  # the default, names alone, reads no titles
+        with snapshot_connection(con, snap) as source:
+            titles = artist_titles(source, targets + tagged)
     names = artist_names(con, snap, targets + tagged)
     n = len(targets)
     block = label_models_for(names[:n], titles[:n], names[n:], titles[n:], Y, sources)

@@ -122,10 +122,16 @@ def feature_names(label_ids, sources=SOURCES) -> list[str]:
     return [f"{prefix[s]}{lid}" for s in sources for lid in label_ids]
 
 
-def text_inputs(names, titles) -> tuple[sp.csr_matrix, sp.csr_matrix, np.ndarray]:
-    """(name matrix, title matrix, has-titles mask) for parallel lists of names and title lists."""
-    has_titles = np.array([any(t for t in (ts or [])) for ts in titles], dtype=bool)
-    return name_matrix(names), title_matrix(titles), has_titles
+def source_inputs(sources, names, titles) -> dict[str, tuple[sp.csr_matrix, np.ndarray]]:
+    """{source: (its matrix, rows that have the text)} for the chosen sources only; ``titles`` is
+    read only for ``"title"`` (None will do otherwise: the default, names alone, needs no titles)."""
+    out = {}
+    if "name" in sources:
+        out["name"] = (name_matrix(names), np.ones(len(names), dtype=bool))
+    if "title" in sources:
+        has_titles = np.array([any(t for t in (ts or [])) for ts in titles], dtype=bool)
+        out["title"] = (title_matrix(titles), has_titles)
+    return out
 
 
 def add_label_models(data, con, snapshot_id, sources=SOURCES) -> None:
@@ -138,10 +144,11 @@ def add_label_models(data, con, snapshot_id, sources=SOURCES) -> None:
     if unknown:
         raise ValueError(f"unknown label-model source(s) {sorted(unknown)}; choose from {', '.join(SOURCES)}")
     ids = [str(a) for a in data.ids]
-    with snapshot_connection(con, snapshot_id) as source:
-        titles = artist_titles(source, ids)
-    Zn, Zt, has_titles = text_inputs(artist_names(con, snapshot_id, ids), titles)
-    inputs = {"name": (Zn, np.ones(len(ids), dtype=bool)), "title": (Zt, has_titles)}
+    titles = None
+    if "title" in sources:
+        with snapshot_connection(con, snapshot_id) as source:
+            titles = artist_titles(source, ids)
+    inputs = source_inputs(sources, artist_names(con, snapshot_id, ids), titles)
     made = [blocks(inputs[s][0], data.y, data.train, data.cv_fold, inputs[s][1]) for s in sources]
     per_fold = {f: np.column_stack([folds[f] for _main, folds in made]) for f in made[0][1]}
     _append(data, np.column_stack([main for main, _folds in made]), feature_names(data.label_ids, sources),
@@ -150,20 +157,19 @@ def add_label_models(data, con, snapshot_id, sources=SOURCES) -> None:
 
 def label_models_for(target_names, target_titles, labelled_names, labelled_titles, Y_labelled,
                      sources=SOURCES) -> np.ndarray:
-    """Production: the chosen label models fit on every labelled artist, applied to the targets."""
+    """Production: the chosen label models fit on every labelled artist, applied to the targets
+    (the titles are not read unless ``"title"`` is among ``sources``)."""
     names = list(target_names) + list(labelled_names)
-    titles = list(target_titles) + list(labelled_titles)
-    Zn, Zt, has_titles = text_inputs(names, titles)
+    titles = list(target_titles) + list(labelled_titles) if "title" in sources else None
+    inputs = source_inputs(sources, names, titles)
     n_t = len(target_names)
     Y = np.zeros((len(names), np.asarray(Y_labelled).shape[1]), dtype=int)
     Y[n_t:] = np.asarray(Y_labelled, dtype=int)
     fit = np.r_[np.zeros(n_t, dtype=bool), np.ones(len(labelled_names), dtype=bool)]
     out = []
     for s in sources:
-        if s == "name":
-            out.append(fit_predict(Zn, Y, fit, ~fit))
-        else:
-            block = fit_predict(Zt, Y, fit & has_titles, ~fit)
-            block[~has_titles[:n_t]] = np.nan
-            out.append(block)
+        Z, present = inputs[s]
+        block = fit_predict(Z, Y, fit & present, ~fit)
+        block[~present[:n_t]] = np.nan  # a target without titles gets no title-model value
+        out.append(block)
     return np.column_stack(out)
